@@ -1,0 +1,317 @@
+"""The world model: what a YAML world file declares, as immutable dataclasses.
+
+A `World` is loaded once (see `loader.py`) and never changes during play; everything that
+changes lives in `GameState` (see `state.py`). Keeping the two apart is what makes undo,
+saves and replay simple: the state is small, plain data, and the world is shared.
+
+Conditions and effects are kept as small tagged dataclasses rather than raw dicts so that the
+rules code can match on them and the loader can point at the YAML line of each one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+DIRECTIONS: tuple[str, ...] = (
+    "north", "south", "east", "west",
+    "northeast", "northwest", "southeast", "southwest",
+    "up", "down", "in", "out",
+)
+DIRECTION_ABBREVIATIONS: dict[str, str] = {
+    "n": "north", "s": "south", "e": "east", "w": "west",
+    "ne": "northeast", "nw": "northwest", "se": "southeast", "sw": "southwest",
+    "u": "up", "d": "down",
+}
+OPPOSITE_DIRECTION: dict[str, str] = {
+    "north": "south", "south": "north", "east": "west", "west": "east",
+    "northeast": "southwest", "southwest": "northeast",
+    "northwest": "southeast", "southeast": "northwest",
+    "up": "down", "down": "up", "in": "out", "out": "in",
+}
+
+# Special places an item can be, besides a room id or a container/surface item id.
+PLAYER = "player"
+NOWHERE = "nowhere"
+
+
+@dataclass(frozen=True)
+class SourcePos:
+    """Where something was declared, so errors at play time can still name the file and line."""
+
+    file: str = ""
+    line: int = 0
+    column: int = 0
+
+
+# ---------------------------------------------------------------- conditions
+@dataclass(frozen=True)
+class Has:
+    item: str
+
+
+@dataclass(frozen=True)
+class ItemAt:
+    """Item is directly in/on `place` (a room id, container/surface id, 'player' or 'nowhere')."""
+
+    item: str
+    place: str
+
+
+@dataclass(frozen=True)
+class ItemIs:
+    """Item is in a state: open, closed, locked, unlocked, worn, lit, unlit, hidden, revealed."""
+
+    item: str
+    state: str
+
+
+@dataclass(frozen=True)
+class InRoom:
+    room: str
+
+
+@dataclass(frozen=True)
+class FlagSet:
+    flag: str
+
+
+@dataclass(frozen=True)
+class FlagUnset:
+    flag: str
+
+
+@dataclass(frozen=True)
+class CounterCompare:
+    """counter <op> value, op one of eq ne lt le gt ge."""
+
+    counter: str
+    op: str
+    value: int
+
+
+@dataclass(frozen=True)
+class Visited:
+    room: str
+
+
+@dataclass(frozen=True)
+class TurnsCompare:
+    op: str
+    value: int
+
+
+@dataclass(frozen=True)
+class All:
+    conditions: tuple["Condition", ...]
+
+
+@dataclass(frozen=True)
+class Any_:
+    conditions: tuple["Condition", ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    condition: "Condition"
+
+
+Condition = Union[Has, ItemAt, ItemIs, InRoom, FlagSet, FlagUnset, CounterCompare, Visited,
+                  TurnsCompare, All, Any_, Not]
+
+
+# ---------------------------------------------------------------- effects
+@dataclass(frozen=True)
+class Message:
+    text: str
+
+
+@dataclass(frozen=True)
+class MoveItem:
+    item: str
+    to: str  # room id, container/surface id, 'player' or 'nowhere'
+
+
+@dataclass(frozen=True)
+class SetFlag:
+    flag: str
+
+
+@dataclass(frozen=True)
+class ClearFlag:
+    flag: str
+
+
+@dataclass(frozen=True)
+class AddCounter:
+    counter: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class SetCounter:
+    counter: str
+    value: int
+
+
+@dataclass(frozen=True)
+class SetItemState:
+    """Change one boolean state of an item: open, locked, lit, worn, hidden."""
+
+    item: str
+    state: str
+    value: bool
+
+
+@dataclass(frozen=True)
+class Reveal:
+    item: str
+
+
+@dataclass(frozen=True)
+class MovePlayer:
+    room: str
+
+
+@dataclass(frozen=True)
+class AddScore:
+    points: int
+
+
+@dataclass(frozen=True)
+class EndGame:
+    ending: str
+
+
+Effect = Union[Message, MoveItem, SetFlag, ClearFlag, AddCounter, SetCounter, SetItemState,
+               Reveal, MovePlayer, AddScore, EndGame]
+
+
+# ---------------------------------------------------------------- world parts
+@dataclass(frozen=True)
+class Exit:
+    direction: str
+    to: str
+    door: str | None = None          # an openable item that must be open to pass
+    when: Condition | None = None    # must hold to pass
+    refuse: str | None = None        # said when the door is closed or `when` fails
+    pos: SourcePos = field(default_factory=SourcePos, compare=False)
+
+
+@dataclass(frozen=True)
+class Room:
+    id: str
+    name: str
+    description: str
+    exits: tuple[Exit, ...] = ()
+    dark: bool | Condition = False   # a room may be dark, or dark while a condition holds
+    pos: SourcePos = field(default_factory=SourcePos, compare=False)
+
+    def exit(self, direction: str) -> Exit | None:
+        return next((e for e in self.exits if e.direction == direction), None)
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    name: str
+    description: str = ""
+    aliases: tuple[str, ...] = ()
+    adjectives: tuple[str, ...] = ()
+    location: str = NOWHERE          # initial place; doors may also list `also_in`
+    also_in: tuple[str, ...] = ()    # further rooms where the item is present (doors)
+    portable: bool = True
+    scenery: bool = False            # present and examinable, but not listed in room text
+    container: bool = False
+    surface: bool = False
+    openable: bool = False
+    open: bool = False
+    lockable: bool = False
+    locked: bool = False
+    key: str | None = None
+    light: bool = False              # a light source (lit state below)
+    lit: bool = False
+    switchable: bool = False         # can be turned on/off by the player
+    text: str | None = None          # readable text
+    wearable: bool = False
+    worn: bool = False
+    edible: bool = False
+    drinkable: bool = False
+    hidden: bool = False             # not in scope until revealed
+    pos: SourcePos = field(default_factory=SourcePos, compare=False)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Gives a verb meaning beyond the built-ins. Checked before the built-in verb runs.
+
+    `verbs` holds verb words ("push", "press"), or "*" for any verb. `object`/`indirect` are
+    item ids or None (no constraint). When the rule matches and its condition holds, its
+    effects run and its message is printed; the built-in verb is skipped unless `fallthrough`.
+    """
+
+    id: str
+    verbs: tuple[str, ...]
+    object: str | None = None
+    indirect: str | None = None
+    room: str | None = None
+    when: Condition | None = None
+    effects: tuple[Effect, ...] = ()
+    message: str | None = None
+    once: bool = False
+    fallthrough: bool = False
+    pos: SourcePos = field(default_factory=SourcePos, compare=False)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """Fires on entering a room (`on='enter'`, optional `room`) or after every turn (`on='turn'`)."""
+
+    id: str
+    on: str
+    room: str | None = None
+    when: Condition | None = None
+    effects: tuple[Effect, ...] = ()
+    message: str | None = None
+    once: bool = False
+    pos: SourcePos = field(default_factory=SourcePos, compare=False)
+
+
+@dataclass(frozen=True)
+class Ending:
+    id: str
+    kind: str  # "win" or "lose"
+    message: str
+    pos: SourcePos = field(default_factory=SourcePos, compare=False)
+
+
+@dataclass(frozen=True)
+class NarratorStyle:
+    """The world's notes for the LLM narrator; never used by the rules."""
+
+    style: str = ""
+    tone: str = ""
+    exemplars: tuple[tuple[str, str], ...] = ()  # (situation, narration) pairs
+
+
+@dataclass(frozen=True)
+class World:
+    id: str
+    title: str
+    author: str
+    version: str
+    start: str
+    intro: str
+    blurb: str = ""
+    narrator: NarratorStyle = field(default_factory=NarratorStyle)
+    inventory: tuple[str, ...] = ()
+    rooms: dict[str, Room] = field(default_factory=dict)
+    items: dict[str, Item] = field(default_factory=dict)
+    rules: tuple[Rule, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    flags: dict[str, bool] = field(default_factory=dict)    # initial flags
+    counters: dict[str, int] = field(default_factory=dict)  # initial counters
+    max_score: int = 0
+    endings: dict[str, Ending] = field(default_factory=dict)
+    source: str = ""          # file the world was loaded from
+    content_hash: str = ""    # sha256 of the file's bytes (saves compare it)

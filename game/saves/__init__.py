@@ -1,0 +1,1 @@
+"""Persistence: save slots, autosave ring, verified replay, export/import."""

@@ -1,0 +1,1 @@
+"""The Textual game: app, screens, widgets and styles. Holds no game rules."""
