@@ -19,7 +19,7 @@ play: $(STAMP)
 	$(BIN)/adventure
 
 test: $(STAMP)
-	$(BIN)/lint-imports --config pyproject.toml
+	$(BIN)/lint-imports pyproject.toml --no-cache
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
