@@ -1,0 +1,187 @@
+"""Everything that changes during play, as small plain data.
+
+The world (`world.py`) never changes; a `GameState` holds the rest: where the player and every
+item are, which items are open/locked/lit/worn/hidden, flags, counters, score, turns, visited
+rooms, rules that already fired once, the ending reached, and the parser's memory (what "it"
+refers to, a pending "Which key do you mean?" question, the command "again" repeats).
+
+Keeping all of that here, and nothing else, is what makes undo (a deque of snapshots), saves
+(`to_dict`/`from_dict`) and replay exact: two states that compare equal behave identically.
+
+Copies must be cheap because the engine snapshots the state before every command for undo.
+`copy()` therefore copies only the containers (shallow: ids are strings), and the
+`contents` index (place -> items there, needed to compute scope quickly on large worlds) uses
+tuples so that copying it never copies the lists inside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from game.engine.world import PLAYER, World
+
+STATE_FORMAT = 1
+# The boolean item states the engine tracks; each maps to the set of item ids where it holds.
+ITEM_STATES: tuple[str, ...] = ("open", "locked", "lit", "worn", "hidden")
+
+
+def _build_contents(locations: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    """Invert item -> place into place -> items (the order is irrelevant: listings sort)."""
+    contents: dict[str, list[str]] = {}
+    for item, place in locations.items():
+        contents.setdefault(place, []).append(item)
+    return {place: tuple(items) for place, items in contents.items()}
+
+
+@dataclass
+class GameState:
+    """The mutable part of a game. Compare with `==`; serialise with `to_dict`."""
+
+    room: str
+    locations: dict[str, str] = field(default_factory=dict)      # item id -> place
+    item_states: dict[str, set[str]] = field(default_factory=dict)  # state name -> item ids
+    flags: dict[str, bool] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+    score: int = 0
+    turns: int = 0
+    visited: set[str] = field(default_factory=set)
+    fired: set[str] = field(default_factory=set)      # "rule:ID" / "trigger:ID" of once-rules
+    ended: str | None = None                          # ending id once the game is over
+    last_objects: tuple[str, ...] = ()                # what "it"/"them" refer to
+    pending: dict[str, Any] | None = None             # a disambiguation question awaiting an answer
+    last_command: str = ""                            # what "again" repeats
+    contents: dict[str, tuple[str, ...]] = field(
+        default_factory=dict, compare=False, repr=False)  # derived from `locations`
+
+    def __post_init__(self) -> None:
+        for name in ITEM_STATES:
+            self.item_states.setdefault(name, set())
+        if not self.contents and self.locations:
+            self.contents = _build_contents(self.locations)
+
+    # ------------------------------------------------------------ construction
+    @classmethod
+    def initial(cls, world: World) -> "GameState":
+        """The state at the start of a world: items where the file puts them, flags as declared."""
+        locations = {item.id: item.location for item in world.items.values()}
+        for item_id in world.inventory:
+            locations[item_id] = PLAYER
+        item_states: dict[str, set[str]] = {name: set() for name in ITEM_STATES}
+        for item in world.items.values():
+            for name in ITEM_STATES:
+                if getattr(item, name):
+                    item_states[name].add(item.id)
+        return cls(
+            room=world.start,
+            locations=locations,
+            item_states=item_states,
+            flags=dict(world.flags),
+            counters=dict(world.counters),
+            visited={world.start},
+        )
+
+    def copy(self) -> "GameState":
+        """An independent snapshot; cheap (containers are copied, their string contents shared)."""
+        return GameState(
+            room=self.room,
+            locations=self.locations.copy(),
+            item_states={name: ids.copy() for name, ids in self.item_states.items()},
+            flags=self.flags.copy(),
+            counters=self.counters.copy(),
+            score=self.score,
+            turns=self.turns,
+            visited=self.visited.copy(),
+            fired=self.fired.copy(),
+            ended=self.ended,
+            last_objects=self.last_objects,
+            pending=self.pending,  # never mutated in place, only replaced
+            last_command=self.last_command,
+            contents=self.contents.copy(),
+        )
+
+    # ------------------------------------------------------------ item helpers
+    def is_(self, item: str, state: str) -> bool:
+        """Whether `item` is in boolean state `state` (open, locked, lit, worn, hidden)."""
+        return item in self.item_states[state]
+
+    def set_item_state(self, item: str, state: str, value: bool) -> None:
+        if value:
+            self.item_states[state].add(item)
+        else:
+            self.item_states[state].discard(item)
+
+    def location(self, item: str) -> str:
+        return self.locations[item]
+
+    def items_at(self, place: str) -> tuple[str, ...]:
+        """Items directly in/on `place` (unordered; callers sort by world order for display)."""
+        return self.contents.get(place, ())
+
+    def move(self, item: str, place: str) -> None:
+        """Move an item, keeping the `contents` index in step (copy-on-write tuples)."""
+        old = self.locations.get(item)
+        if old == place:
+            return
+        if old is not None:
+            remaining = tuple(i for i in self.contents.get(old, ()) if i != item)
+            if remaining:
+                self.contents[old] = remaining
+            else:
+                self.contents.pop(old, None)
+        self.locations[item] = place
+        self.contents[place] = self.contents.get(place, ()) + (item,)
+
+    # ------------------------------------------------------------ serialisation
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict (sets become sorted lists) that `from_dict` turns back into an equal state."""
+        return {
+            "format": STATE_FORMAT,
+            "room": self.room,
+            "locations": dict(sorted(self.locations.items())),
+            "item_states": {name: sorted(ids) for name, ids in sorted(self.item_states.items())},
+            "flags": dict(sorted(self.flags.items())),
+            "counters": dict(sorted(self.counters.items())),
+            "score": self.score,
+            "turns": self.turns,
+            "visited": sorted(self.visited),
+            "fired": sorted(self.fired),
+            "ended": self.ended,
+            "last_objects": list(self.last_objects),
+            "pending": _json_copy(self.pending),
+            "last_command": self.last_command,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "GameState":
+        """Rebuild a state from `to_dict` output. Raises ValueError when the data is malformed."""
+        try:
+            if data.get("format", STATE_FORMAT) != STATE_FORMAT:
+                raise ValueError(f"unsupported state format {data.get('format')!r}")
+            return cls(
+                room=str(data["room"]),
+                locations={str(k): str(v) for k, v in dict(data["locations"]).items()},
+                item_states={str(k): {str(i) for i in v}
+                             for k, v in dict(data.get("item_states", {})).items()},
+                flags={str(k): bool(v) for k, v in dict(data.get("flags", {})).items()},
+                counters={str(k): int(v) for k, v in dict(data.get("counters", {})).items()},
+                score=int(data.get("score", 0)),
+                turns=int(data.get("turns", 0)),
+                visited={str(r) for r in data.get("visited", [])},
+                fired={str(r) for r in data.get("fired", [])},
+                ended=None if data.get("ended") is None else str(data["ended"]),
+                last_objects=tuple(str(i) for i in data.get("last_objects", [])),
+                pending=_json_copy(data.get("pending")),
+                last_command=str(data.get("last_command", "")),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"malformed game state: {exc!r}") from exc
+
+
+def _json_copy(value: Any) -> Any:
+    """Deep-copy plain JSON data (the pending question is small, nested dicts/lists/strings)."""
+    if isinstance(value, dict):
+        return {str(k): _json_copy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_copy(v) for v in value]
+    return value
