@@ -1,0 +1,68 @@
+"""One line at the bottom: the narrator's state and its last narration's measurements.
+
+The figures come from `NarrationStats` (time to first token, tokens/s, prefix cache hit/miss),
+so a player can see at a glance whether the model is loading, thinking or done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+_STATE_STYLE = {
+    "loading": "status--busy", "prefilling": "status--busy", "streaming": "status--busy",
+    "idle": "status--ok", "off": "status--off", "error": "status--error",
+}
+
+
+@dataclass(frozen=True)
+class NarratorInfo:
+    """A snapshot of what the status bar shows; replaced as a whole so the bar re-renders once."""
+
+    status: str = "off"
+    detail: str = ""
+    model: str = ""
+    ttft_s: float | None = None
+    tokens_per_s: float | None = None
+    cache: str | None = None
+
+
+class StatusBar(Widget):
+    """`narrator: idle · SmolLM2 · ttft 0.21s · 38.5 tok/s · cache hit`."""
+
+    COMPONENT_CLASSES = {"status--busy", "status--ok", "status--off", "status--error", "status--dim"}
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
+    StatusBar > .status--busy { color: $text-warning; text-style: bold; }
+    StatusBar > .status--ok { color: $text-success; text-style: bold; }
+    StatusBar > .status--off { color: $text-muted; }
+    StatusBar > .status--error { color: $text-error; text-style: bold; }
+    StatusBar > .status--dim { color: $text-muted; }
+    """
+
+    info: reactive[NarratorInfo] = reactive(NarratorInfo, layout=False)
+
+    def render(self) -> Text:
+        info = self.info
+        dim = self.get_component_rich_style("status--dim", partial=True)
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        text.append("narrator ", dim)
+        text.append(info.status, self.get_component_rich_style(_STATE_STYLE.get(info.status, "status--dim"), partial=True))
+        if info.detail:
+            text.append(f" {info.detail}", dim)
+        parts = []
+        if info.model:
+            parts.append(info.model)
+        if info.ttft_s is not None:
+            parts.append(f"ttft {info.ttft_s:.2f}s")
+        if info.tokens_per_s is not None:
+            parts.append(f"{info.tokens_per_s:.1f} tok/s")
+        if info.cache:
+            parts.append(f"cache {info.cache}")
+        for part in parts:
+            text.append(" · ", dim)
+            text.append(part)
+        return text
