@@ -1,0 +1,216 @@
+"""Make MLX's CPU matmuls use an optimized OpenBLAS on Linux, with nothing for the user to do.
+
+Why: the `mlx-cpu` wheel links the netlib *reference* BLAS (`cblas_sgemm` at ~6 GFLOP/s here),
+which makes the narrator crawl (issue 5: 7 tok/s). The PyPI package `scipy-openblas32`
+ships an optimized OpenBLAS, but every symbol in it is prefixed (`scipy_cblas_sgemm`), so
+neither LD_PRELOAD nor `RTLD_GLOBAL` can stand it in for `cblas_sgemm`.
+
+How: `libmlx.so` binds `cblas_sgemm`/`cblas_dgemm`/`cblas_cgemm` lazily through its GOT
+(`.got.plt`, outside RELRO). After MLX is loaded we read libmlx's ELF relocation table, find the
+GOT slot of each of those symbols and store the address of the matching `scipy_cblas_*` function
+there. The signatures are identical (both LP64 CBLAS), so from then on every float32 matmul
+in MLX runs in OpenBLAS. No compiler, no re-exec, no environment variable: one function call
+before the first model is built. The result is verified on a small matmul against the original
+reference BLAS result and undone if it ever disagrees.
+
+`ADVENTURE_BLAS=reference` keeps the bundled BLAS (for benchmarks and bug reports).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import mmap
+import os
+import struct
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+BLAS_ENV = "ADVENTURE_BLAS"
+PATCHED_SYMBOLS = ("cblas_sgemm", "cblas_dgemm", "cblas_cgemm")
+
+_SHT_DYNSYM = 11
+_R_X86_64_GLOB_DAT = 6
+_R_X86_64_JUMP_SLOT = 7
+_R_AARCH64_GLOB_DAT = 1025
+_R_AARCH64_JUMP_SLOT = 1026
+_SLOT_TYPES = {_R_X86_64_GLOB_DAT, _R_X86_64_JUMP_SLOT, _R_AARCH64_GLOB_DAT, _R_AARCH64_JUMP_SLOT}
+_SHT_RELA = 4
+
+
+@dataclass(frozen=True)
+class BlasStatus:
+    """What `ensure_fast_blas` did: `backend` is "openblas" or "reference"; `detail` says why."""
+
+    backend: str
+    detail: str
+    threads: int = 1
+
+
+_lock = threading.Lock()
+_status: BlasStatus | None = None
+
+
+def got_slots(library: Path, symbols: tuple[str, ...]) -> dict[str, list[int]]:
+    """GOT slot offsets (relative to the load base) of each imported ``symbols`` in an ELF64 .so.
+
+    Reads the section headers, the dynamic symbol table and every RELA section; only
+    JUMP_SLOT/GLOB_DAT relocations (function pointers the dynamic linker fills in) count.
+    """
+    with library.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+            raise ValueError(f"{library} is not a little-endian ELF64 file")
+        shoff, = struct.unpack_from("<Q", data, 0x28)
+        shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
+        sections = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize) for i in range(shnum)]
+        # (name, type, flags, addr, offset, size, link, info, addralign, entsize)
+        dynsym_index = next(i for i, s in enumerate(sections) if s[1] == _SHT_DYNSYM)
+        dynsym = sections[dynsym_index]
+        dynstr = sections[dynsym[6]]
+
+        def symbol_name(index: int) -> str:
+            st_name, = struct.unpack_from("<I", data, dynsym[4] + index * 24)
+            start = dynstr[4] + st_name
+            end = data.find(b"\0", start)
+            return data[start:end].decode("ascii", "replace")
+
+        wanted = set(symbols)
+        slots: dict[str, list[int]] = {name: [] for name in symbols}
+        for section in sections:
+            if section[1] != _SHT_RELA or section[6] != dynsym_index:
+                continue
+            for off in range(section[4], section[4] + section[5], 24):
+                r_offset, r_info, _ = struct.unpack_from("<QQq", data, off)
+                if (r_info & 0xFFFFFFFF) not in _SLOT_TYPES:
+                    continue
+                name = symbol_name(r_info >> 32)
+                if name in wanted:
+                    slots[name].append(r_offset)
+        return slots
+
+
+def _load_base(handle: int) -> int:
+    """The load base (l_addr) of a dlopen'ed library, via dlinfo(RTLD_DI_LINKMAP)."""
+    libc = ctypes.CDLL(None)
+    link_map = ctypes.c_void_p()
+    rtld_di_linkmap = 2
+    if libc.dlinfo(ctypes.c_void_p(handle), rtld_di_linkmap, ctypes.byref(link_map)) != 0:
+        raise OSError("dlinfo failed")
+    return ctypes.c_size_t.from_address(link_map.value).value  # struct link_map { ElfW(Addr) l_addr; ... }
+
+
+def _make_writable(address: int) -> None:
+    """mprotect the page of ``address`` read-write (only needed if the slot sits in RELRO)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    page = mmap.PAGESIZE
+    start = address & ~(page - 1)
+    if libc.mprotect(ctypes.c_void_p(start), page, 0x1 | 0x2) != 0:  # PROT_READ | PROT_WRITE
+        raise OSError(ctypes.get_errno(), "mprotect failed")
+
+
+def _is_writable(address: int) -> bool:
+    """Whether ``address`` lies in a writable mapping of this process (writing elsewhere would crash)."""
+    with open("/proc/self/maps", encoding="ascii") as maps:
+        for line in maps:
+            span, perms = line.split()[:2]
+            low, high = (int(x, 16) for x in span.split("-"))
+            if low <= address < high:
+                return "w" in perms
+    raise OSError(f"address {address:#x} is not mapped")
+
+
+def _default_threads() -> int:
+    """OpenBLAS threads: the cores this process may use (the narrator is the only heavy user)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _openblas_library() -> Path | None:
+    try:
+        import scipy_openblas32
+    except ImportError:
+        return None
+    lib_dir = Path(scipy_openblas32.get_lib_dir())
+    candidates = sorted(lib_dir.glob(f"lib{scipy_openblas32.get_library()}*.so*"))
+    return candidates[0] if candidates else None
+
+
+def _mlx_library() -> Path:
+    import mlx.core  # noqa: F401  (loads libmlx.so)
+    import mlx
+
+    for location in mlx.__path__:
+        candidate = Path(location) / "lib" / "libmlx.so"
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("libmlx.so not found next to the mlx package")
+
+
+def _matmul_check() -> bool:
+    """A float32 matmul through MLX equals the exact float64 product (to float32 rounding)."""
+    import mlx.core as mx
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((67, 45)).astype(np.float32)
+    b = rng.standard_normal((45, 33)).astype(np.float32)
+    got = np.array(mx.matmul(mx.array(a), mx.array(b)))
+    want = a.astype(np.float64) @ b.astype(np.float64)
+    return bool(np.allclose(got, want, rtol=1e-4, atol=1e-4))
+
+
+def _patch() -> BlasStatus:
+    if not sys.platform.startswith("linux"):
+        return BlasStatus("native", "not Linux: MLX uses Accelerate/Metal")
+    if os.environ.get(BLAS_ENV, "").strip().lower() == "reference":
+        return BlasStatus("reference", f"{BLAS_ENV}=reference")
+    openblas_path = _openblas_library()
+    if openblas_path is None:
+        return BlasStatus("reference", "scipy-openblas32 is not installed (pip install scipy-openblas32)")
+    threads = int(os.environ.get("OPENBLAS_NUM_THREADS") or _default_threads())
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(threads))  # read by OpenBLAS when loaded
+    openblas = ctypes.CDLL(str(openblas_path))
+    try:
+        mlx_path = _mlx_library()
+    except (ImportError, FileNotFoundError) as exc:
+        return BlasStatus("reference", f"no libmlx.so to patch ({exc})")
+    slots = got_slots(mlx_path, PATCHED_SYMBOLS)
+    if not slots["cblas_sgemm"]:
+        return BlasStatus("reference", "libmlx.so does not import cblas_sgemm (statically linked BLAS?)")
+    base = _load_base(ctypes.CDLL(str(mlx_path))._handle)
+    originals: list[tuple[int, int]] = []
+    for symbol, offsets in slots.items():
+        replacement = ctypes.cast(getattr(openblas, f"scipy_{symbol}"), ctypes.c_void_p).value
+        for offset in offsets:
+            address = base + offset
+            if not _is_writable(address):
+                _make_writable(address)
+            cell = ctypes.c_size_t.from_address(address)
+            originals.append((address, cell.value))
+            cell.value = replacement
+    if not _matmul_check():
+        for address, value in originals:
+            ctypes.c_size_t.from_address(address).value = value
+        return BlasStatus("reference", "OpenBLAS gave a wrong matmul result; kept the reference BLAS")
+    set_threads = getattr(openblas, "scipy_openblas_set_num_threads", None)
+    if set_threads is not None:
+        set_threads(threads)
+    return BlasStatus("openblas", f"{openblas_path.name} patched into libmlx.so", threads)
+
+
+def ensure_fast_blas() -> BlasStatus:
+    """Route MLX's float32/float64/complex GEMM to OpenBLAS (once per process; thread-safe)."""
+    global _status
+    with _lock:
+        if _status is None:
+            _status = _patch()
+        return _status
+
+
+def blas_status() -> BlasStatus | None:
+    """What `ensure_fast_blas` did in this process, or None if it has not run."""
+    return _status
