@@ -1,0 +1,323 @@
+"""Checks a YAML tree against the spec tables in `schema.py` and turns it into plain values.
+
+This is the generic half of validation: unknown keys (with a "did you mean"), wrong types,
+missing required keys, bad enum values and malformed ids, all reported at once with the line
+and column of the offending node. The result keeps only what is well-formed, with positions
+attached, so `build.py` can make dataclasses without re-checking shapes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from game.engine.problems import Problem, did_you_mean
+from game.engine.schema import (
+    CHOICES, ID_PATTERN, STRUCTS, VERB_PATTERN, Bool, Choice, Enum, Int, ListOf, MapOf, Name,
+    OneOf, Spec, Struct, Text,
+)
+from game.engine.world import SourcePos
+from game.engine.yaml_source import YNode
+
+_ID_RE = re.compile(ID_PATTERN)
+_VERB_RE = re.compile(VERB_PATTERN)
+
+
+class Invalid:
+    """Marks a value that failed its check (already reported); never reaches the world."""
+
+    def __repr__(self) -> str:
+        return "INVALID"
+
+
+INVALID = Invalid()
+
+
+class Word(str):
+    """A decoded id or reference that remembers where it was written."""
+
+    pos: SourcePos
+
+    def __new__(cls, text: str, pos: SourcePos) -> "Word":
+        word = super().__new__(cls, text)
+        word.pos = pos
+        return word
+
+
+class Obj:
+    """A decoded mapping: the well-formed `values`, and where the mapping and each key were."""
+
+    __slots__ = ("values", "pos", "key_pos", "label")
+
+    def __init__(self, pos: SourcePos, label: str) -> None:
+        self.values: dict[str, Any] = {}
+        self.pos = pos
+        self.key_pos: dict[str, SourcePos] = {}
+        self.label = label
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    def at(self, key: str) -> SourcePos:
+        """Where `key` was written, else where the mapping starts."""
+        return self.key_pos.get(key, self.pos)
+
+    def only(self) -> tuple[str, Any]:
+        """The single (key, value) of a condition or effect."""
+        return next(iter(self.values.items()))
+
+
+class Decoder:
+    """Walks a YNode tree with a spec, collecting problems for one file."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def pos(self, node: YNode) -> SourcePos:
+        return SourcePos(self.file, node.line, node.column)
+
+    def report(self, node: YNode | SourcePos, message: str) -> None:
+        self.problems.append(Problem(self.file, node.line, node.column, message))
+
+    # ------------------------------------------------------------ dispatch
+    def decode(self, node: YNode, spec: Spec, where: str) -> Any:
+        """The value of `node` checked against `spec`, or INVALID (with the problem reported)."""
+        if isinstance(spec, Struct):
+            return self.struct(node, spec.name, where)
+        if isinstance(spec, Choice):
+            return self.choice(node, spec.name, where)
+        if isinstance(spec, ListOf):
+            return self.list_of(node, spec, where)
+        if isinstance(spec, MapOf):
+            return self.map_of(node, spec, where)
+        if isinstance(spec, OneOf):
+            for option in spec.options:
+                if _node_kind(option) == node.kind:
+                    return self.decode(node, option, where)
+            return self.wrong(node, spec, where)
+        if node.kind != "scalar":
+            return self.wrong(node, spec, where)
+        return self.scalar(node, spec, where)
+
+    def wrong(self, node: YNode, spec: Spec, where: str, extra: str = "") -> Invalid:
+        self.report(node, f"{where} must be {describe(spec)}, not {describe_node(node)}{extra}")
+        return INVALID
+
+    # ------------------------------------------------------------ scalars
+    def scalar(self, node: YNode, spec: Spec, where: str) -> Any:
+        value = node.value
+        if isinstance(spec, Text):
+            if isinstance(value, str):
+                return value
+            if spec.numbers_ok and isinstance(value, (int, float)) and not isinstance(value, bool):
+                return node.raw
+            return self.wrong(node, spec, where, "; put it in quotes" if value is not None else "")
+        if isinstance(spec, Bool):
+            return value if isinstance(value, bool) else self.wrong(node, spec, where)
+        if isinstance(spec, Int):
+            if not isinstance(value, int) or isinstance(value, bool):
+                return self.wrong(node, spec, where)
+            if spec.minimum is not None and value < spec.minimum:
+                self.report(node, f"{where} must be at least {spec.minimum}, not {value}")
+                return INVALID
+            return value
+        if isinstance(spec, Enum):
+            text = node.raw if node.plain or isinstance(value, str) else None
+            if text in spec.values:
+                return text
+            shown = f"'{node.raw}'" if node.raw else describe_node(node)
+            self.report(node, f"{where} must be one of {', '.join(spec.values)}, not {shown}"
+                              + did_you_mean(str(node.raw), spec.values))
+            return INVALID
+        if isinstance(spec, Name):
+            return self.name(node, spec, where)
+        raise TypeError(f"unknown scalar spec {spec!r}")
+
+    def name(self, node: YNode, spec: Name, where: str) -> Any:
+        # Plain words are taken as typed, so `flag: on` names the flag "on" (not true).
+        if node.value is None or not (node.plain or isinstance(node.value, str)):
+            return self.wrong(node, spec, where)
+        text = node.raw
+        if spec.kind == "verb":
+            if not _VERB_RE.match(text):
+                self.report(node, f"{where} must be a lowercase verb word (or \"*\" for any "
+                                  f"verb), not '{text}'")
+                return INVALID
+        elif not _ID_RE.match(text):
+            suggestion = re.sub(r"[^a-z0-9_]+", "_", text.lower()).strip("_") or "my_id"
+            self.report(node, f"{where} must be an id of lowercase letters, digits and _, "
+                              f"not '{text}'; try '{suggestion}'")
+            return INVALID
+        return Word(text, self.pos(node))
+
+    # ------------------------------------------------------------ collections
+    def list_of(self, node: YNode, spec: ListOf, where: str) -> Any:
+        if node.kind != "seq":
+            return self.wrong(node, spec, where)
+        if len(node.value) < spec.min_items:
+            self.report(node, f"{where} is empty; it needs at least {spec.min_items} entry")
+        out = []
+        item = spec.item
+        for index, child in enumerate(node.value):
+            label = (f"{STRUCTS[item.name].label} #{index + 1}" if isinstance(item, Struct)
+                     else f"entry {index + 1} of {where}")
+            value = self.decode(child, item, label)
+            if value is not INVALID:
+                out.append(value)
+        return out
+
+    def _pairs(self, node: YNode, where: str) -> list[tuple[YNode, str, YNode]]:
+        """A mapping's (key node, key text, value node), reporting odd or repeated keys."""
+        out = []
+        seen: dict[str, YNode] = {}
+        for key, value in node.value:
+            if key.kind != "scalar" or key.value is None:
+                self.report(key, f"a key in {where} must be a plain word, not {describe_node(key)}")
+                continue
+            text = key.raw
+            if text in seen:
+                self.report(key, f"key '{text}' appears twice in {where} (first on line "
+                                 f"{seen[text].line}); remove one of them")
+                continue
+            seen[text] = key
+            out.append((key, text, value))
+        return out
+
+    def map_of(self, node: YNode, spec: MapOf, where: str) -> Any:
+        if node.kind != "map":
+            return self.wrong(node, spec, where)
+        obj = Obj(self.pos(node), where)
+        for key, text, value in self._pairs(node, where):
+            name = self.scalar(key, spec.key, f"{spec.entry} name '{text}' in {where}")
+            if name is INVALID:
+                continue
+            decoded = self.decode(value, spec.value, f"{spec.entry} '{text}' of {where}")
+            obj.key_pos[str(name)] = self.pos(key)
+            if decoded is not INVALID:
+                obj.values[str(name)] = decoded
+        return obj
+
+    def struct(self, node: YNode, name: str, where: str) -> Any:
+        struct = STRUCTS[name]
+        if node.kind != "map":
+            return self.wrong(node, Struct(name), where)
+        pairs = self._pairs(node, where)
+        label = where
+        for key, text, value in pairs:
+            # Name a list entry by its id once it has one: "room 'hall'" reads better than
+            # "entry 3 of 'rooms'".
+            if text == "id" and value.kind == "scalar" and value.value is not None:
+                label = f"{struct.label} '{value.raw}'"
+        obj = Obj(self.pos(node), label)
+        for key, text, value in pairs:
+            field = struct.field(text)
+            if field is None:
+                allowed = [f.key for f in struct.fields]
+                hint = did_you_mean(text, allowed) or f"; allowed keys: {', '.join(allowed)}"
+                self.report(key, f"unknown key '{text}' in {label}{hint}")
+                continue
+            obj.key_pos[text] = self.pos(key)
+            decoded = self.decode(value, field.spec, f"'{text}' of {label}")
+            if decoded is not INVALID:
+                obj.values[text] = decoded
+        for field in struct.fields:
+            if field.required and field.key not in obj.key_pos:
+                self.report(node, f"{label} is missing the required key '{field.key}' "
+                                  f"({field.doc.rstrip('.').lower()}); add `{field.key}:`")
+        if struct.exactly_one_of:
+            present = [k for k in struct.exactly_one_of if k in obj.key_pos]
+            if len(present) != 1:
+                found = ", ".join(present) if present else "none"
+                self.report(node, f"{label} needs exactly one of {', '.join(struct.exactly_one_of)}"
+                                  f" (found {found})")
+                return INVALID
+        return obj
+
+    def choice(self, node: YNode, name: str, where: str) -> Any:
+        choice = CHOICES[name]
+        keys = [f.key for f in choice.options]
+        if node.kind != "map":
+            return self.wrong(node, Choice(name), where)
+        pairs = self._pairs(node, where)
+        if not pairs:
+            self.report(node, f"{choice.label} in {where} is empty; use one of {', '.join(keys)}")
+            return INVALID
+        if len(pairs) > 1:
+            found = ", ".join(t for _, t, _ in pairs)
+            fix = ("combine conditions with `all: [...]`" if name == "condition"
+                   else "write each effect as its own list entry (- set_flag: x)")
+            self.report(node, f"{choice.label} in {where} must have exactly one key, found "
+                              f"{len(pairs)} ({found}); {fix}")
+            return INVALID
+        key, text, value = pairs[0]
+        option = choice.field(text)
+        if option is None:
+            hint = did_you_mean(text, keys) or f"; use one of {', '.join(keys)}"
+            self.report(key, f"unknown {choice.label} '{text}' in {where}{hint}")
+            return INVALID
+        decoded = self.decode(value, option.spec, f"{choice.label} '{text}' in {where}")
+        if decoded is INVALID:
+            return INVALID
+        obj = Obj(self.pos(node), where)
+        obj.values[text] = decoded
+        obj.key_pos[text] = self.pos(key)
+        return obj
+
+
+def _node_kind(spec: Spec) -> str:
+    if isinstance(spec, (Struct, Choice, MapOf)):
+        return "map"
+    if isinstance(spec, ListOf):
+        return "seq"
+    return "scalar"
+
+
+def describe(spec: Spec) -> str:
+    """A value type in plain words, for "must be ..." messages."""
+    if isinstance(spec, Text):
+        return "text"
+    if isinstance(spec, Name):
+        return "a verb word" if spec.kind == "verb" else f"a {spec.kind} id"
+    if isinstance(spec, Bool):
+        return "true or false"
+    if isinstance(spec, Int):
+        return "a whole number"
+    if isinstance(spec, Enum):
+        return "one of " + ", ".join(spec.values)
+    if isinstance(spec, ListOf):
+        return f"a list (of {_plural(spec.item)})"
+    if isinstance(spec, MapOf):
+        return f"a mapping of {spec.entry} names to values"
+    if isinstance(spec, Struct):
+        keys = [f.key for f in STRUCTS[spec.name].fields if f.required]
+        return "a mapping" + (f" with keys {', '.join(keys)}" if keys else "")
+    if isinstance(spec, Choice):
+        return f"a {CHOICES[spec.name].label} (a mapping with one key)"
+    if isinstance(spec, OneOf):
+        return " or ".join(describe(o) for o in spec.options)
+    return "something else"
+
+
+def _plural(spec: Spec) -> str:
+    if isinstance(spec, Struct):
+        return STRUCTS[spec.name].label + "s"
+    if isinstance(spec, Choice):
+        return CHOICES[spec.name].label + "s"
+    return describe(spec)
+
+
+def describe_node(node: YNode) -> str:
+    """What the author actually wrote, in plain words."""
+    if node.kind == "map":
+        return "a mapping"
+    if node.kind == "seq":
+        return "a list"
+    value = node.value
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return f"the boolean {node.raw}"
+    if isinstance(value, (int, float)):
+        return f"the number {node.raw}"
+    return f"the text '{node.raw}'"

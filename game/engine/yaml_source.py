@@ -1,0 +1,284 @@
+"""Reading a world file into a tree of YAML nodes that remember their line and column.
+
+Why not `yaml.safe_load`? It forgets positions, and errors must name a line. Why not
+`yaml.compose`? PyYAML's composer recurses once per nesting level (a deeply nested file would
+crash it) and an alias shares its node, so a "billion laughs" file looks small until a walker
+expands it. So this module composes the tree itself from the parser's event stream, without
+recursion, with hard caps on file size, nesting depth and the node count *after* alias
+expansion, and it rejects every tag that is not plain data (`!!python/object` and friends)
+before anything could be constructed. Parsing uses libyaml (`CSafeLoader`) when available.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.events import (
+    AliasEvent,
+    CollectionStartEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
+
+MAX_BYTES = 5 * 1024 * 1024     # a generous world is a few hundred kilobytes
+MAX_NODES = 1_000_000           # counted after alias expansion
+MAX_DEPTH = 64                  # worlds nest about ten levels deep
+MAX_ALIASES = 1_000
+
+_SAFE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_YAML = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = frozenset(_YAML + t for t in ("str", "int", "float", "bool", "null", "seq", "map"))
+_RESOLVER = Resolver()
+_CONSTRUCTOR = SafeConstructor()
+
+
+class SourceError(Exception):
+    """The file cannot be read as YAML at all; carries a line, column and message."""
+
+    def __init__(self, line: int, column: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+        self.message = message
+
+
+class YNode:
+    """A YAML node: kind 'map' (value: list of (key, value) nodes), 'seq' or 'scalar'.
+
+    `line`/`column` are 1-based. Scalars keep their `raw` text and whether they were `plain`
+    (unquoted), so ids like `on` or `yes` can be read as the words the author typed.
+    """
+
+    __slots__ = ("kind", "value", "raw", "plain", "line", "column", "size", "height")
+
+    def __init__(self, kind: str, value: Any, line: int, column: int,
+                 raw: str = "", plain: bool = False) -> None:
+        self.kind = kind
+        self.value = value
+        self.raw = raw
+        self.plain = plain
+        self.line = line
+        self.column = column
+        self.size = 1     # nodes in this subtree once aliases are expanded
+        self.height = 1   # nesting levels in this subtree
+
+    def __repr__(self) -> str:
+        return f"YNode({self.kind}, {self.raw or self.value!r} @{self.line}:{self.column})"
+
+
+def decode_bytes(data: bytes) -> str:
+    """UTF-8 text of a world file (a BOM is allowed), or a SourceError naming the bad byte."""
+    if len(data) > MAX_BYTES:
+        raise SourceError(1, 1, f"the file is {len(data):,} bytes; world files are limited to "
+                                f"{MAX_BYTES:,} bytes (split the world or remove unused text)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[:exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise SourceError(line, column, f"byte 0x{data[exc.start]:02x} is not valid UTF-8; "
+                                        "save the file with UTF-8 encoding") from None
+
+
+def compose(text: str) -> YNode:
+    """The single document in `text` as a YNode tree; raises SourceError on any YAML problem."""
+    loader = None
+    try:
+        loader = _SAFE_LOADER(text)
+        return _Composer(text).run(loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        at = text[mark.index] if mark and 0 <= mark.index < len(text) else ""
+        raise SourceError(line, column, _yaml_message(exc, at)) from None
+    except yaml.reader.ReaderError as exc:
+        line, column = _line_col(text, exc.position)
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        raise SourceError(line, column, f"character U+{char:04X} is not allowed in YAML; "
+                                        "remove it (control characters cannot appear in text)") from None
+    except yaml.YAMLError as exc:
+        raise SourceError(1, 1, f"invalid YAML: {exc}") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    before = text[:index]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError, at: str) -> str:
+    """The parser's complaint in plain words, with the usual fix for the usual causes."""
+    problem = (exc.problem or "").strip()
+    context = (exc.context or "").strip()
+    text = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+    if at == "\t" or "\\t" in problem or "tab" in problem:
+        hint = "indent with spaces, never tabs"
+    elif "mapping values are not allowed" in problem:
+        hint = "put quotes around text that contains ': ', or check the indentation"
+    elif "expected ':'" in problem or "expected <block end>" in problem:
+        hint = "check the indentation of this line and the one before it"
+    elif "unacceptable character" in problem or "special characters" in problem:
+        hint = "remove the unusual character or put the text in quotes"
+    elif "found character" in problem and "cannot start any token" in problem:
+        hint = "put quotes around text that starts with a special character such as @ ` % or |"
+    else:
+        hint = "check the quoting and indentation here"
+    return f"{text}; {hint}"
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_YAML):] if tag.startswith(_YAML) else tag
+
+
+class _Open:
+    """A mapping or sequence whose children are still arriving."""
+
+    __slots__ = ("node", "anchor", "children")
+
+    def __init__(self, node: YNode, anchor: str | None) -> None:
+        self.node = node
+        self.anchor = anchor
+        self.children: list[YNode] = []
+
+
+class _Composer:
+    """Builds YNodes from parser events with an explicit stack, counting and capping as it goes."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.anchors: dict[str, YNode] = {}
+        self.open_anchors: set[str] = set()
+        self.stack: list[_Open] = []
+        self.expanded = 0
+        self.aliases = 0
+
+    def run(self, loader: Any) -> YNode:
+        root: YNode | None = None
+        documents = 0
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise SourceError(*self._pos(event), "the file holds a second YAML document "
+                                      "(after '---'); a world file is a single document")
+            elif isinstance(event, (ScalarEvent, AliasEvent, CollectionStartEvent)):
+                node = self._node(event)
+                if node is not None:
+                    root = self._attach(node) or root
+            elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+                root = self._close() or root
+            elif isinstance(event, StreamEndEvent):
+                break
+        if root is None:
+            raise SourceError(1, 1, "the file is empty; a world file starts with a `world:` "
+                                    "section (see docs/world-format.md)")
+        return root
+
+    def _pos(self, event: Any) -> tuple[int, int]:
+        mark = event.start_mark
+        return (mark.line + 1, mark.column + 1) if mark else (1, 1)
+
+    def _check_tag(self, event: Any) -> None:
+        tag = getattr(event, "tag", None)
+        if tag and tag != "!" and tag not in _ALLOWED_TAGS:
+            raise SourceError(*self._pos(event), f"YAML tag '{_short_tag(tag)}' is not allowed: "
+                              "world files hold plain data only (text, numbers, true/false, lists "
+                              "and mappings); remove the tag")
+
+    def _count(self, event: Any, size: int, height: int) -> None:
+        self.expanded += size
+        if self.expanded > MAX_NODES:
+            raise SourceError(*self._pos(event), f"the document has more than {MAX_NODES:,} "
+                              "nodes (counting alias expansions); world files must be smaller")
+        if len(self.stack) + height > MAX_DEPTH:
+            raise SourceError(*self._pos(event), f"the document nests more than {MAX_DEPTH} "
+                              "levels deep; flatten this part of the file")
+
+    def _node(self, event: Any) -> YNode | None:
+        line, column = self._pos(event)
+        if isinstance(event, AliasEvent):
+            target = self.anchors.get(event.anchor)
+            if event.anchor in self.open_anchors:
+                raise SourceError(line, column, f"alias '*{event.anchor}' refers to a node that "
+                                  "contains it; recursive structures are not allowed")
+            if target is None:
+                raise SourceError(line, column, f"alias '*{event.anchor}' has no matching anchor "
+                                  f"'&{event.anchor}' before it; define the anchor first")
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise SourceError(line, column, f"more than {MAX_ALIASES} aliases; world files "
+                                  "should repeat text instead of aliasing it this much")
+            self._count(event, target.size, target.height)
+            return target
+        self._check_tag(event)
+        self._count(event, 1, 1)
+        if isinstance(event, ScalarEvent):
+            try:
+                value = _scalar_value(event)
+            except (KeyError, ValueError):
+                raise SourceError(line, column, f"'{event.value}' does not match its tag "
+                                  f"'{_short_tag(event.tag or '')}'; remove the tag") from None
+            node = YNode("scalar", value, line, column, raw=event.value,
+                         plain=bool(event.implicit[0]) and event.tag is None)
+            if event.anchor:
+                self.anchors[event.anchor] = node
+            return node
+        kind = "map" if isinstance(event, MappingStartEvent) else "seq"
+        node = YNode(kind, [], line, column)
+        self.stack.append(_Open(node, event.anchor))
+        if event.anchor:
+            self.open_anchors.add(event.anchor)
+        return None
+
+    def _attach(self, node: YNode) -> YNode | None:
+        """Add a finished node to its parent; returns it when it is the document's root."""
+        if not self.stack:
+            return node
+        self.stack[-1].children.append(node)
+        return None
+
+    def _close(self) -> YNode | None:
+        frame = self.stack.pop()
+        node = frame.node
+        children = frame.children
+        if node.kind == "map":
+            node.value = list(zip(children[0::2], children[1::2]))
+        else:
+            node.value = children
+        node.size = 1 + sum(c.size for c in children)
+        node.height = 1 + max((c.height for c in children), default=0)
+        if frame.anchor:
+            self.open_anchors.discard(frame.anchor)
+            self.anchors[frame.anchor] = node
+        return self._attach(node)
+
+
+def _scalar_value(event: Any) -> Any:
+    """The Python value of a scalar: text, int, float, bool or None (YAML 1.1 rules, safe subset)."""
+    tag = event.tag
+    if tag is None or tag == "!":
+        if not event.implicit[0]:
+            return event.value  # quoted: always text
+        tag = _RESOLVER.resolve(ScalarNode, event.value, (True, False))
+    if tag == _YAML + "null":
+        return None
+    if tag == _YAML + "bool":
+        return _CONSTRUCTOR.bool_values[event.value.lower()]
+    if tag == _YAML + "int":
+        return _CONSTRUCTOR.construct_yaml_int(ScalarNode(tag, event.value))
+    if tag == _YAML + "float":
+        return _CONSTRUCTOR.construct_yaml_float(ScalarNode(tag, event.value))
+    return event.value  # str, and implicit timestamps and the like stay as the typed text
