@@ -108,24 +108,34 @@ class StoryPane(ScrollView, can_focus=True):
         paragraph.text = paragraph.text + text if paragraph.text else text.lstrip()
         self._rewrap_tail(index)
 
-    def close_narration(self, note: str | None = None) -> None:
-        """Ends the open narration; `note` (e.g. "…") marks one that was cut short."""
+    def close_narration(self, note: str | None = None, final_text: str | None = None) -> str:
+        """Ends the open narration and returns its text.
+
+        `final_text` replaces what streamed (the narrator may drop an unfinished sentence);
+        `note` (e.g. " …") marks a narration that was cut short.
+        """
         index = self._open_narration
         self._open_narration = None
         if index is None:
-            return
+            return ""
         paragraph = self._paragraphs[index]
-        if note:
+        if final_text is not None:
+            paragraph.text = final_text
+        if note and paragraph.text.strip():
             paragraph.text = paragraph.text.rstrip() + note
         else:
             paragraph.text = paragraph.text.strip()
         if not paragraph.text and index == len(self._paragraphs) - 1:
             self._paragraphs.pop()
-            del self._lines[self._first_line.pop():]
+            first = self._first_line.pop()
+            for y in range(first, len(self._lines)):
+                self._strip_cache.discard(y)
+            del self._lines[first:]
             self._set_virtual_size()
             self.refresh()
-            return
+            return ""
         self._rewrap_tail(index)
+        return paragraph.text
 
     @property
     def narrating(self) -> bool:

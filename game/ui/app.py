@@ -1,0 +1,284 @@
+"""The Textual application: owns the narrator and the save store, and switches screens.
+
+Screens ask the app for the things that outlive a game: narration (one narrator, started once,
+its model loading in the background while the player already plays), saving and loading, the
+settings and the theme. The narrator's worker thread reaches the app only through messages
+(`game.ui.narration.MessageSink`), which the app hands to the game screen on its own thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Callable, Iterable
+
+from textual.app import App, SystemCommand
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from game import paths
+from game.narrator.api import NarrationRequest, Narrator
+from game.narrator.settings import NarratorSettings
+from game.ui.narration import (MessageSink, NarrationDone, NarrationFailed, NarrationToken,
+                               NarratorStatusChanged)
+from game.ui.saving import SaveSlots
+from game.ui.screens.dialogs import LoadScreen, QuitScreen
+from game.ui.screens.game import GameScreen
+from game.ui.screens.settings import SettingsChoice, SettingsScreen
+from game.ui.screens.title import TitleScreen
+from game.ui.session import Session
+from game.ui.widgets.status_bar import NarratorInfo
+from game.ui.world_list import list_worlds
+
+NarratorFactory = Callable[[NarratorSettings], Narrator]
+DEFAULT_THEME = "textual-dark"
+_READY = ("idle", "streaming", "prefilling")
+
+
+def default_narrator_factory(settings: NarratorSettings) -> Narrator:
+    """The real narrator (imported lazily: loading MLX must not delay the first frame)."""
+    from game.narrator.factory import make_narrator
+
+    return make_narrator(settings)
+
+
+class AdventureApp(App[None]):
+    """`adventure`: the title screen, then the game."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "Crystal Adventure"
+
+    narrator_info: reactive[NarratorInfo] = reactive(NarratorInfo, layout=False)
+
+    def __init__(
+        self,
+        settings: NarratorSettings | None = None,
+        *,
+        narrator_factory: NarratorFactory = default_narrator_factory,
+        world: Path | None = None,
+        load_slot: str | None = None,
+        worlds_dir: Path | None = None,
+        saves_dir: Path | None = None,
+        theme: str = DEFAULT_THEME,
+        title_art: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings or NarratorSettings()
+        self._narrator_factory = narrator_factory
+        self._start_world = world
+        self._start_slot = load_slot
+        self.worlds_dir = worlds_dir or paths.worlds_dir()
+        self.saves = SaveSlots(saves_dir or paths.saves_dir(), self.worlds_dir)
+        self._initial_theme = theme
+        self._title_art = title_art
+        self.narrator: Narrator | None = None
+        self.narration_on = self.settings.mode != "off"
+        self.game_screen: GameScreen | None = None
+        self.sink = MessageSink(self)
+
+    # ------------------------------------------------------------------ start-up
+    def on_mount(self) -> None:
+        self.theme = self._initial_theme
+        self.narrator_info = NarratorInfo("off" if not self.narration_on else "loading",
+                                          model=self.settings.mode if self.settings.mode == "fake" else "")
+        if self.narration_on:
+            self.run_worker(self._start_narrator, thread=True, group="narrator", exit_on_error=False)
+        self.set_interval(0.25, self._poll_narrator)
+        if self._start_slot:
+            self.load_game(self._start_slot)
+        elif self._start_world:
+            self.start_world(self._start_world)
+        else:
+            self.push_screen(self.title_screen())
+
+    def title_screen(self) -> TitleScreen:
+        art = self._title_art
+        if art is None:
+            art_file = paths.assets_dir() / "title.txt"
+            art = art_file.read_text(encoding="utf-8") if art_file.is_file() else ""
+        return TitleScreen(list_worlds(self.worlds_dir), art, self.saves.latest() is not None)
+
+    def _start_narrator(self) -> None:
+        """Worker thread: build and start the narrator (slow for a real model), then hand it over."""
+        try:
+            narrator = self._narrator_factory(self.settings)
+            narrator.start()
+        except Exception as exc:  # any failure: play on in plain text
+            self.post_message(NarratorStatusChanged("error", ""))
+            self.call_from_thread(self.notify, f"The narrator could not start: {exc}",
+                                  title="Narrator", severity="error", timeout=8)
+            return
+        self.call_from_thread(self._narrator_ready, narrator)
+
+    def _narrator_ready(self, narrator: Narrator) -> None:
+        self.narrator = narrator
+        self.narrator_info = dataclasses.replace(self.narrator_info, model=narrator.model_name)
+        self._poll_narrator()
+
+    def _poll_narrator(self) -> None:
+        """Keeps the status current even for changes no sink was told about (model loading)."""
+        if not self.narration_on:
+            status = "off"
+        elif self.narrator is None:
+            status = self.narrator_info.status
+        else:
+            status = self.narrator.status
+        if status != self.narrator_info.status:
+            self.narrator_info = dataclasses.replace(self.narrator_info, status=status, detail="")
+
+    # ------------------------------------------------------------------ narration
+    def submit_narration(self, request: NarrationRequest) -> bool:
+        """Asks for prose; False (play on in plain text) when the narrator is not ready."""
+        narrator = self.narrator
+        if not self.narration_on or narrator is None or narrator.status not in _READY:
+            return False
+        narrator.submit(request, self.sink)
+        return True
+
+    def cancel_narration(self) -> None:
+        if self.narrator is not None:
+            self.narrator.cancel()
+
+    def on_narration_token(self, message: NarrationToken) -> None:
+        if self.game_screen is not None:
+            self.game_screen.narration_token(message.request_id, message.text)
+
+    def on_narration_done(self, message: NarrationDone) -> None:
+        stats = message.stats
+        self.narrator_info = dataclasses.replace(
+            self.narrator_info, ttft_s=stats.ttft_s, tokens_per_s=stats.tokens_per_s,
+            cache=stats.cache)
+        if self.game_screen is not None:
+            self.game_screen.narration_done(message.request_id, stats, message.final_text)
+
+    def on_narration_failed(self, message: NarrationFailed) -> None:
+        self.notify(message.message, title="Narrator", severity="error", timeout=6)
+        if self.game_screen is not None:
+            self.game_screen.narration_failed(message.request_id)
+
+    def on_narrator_status_changed(self, message: NarratorStatusChanged) -> None:
+        status = message.status if self.narration_on else "off"
+        self.narrator_info = dataclasses.replace(self.narrator_info, status=status,
+                                                 detail=message.detail)
+
+    # ------------------------------------------------------------------ games
+    def start_world(self, path: Path) -> None:
+        from game.engine.loader import WorldLoadError
+
+        try:
+            session = Session.new(path)
+        except (WorldLoadError, OSError) as exc:
+            self.notify(str(exc), title="Cannot open world", severity="error")
+            return
+        session.history_turns = self.settings.history_turns
+        self._show_game(GameScreen(session))
+
+    def restart_game(self, session: Session) -> None:
+        self.start_world(Path(session.world.source))
+
+    def _show_game(self, screen: GameScreen) -> None:
+        if self.game_screen is not None:
+            self.game_screen.stop_narration()
+        self.game_screen = screen
+        if isinstance(self.screen, GameScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def save_game(self, session: Session, slot: str) -> None:
+        try:
+            self.saves.save(slot, session)
+        except Exception as exc:
+            self.notify(str(exc), title="Not saved", severity="error")
+            return
+        self.notify(f"Saved to “{slot}”.", title="Saved", timeout=3)
+
+    def load_game(self, slot: str) -> None:
+        try:
+            session, warnings = self.saves.load(slot)
+        except Exception as exc:
+            self.notify(str(exc), title="Cannot load", severity="error")
+            return
+        session.history_turns = self.settings.history_turns
+        for warning in warnings:
+            self.notify(warning, title="Loaded with a warning", severity="warning")
+        self._show_game(GameScreen(session, restored=f"“{slot}”"))
+
+    def continue_latest(self) -> None:
+        slot = self.saves.latest()
+        if slot is None:
+            self.notify("There is no autosave yet.", title="Continue")
+            return
+        self.load_game(slot)
+
+    def choose_and_load(self) -> None:
+        def chosen(slot: str | None) -> None:
+            if slot:
+                self.load_game(slot)
+
+        self.push_screen(LoadScreen(self.saves.choices()), chosen)
+
+    # ------------------------------------------------------------------ settings
+    def open_settings(self) -> None:
+        current = SettingsChoice(self.narration_on, self.settings.temperature,
+                                 self.settings.max_tokens, self.theme)
+        self.push_screen(SettingsScreen(current, sorted(self.available_themes)), self.apply_settings)
+
+    def apply_settings(self, choice: SettingsChoice | None) -> None:
+        if choice is None:
+            return
+        self.theme = choice.theme
+        if not choice.narrator_on and self.game_screen is not None:
+            self.game_screen.stop_narration()
+        sampling_changed = (choice.temperature, choice.max_tokens) != (
+            self.settings.temperature, self.settings.max_tokens)
+        self.settings = self.settings.with_overrides(temperature=choice.temperature,
+                                                     max_tokens=choice.max_tokens)
+        was_on, self.narration_on = self.narration_on, choice.narrator_on
+        if self.narration_on and (sampling_changed or self.narrator is None) and self.settings.mode != "off":
+            self._restart_narrator()
+        self._poll_narrator()
+
+    def _restart_narrator(self) -> None:
+        """New sampling settings take effect in a fresh narrator (loaded in the background)."""
+        old, self.narrator = self.narrator, None
+        if old is not None:
+            old.close()
+        self.narrator_info = dataclasses.replace(self.narrator_info, status="loading", detail="")
+        self.run_worker(self._start_narrator, thread=True, group="narrator", exit_on_error=False)
+
+    # ------------------------------------------------------------------ palette and quitting
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Settings", "Narrator, temperature, max tokens, theme", self.open_settings)
+        if isinstance(screen, GameScreen):
+            yield SystemCommand("Save game", "Save to a named slot", screen.action_save)
+            yield SystemCommand("Load game", "Load a saved game", screen.action_load)
+            yield SystemCommand("Undo", "Take back the last turn", screen.action_undo)
+            yield SystemCommand("Help", "Commands and keys", screen.action_help)
+            yield SystemCommand("Stop narration", "Cut the narrator short", screen.action_stop_narration)
+            yield SystemCommand("Toggle map", "Show or hide the map", screen.action_toggle_map)
+
+    def action_quit(self) -> None:
+        if isinstance(self.screen, QuitScreen):
+            return
+        playing = self.game_screen is not None
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.shutdown()
+
+        self.push_screen(QuitScreen(autosaves=playing), answered)
+
+    def shutdown(self) -> None:
+        """Autosaves the game in play, stops the narrator and exits."""
+        if self.game_screen is not None:
+            self.game_screen.stop_narration()
+            try:
+                self.saves.autosave(self.game_screen.session)
+            except Exception as exc:  # leaving must not fail; say so on the way out
+                self.notify(f"Autosave failed: {exc}", severity="error")
+        if self.narrator is not None:
+            self.narrator.close()
+            self.narrator = None
+        self.exit()

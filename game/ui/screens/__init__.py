@@ -1,0 +1,1 @@
+"""Screens: title, game, and the modal dialogs (help, settings, save/load, quit, ending)."""

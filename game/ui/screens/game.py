@@ -1,0 +1,256 @@
+"""The main screen: story pane, command input, side panel, map and narrator status.
+
+It forwards each typed line to the engine (through `Session`), shows the authoritative text at
+once, and asks the app's narrator for prose that streams in beneath. It never waits on the
+narrator: submission returns at once and tokens arrive later as messages (see `narration.py`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static
+
+from game.engine.events import TurnResult
+from game.narrator.api import NarrationStats
+from game.ui.completion import near_words
+from game.ui.screens.dialogs import EndingInfo, EndingScreen
+from game.ui.session import Session
+from game.ui.widgets.command_input import CommandInput
+from game.ui.widgets.map_view import MapView
+from game.ui.widgets.side_panel import SidePanel
+from game.ui.widgets.status_bar import NarratorInfo, StatusBar
+from game.ui.widgets.story import StoryPane
+
+if TYPE_CHECKING:
+    from game.ui.app import AdventureApp
+
+# Turns whose outcome is a question back to the player or a parse failure are not narrated:
+# there is nothing in the world to describe.
+_NOT_NARRATED = {"unknown-word", "asked", "meta", "undone"}
+NARROW = 70  # below this many columns the side panel gives its room to the story
+
+
+class GameScreen(Screen[None]):
+    """One game in play."""
+
+    app: "AdventureApp"
+
+    BINDINGS = [
+        Binding("f1", "help", "Help"),
+        Binding("escape", "stop_narration", "Stop"),
+        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+l", "load", "Load"),
+        Binding("ctrl+z", "undo", "Undo"),
+        Binding("f2", "toggle_map", "Map"),
+        Binding("ctrl+q", "app.quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, session: Session, *, restored: str | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self._restored = restored
+        self.current_request: int | None = None
+        self.narration_enabled = True
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="◆")
+        with Horizontal(id="body"):
+            yield StoryPane(id="story")
+            with Vertical(id="side"):
+                yield SidePanel(id="panel")
+                yield MapView(id="map")
+        yield Static("", id="hint")
+        yield CommandInput(words=self.session.completions, placeholder="What do you do?",
+                           id="command")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    @property
+    def story(self) -> StoryPane:
+        return self.query_one(StoryPane)
+
+    @property
+    def command_input(self) -> CommandInput:
+        return self.query_one(CommandInput)
+
+    def on_mount(self) -> None:
+        self.title = self.session.world.title
+        self.sub_title = self.session.world.author and f"by {self.session.world.author}"
+        self.watch(self.app, "narrator_info", self._show_narrator_info)
+        if self._restored is not None:
+            for entry in self.session.transcript:
+                if entry.command:
+                    self.story.add_command(entry.command)
+                if entry.text:
+                    self.story.add("engine", entry.text)
+                if entry.narration:
+                    self.story.add("narration", entry.narration)
+            self.story.add("system", f"Restored {self._restored}.")
+        else:
+            result = self.session.intro()
+            self.story.add("engine", result.text)
+            self._narrate(result)
+        self._refresh_panels()
+        self.command_input.focus()
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width < NARROW, "narrow")
+
+    def _show_narrator_info(self, info: NarratorInfo) -> None:
+        self.query_one(StatusBar).info = info
+
+    def _refresh_panels(self) -> None:
+        self.query_one(SidePanel).show(self.session.panel_info())
+        self.query_one(MapView).data = self.session.map_data()
+
+    # ------------------------------------------------------------------ turns
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input is not self.command_input:
+            return
+        event.stop()
+        line = event.value.strip()
+        self.command_input.value = ""
+        if not line:
+            return
+        self.command_input.remember(line)
+        self.run_command(line)
+
+    def run_command(self, line: str) -> TurnResult:
+        """Plays one typed line: cancel the old narration, run the engine, show, narrate."""
+        self.stop_narration(note=" …")
+        self.story.add_command(line)
+        result = self.session.execute(line)
+        if result.text:
+            self.story.add("engine", result.text)
+        self._show_hint(result)
+        self._refresh_panels()
+        if result.meta:
+            self._handle_meta(result.meta)
+        else:
+            self._narrate(result)
+        if result.ending is not None:
+            self.show_ending(result)
+        return result
+
+    def _show_hint(self, result: TurnResult) -> None:
+        hint = self.query_one("#hint", Static)
+        unknown = [e for e in result.events if e.kind == "unknown-word"]
+        if not unknown:
+            hint.update("")
+            hint.display = False
+            return
+        word = str(unknown[0].data.get("word", ""))
+        close = near_words(word, self.session.completions()) if word else []
+        text = f"“{word}” is not a word this game knows." if word else "A word was not understood."
+        if close:
+            text += " Did you mean " + " or ".join(f"“{w}”" for w in close) + "?"
+        hint.update(text + "  Tab completes words; F1 shows the commands.")
+        hint.display = True
+
+    def _handle_meta(self, meta: str) -> None:
+        name, _, arg = meta.partition(":")
+        if name == "quit":
+            self.app.action_quit()
+        elif name == "help":
+            self.action_help()
+        elif name == "save":
+            self.app.save_game(self.session, arg or "quicksave")
+        elif name == "restore" and arg:
+            self.app.load_game(arg)
+        elif name == "restore":
+            self.action_load()
+
+    # ------------------------------------------------------------------ narration
+    def _narrate(self, result: TurnResult) -> None:
+        if not self.narration_enabled or any(e.kind in _NOT_NARRATED for e in result.events):
+            return
+        request = self.session.request_for(result)
+        if self.app.submit_narration(request):
+            self.current_request = request.request_id
+            self.story.begin_narration()
+
+    def stop_narration(self, note: str | None = None) -> None:
+        """Cancels the narration in progress (if any) and keeps what had streamed."""
+        if self.current_request is None:
+            return
+        self.current_request = None
+        self.app.cancel_narration()
+        self.session.add_narration(self.story.close_narration(note))
+
+    def narration_token(self, request_id: int, text: str) -> None:
+        if request_id == self.current_request:
+            self.story.append_narration(text)
+
+    def narration_done(self, request_id: int, stats: NarrationStats, final_text: str) -> None:
+        if request_id != self.current_request:
+            return
+        self.current_request = None
+        if stats.cancelled:
+            shown = self.story.close_narration(" …")
+        else:
+            shown = self.story.close_narration(final_text=final_text)
+        self.session.add_narration(shown)
+
+    def narration_failed(self, request_id: int) -> None:
+        if request_id == self.current_request:
+            self.current_request = None
+            self.story.close_narration()
+
+    # ------------------------------------------------------------------ endings
+    def show_ending(self, result: TurnResult) -> None:
+        ending = result.ending
+        assert ending is not None
+        state = self.session.game.state
+        info = EndingInfo(ending.kind, ending.message, state.score,
+                          self.session.world.max_score, state.turns)
+        self.app.push_screen(EndingScreen(info), self._ending_choice)
+
+    def _ending_choice(self, choice: str | None) -> None:
+        if choice == "restart":
+            self.app.restart_game(self.session)
+        elif choice == "undo":
+            self.action_undo()
+        elif choice == "load":
+            self.action_load()
+        elif choice == "quit":
+            self.app.action_quit()
+
+    # ------------------------------------------------------------------ actions
+    def action_help(self) -> None:
+        from game.ui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    def action_stop_narration(self) -> None:
+        self.stop_narration(note=" …")
+
+    def action_save(self) -> None:
+        from game.ui.screens.dialogs import SaveScreen
+
+        def chosen(slot: str | None) -> None:
+            if slot:
+                self.app.save_game(self.session, slot)
+
+        self.app.push_screen(SaveScreen(), chosen)
+
+    def action_load(self) -> None:
+        self.app.choose_and_load()
+
+    def action_undo(self) -> None:
+        self.stop_narration(note=" …")
+        if self.session.undo():
+            self.story.add("system", "Undone: back to before your last turn.")
+        else:
+            self.story.add("system", "There is nothing to undo.")
+        self._refresh_panels()
+
+    def action_toggle_map(self) -> None:
+        view = self.query_one(MapView)
+        view.display = not view.display

@@ -1,0 +1,1 @@
+"""Widgets of the game screen; each draws plain data and holds no game rules."""
