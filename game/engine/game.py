@@ -1,0 +1,367 @@
+"""The `Game`: one world, its current state, undo history, and the command loop.
+
+`execute(line)` is the whole engine seen from outside: it splits the line into commands, parses
+and resolves each, lets world rules act before the built-in verbs, runs triggers, counts turns,
+and returns the authoritative text with structured events. It never raises on any string.
+
+Undo keeps a bounded deque of state snapshots, one per line that changed the state; `GameState`
+copies are shallow and cheap, so the cost per command stays flat even on very large worlds.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from game.engine.describe import DARK_NAME, DARK_TEXT, describe_room, open_exits
+from game.engine.events import Event, Scene, TurnResult
+from game.engine.grammar import AFTER_END_VERBS, META_VERBS, PATTERNS, VERB_ALSO_KEYS
+from game.engine.index import WorldIndex
+from game.engine.parser import Command, ParseError, parse, split_commands, tokenise
+from game.engine.phrasing import capitalise
+from game.engine.resolve import (
+    Ask, Refused, Resolved, answer_question, matches, question, resolve_phrase,
+)
+from game.engine.rules import run_rules, run_turn_triggers
+from game.engine.scope import carried, is_dark, visible
+from game.engine.state import GameState
+from game.engine.turn import Turn
+from game.engine.verbs import HANDLERS, custom
+from game.engine.world import PLAYER, Ending, World
+
+UNDO_LEVELS = 100
+
+HELP_TEXT = """\
+Type short commands in plain English, for example:
+  look (l), examine lamp (x lamp), inventory (i)
+  north, south, east, west, ne, nw, se, sw, up, down, in, out (or n, s, e, ...)
+  take key, take all, take all from box, drop lamp, put coin in box, put book on table
+  open door, close door, unlock door with key, lock door with key
+  read note, wear cloak, take off cloak, turn on lamp, turn off lamp
+  eat apple, drink water, give coin to troll, wait (z)
+  again (g), undo, score, save [slot], restore [slot], restart, quit
+Several commands can go on one line: "take lamp. go north then open door".
+"it" and "them" mean what you last referred to."""
+
+_GAME_OVER = "The game is over. You can UNDO, RESTORE, RESTART or QUIT."
+
+
+class Game:
+    """A running game of one world. Same world + same commands = same state, always."""
+
+    def __init__(self, world: World, state: GameState | None = None) -> None:
+        self.world = world
+        self.index = WorldIndex.build(world)
+        self.state = state.copy() if state is not None else GameState.initial(world)
+        self.command_log: list[str] = []
+        self._undo: deque[GameState] = deque(maxlen=UNDO_LEVELS)
+
+    # ------------------------------------------------------------ public API
+    @property
+    def ended(self) -> Ending | None:
+        ending_id = self.state.ended
+        if ending_id is None:
+            return None
+        return self.world.endings.get(ending_id, Ending(ending_id, "lose", ""))
+
+    def intro(self) -> TurnResult:
+        """The opening text: the world's intro, then the first room. Not a turn."""
+        turn = self._turn(self.state)
+        turn.say(self.world.intro)
+        turn.say(describe_room(turn))
+        turn.emit("looked", room=self.state.room, dark=is_dark(self.world, self.state, self.index))
+        return TurnResult("", turn.text, turn.events, self.state, self.ended, None)
+
+    def undo(self) -> bool:
+        """Go back one state-changing line. False when there is nothing to undo."""
+        if not self._undo:
+            return False
+        self.state = self._undo.pop()
+        return True
+
+    def execute(self, line: str) -> TurnResult:
+        """Run one typed line (possibly several commands). Never raises."""
+        self.command_log.append(line)
+        before = self.state
+        try:
+            return self._execute(line if isinstance(line, str) else str(line))
+        except Exception as exc:  # noqa: BLE001 - last resort: the contract is "never raises"
+            self.state = before
+            event = Event("failed", {"reason": "internal-error", "error": repr(exc)})
+            return TurnResult(line, "Something went wrong understanding that; nothing happened.",
+                              [event], self.state, self.ended, None)
+
+    def scene(self) -> Scene:
+        """What the narrator may mention: only what the player can perceive right now."""
+        turn = self._turn(self.state)
+        dark = is_dark(self.world, self.state, self.index)
+        room = self.world.rooms[self.state.room]
+        held = set(carried(self.world, self.state))
+        fixed, loose = [], []
+        for item_id in visible(self.world, self.state, self.index):
+            if item_id in held:
+                continue
+            item = self.world.items[item_id]
+            (fixed if item.scenery or not item.portable else loose).append(item.name)
+        return Scene(
+            room_id=room.id,
+            room_name=DARK_NAME if dark else room.name,
+            room_description=DARK_TEXT if dark else room.description.strip(),
+            exits=open_exits(turn),
+            fixed_features=fixed,
+            visible_items=loose,
+            inventory=[self.world.items[i].name for i in self.index.sort_items(held)],
+            dark=dark,
+        )
+
+    def completions(self) -> list[str]:
+        """Words worth offering for tab completion: verbs, exits and visible object names."""
+        words = {pattern.split()[0] for pattern, _ in PATTERNS if len(pattern.split()[0]) > 2}
+        words.update(" ".join(phrase) for phrase in self.index.custom_verbs)
+        words.update(open_exits(self._turn(self.state)))
+        for item_id in visible(self.world, self.state, self.index):
+            words.add(self.world.items[item_id].name.lower())
+        return sorted(words)
+
+    # ------------------------------------------------------------ the command loop
+    def _turn(self, state: GameState) -> Turn:
+        return Turn(self.world, self.index, state)
+
+    def _execute(self, line: str) -> TurnResult:
+        before = self.state
+        turn = self._turn(before.copy())
+        meta: str | None = None
+        commands = split_commands(tokenise(line), self.index)
+        pending = turn.state.pending
+        turn.state.pending = None
+        first_forced: dict[str, str] | None = None
+        if pending and commands:
+            first_forced = self._answer(turn, pending, commands[0])
+            if first_forced is not None:
+                commands[0] = tokenise(pending["command"])
+            elif turn.state.pending is not None:   # narrowed: asked again
+                commands = []
+        if not commands and turn.state.pending is None:
+            turn.fail("empty", "I beg your pardon?")
+        for n, words in enumerate(commands):
+            forced = first_forced if n == 0 else None
+            if words in (["again"], ["g"]):
+                if not turn.state.last_command:
+                    turn.fail("nothing-to-repeat", "There is nothing to repeat.")
+                    break
+                words = tokenise(turn.state.last_command)
+            command = parse(words, self.index)
+            if isinstance(command, ParseError):
+                turn.fail(command.reason, command.message, word=command.word)
+                if command.reason == "unknown-word":
+                    turn.emit("unknown-word", word=command.word)
+                break
+            if turn.state.ended is not None and command.verb not in AFTER_END_VERBS:
+                turn.fail("game-over", _GAME_OVER)
+                break
+            if command.verb == "undo":
+                before = self._undo_within(turn, before)
+                continue
+            if command.verb == "restart":
+                turn.state = GameState.initial(self.world)
+                turn.say(self.world.intro)
+                turn.say(describe_room(turn))
+                turn.emit("meta", request="restart")
+                continue
+            if command.verb not in META_VERBS:
+                turn.state.last_command = command.text
+            meta = self._perform(turn, command, forced or {}) or meta
+            if meta in ("quit",) or (meta and meta.startswith(("save:", "restore:"))):
+                break
+            if turn.state.ended is not None or turn.state.pending is not None:
+                break
+        if turn.state != before:
+            self._undo.append(before)
+        self.state = turn.state
+        return TurnResult(line, turn.text, turn.events, self.state, self.ended, meta)
+
+    def _undo_within(self, turn: Turn, before: GameState) -> GameState:
+        """UNDO inside a line: drop this line's earlier changes, else step back one line."""
+        if turn.state != before:
+            turn.state = before.copy()
+        elif self._undo:
+            before = self._undo.pop()
+            turn.state = before.copy()
+        else:
+            turn.fail("cannot-undo", "You can't undo any further.")
+            return before
+        turn.say("Previous turn undone.")
+        turn.emit("undone", room=turn.state.room)
+        return before
+
+    def _answer(self, turn: Turn, pending: dict[str, Any], words: list[str]) -> dict[str, str] | None:
+        """Interpret a line as the answer to "Which key do you mean?"; None if it isn't one."""
+        candidates = tuple(str(c) for c in pending.get("candidates", ()))
+        chosen = answer_question(turn, words, candidates)
+        forced = {str(k): str(v) for k, v in dict(pending.get("forced", {})).items()}
+        if len(chosen) == 1:
+            forced[str(pending["key"])] = chosen[0]
+            return forced
+        if 1 < len(chosen) < len(candidates):
+            ask = Ask(str(pending.get("noun", "one")), tuple(chosen))
+            self._ask(turn, ask, str(pending["command"]), forced, str(pending["key"]))
+        return None
+
+    def _ask(self, turn: Turn, ask: Ask, command: str, forced: dict[str, str], key: str) -> None:
+        turn.state.pending = {"command": command, "forced": dict(forced), "key": key,
+                              "candidates": list(ask.candidates), "noun": ask.noun}
+        turn.say(question(turn, ask))
+        turn.emit("asked", noun=ask.noun, candidates=list(ask.candidates))
+
+    # ------------------------------------------------------------ one command
+    def _perform(self, turn: Turn, command: Command, forced: dict[str, str]) -> str | None:
+        """Run one parsed command; returns a meta request for the shell, if any."""
+        verb = command.verb
+        if verb in META_VERBS:
+            return self._meta(turn, command)
+        scope = visible(self.world, turn.state, self.index)
+        keys = self._keys(command)
+
+        indirect: str | None = None
+        if command.indirect:
+            outcome = self._resolve(turn, command.indirect, scope, verb, forced, "indirect")
+            if not isinstance(outcome, Resolved):
+                self._unresolved(turn, command, outcome, forced, "indirect", keys)
+                return None
+            indirect = outcome.ids[0]
+
+        objects: list[str | None] = [None]
+        if command.objects is not None:
+            found = self._resolve_objects(turn, command, scope, indirect, forced, keys)
+            if found is None:
+                return None
+            objects = list(found)
+            turn.state.last_objects = tuple(found)
+
+        handler = custom if command.custom else HANDLERS[verb]
+        several = len(objects) > 1
+        lines: list[str] = []
+        for obj in objects:
+            start = len(turn.paragraphs)
+            obj_keys = keys
+            if verb == "remove" and obj is not None:
+                obj_keys = keys + (("take_off",) if turn.state.is_(obj, "worn") else ("take",))
+            if not run_rules(turn, obj_keys, obj, indirect):
+                handler(turn, obj, indirect, command.direction)
+            if several and obj is not None:
+                said = " ".join(turn.paragraphs[start:])
+                del turn.paragraphs[start:]
+                lines.append(f"{capitalise(self.world.items[obj].name)}: {said}")
+            if turn.state.ended is not None:
+                break
+        if lines:
+            turn.paragraphs.insert(len(turn.paragraphs), "\n".join(lines))
+        self._end_turn(turn)
+        return None
+
+    def _end_turn(self, turn: Turn) -> None:
+        """A turn passed: count it and run the every-turn triggers."""
+        if turn.state.ended is not None:
+            return
+        turn.state.turns += 1
+        run_turn_triggers(turn)
+
+    def _keys(self, command: Command) -> tuple[str, ...]:
+        """The verb keys world rules are matched against for this command."""
+        if command.custom:
+            return (command.verb,)
+        if command.verb == "go":
+            return ("go", command.direction or "")
+        return (command.verb,) + VERB_ALSO_KEYS.get(command.verb, ())
+
+    def _resolve(self, turn: Turn, words: tuple[str, ...], scope: list[str], verb: str,
+                 forced: dict[str, str], key: str) -> Resolved | Ask | Refused:
+        chosen = forced.get(key)
+        if chosen is not None and chosen in scope:
+            return Resolved((chosen,))
+        return resolve_phrase(turn, words, scope, verb)
+
+    def _unresolved(self, turn: Turn, command: Command, outcome: Ask | Refused,
+                    forced: dict[str, str], key: str, keys: tuple[str, ...]) -> None:
+        """Ask the question, or refuse; a rule with no object (say "*" in the dark) may still act."""
+        if isinstance(outcome, Ask):
+            self._ask(turn, outcome, command.text, forced, key)
+            return
+        if outcome.reason == "not-in-scope" and run_rules(turn, keys, None, None):
+            self._end_turn(turn)
+            return
+        turn.fail(outcome.reason, outcome.message, word=outcome.word)
+        if outcome.reason == "unknown-word":
+            turn.emit("unknown-word", word=outcome.word)
+
+    def _resolve_objects(self, turn: Turn, command: Command, scope: list[str],
+                         indirect: str | None, forced: dict[str, str],
+                         keys: tuple[str, ...]) -> list[str] | None:
+        spec = command.objects
+        assert spec is not None
+        if spec.all:
+            return self._resolve_all(turn, command, scope, indirect)
+        found: list[str] = []
+        for n, phrase in enumerate(spec.phrases):
+            outcome = self._resolve(turn, phrase, scope, command.verb, forced, f"object:{n}")
+            if not isinstance(outcome, Resolved):
+                self._unresolved(turn, command, outcome, forced, f"object:{n}", keys)
+                return None
+            found.extend(i for i in outcome.ids if i not in found)
+        return found
+
+    def _resolve_all(self, turn: Turn, command: Command, scope: list[str],
+                     indirect: str | None) -> list[str] | None:
+        """ "all" (optionally "all keys", "all except the lamp") for take/drop/put."""
+        spec = command.objects
+        assert spec is not None
+        state, items = turn.state, self.world.items
+        in_scope = set(scope)
+        verb = command.verb
+        if verb == "take" and indirect is not None:
+            pool = [i for i in state.items_at(indirect) if i in in_scope]
+        elif verb == "take":
+            pool = [i for i in state.items_at(state.room)
+                    if i in in_scope and items[i].portable and not items[i].scenery]
+        else:
+            pool = [i for i in state.items_at(PLAYER)
+                    if i != indirect and not state.is_(i, "worn")]
+        pool = self.index.sort_items(pool)
+        for phrase in spec.phrases:
+            pool = matches(turn, phrase, pool)
+        for phrase in spec.excepts:
+            excluded = set(matches(turn, phrase, pool))
+            if not excluded:
+                word = next((w for w in phrase if w not in self.index.vocabulary), None)
+                if word is not None:
+                    turn.fail("unknown-word", f"I don't know the word '{word[:40]}'.", word=word)
+                    turn.emit("unknown-word", word=word)
+                    return None
+            pool = [i for i in pool if i not in excluded]
+        if not pool:
+            if verb == "take":
+                turn.fail("nothing", "There is nothing to take.")
+            else:
+                turn.fail("nothing", "You aren't carrying anything to "
+                          f"{'drop' if verb == 'drop' else 'put there'}.")
+            return None
+        return pool
+
+    def _meta(self, turn: Turn, command: Command) -> str | None:
+        state = turn.state
+        if command.verb == "score":
+            out_of = f" out of a possible {self.world.max_score}" if self.world.max_score else ""
+            moves = "turn" if state.turns == 1 else "turns"
+            turn.say(f"You have scored {state.score}{out_of}, in {state.turns} {moves}.")
+            turn.emit("meta", request="score", score=state.score, turns=state.turns)
+            return None
+        if command.verb == "help":
+            turn.say(HELP_TEXT)
+            turn.emit("meta", request="help")
+            return "help"
+        if command.verb == "quit":
+            turn.emit("meta", request="quit")
+            return "quit"
+        slot = command.slot or "quicksave"
+        turn.emit("meta", request=command.verb, slot=slot)
+        return f"{command.verb}:{slot}"

@@ -1,0 +1,80 @@
+"""Lookup tables derived once from a `World`, so each turn costs the same on a huge world.
+
+Nothing here changes during play; a `Game` builds one `WorldIndex` when it starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from game.engine.grammar import PATTERNS, VERB_KEYS, grammar_words, normalise_rule_verb
+from game.engine.world import Item, Rule, World
+
+
+def item_words(item: Item) -> frozenset[str]:
+    """Every word the player may use for an item: its name, aliases and adjectives."""
+    words: set[str] = set(item.name.lower().split())
+    for alias in item.aliases:
+        words.update(alias.lower().split())
+    for adjective in item.adjectives:
+        words.update(adjective.lower().split())
+    return frozenset(words)
+
+
+@dataclass
+class WorldIndex:
+    """Derived, read-only tables: item order and vocabulary, rules by verb key, custom verbs."""
+
+    order: dict[str, int] = field(default_factory=dict)            # item id -> declaration index
+    words: dict[str, frozenset[str]] = field(default_factory=dict)  # item id -> its words
+    vocabulary: frozenset[str] = frozenset()                       # every word the game knows
+    noun_words: frozenset[str] = frozenset()                       # words naming items
+    also_in: dict[str, tuple[str, ...]] = field(default_factory=dict)  # room -> extra items
+    rules_by_key: dict[str, tuple[tuple[int, Rule], ...]] = field(default_factory=dict)
+    any_verb_rules: tuple[tuple[int, Rule], ...] = ()
+    custom_verbs: tuple[tuple[str, ...], ...] = ()  # rule verb phrases the grammar lacks, longest first
+    builtin_first_words: frozenset[str] = frozenset()
+
+    @classmethod
+    def build(cls, world: World) -> "WorldIndex":
+        order = {item_id: n for n, item_id in enumerate(world.items)}
+        words = {item.id: item_words(item) for item in world.items.values()}
+        noun_words: set[str] = set()
+        for ws in words.values():
+            noun_words.update(ws)
+        also_in: dict[str, list[str]] = {}
+        for item in world.items.values():
+            for room in item.also_in:
+                also_in.setdefault(room, []).append(item.id)
+
+        builtin_first = {pattern.split()[0] for pattern, _ in PATTERNS}
+        by_key: dict[str, list[tuple[int, Rule]]] = {}
+        any_rules: list[tuple[int, Rule]] = []
+        custom: set[tuple[str, ...]] = set()
+        for n, rule in enumerate(world.rules):
+            for verb in rule.verbs:
+                if verb.strip() == "*":
+                    any_rules.append((n, rule))
+                    continue
+                key = normalise_rule_verb(verb)
+                by_key.setdefault(key, []).append((n, rule))
+                if key not in VERB_KEYS.values() and key.replace("_", " ") not in VERB_KEYS:
+                    custom.add(tuple(key.split()))
+        vocabulary = set(grammar_words()) | noun_words
+        for phrase in custom:
+            vocabulary.update(phrase)
+        return cls(
+            order=order,
+            words=words,
+            vocabulary=frozenset(vocabulary),
+            noun_words=frozenset(noun_words),
+            also_in={room: tuple(ids) for room, ids in also_in.items()},
+            rules_by_key={k: tuple(v) for k, v in by_key.items()},
+            any_verb_rules=tuple(any_rules),
+            custom_verbs=tuple(sorted(custom, key=lambda p: (-len(p), p))),
+            builtin_first_words=frozenset(builtin_first),
+        )
+
+    def sort_items(self, ids: "list[str] | tuple[str, ...] | set[str]") -> list[str]:
+        """Items in declaration order, so listings never depend on the order things moved."""
+        return sorted(ids, key=self.order.__getitem__)

@@ -1,0 +1,278 @@
+"""From a typed line to commands: tokens, sentence splitting, and grammar matching.
+
+Classic IF parsing in three steps:
+1. `tokenise`: lower-case words; punctuation other than . ; ! ? , is dropped, so any string
+   (control characters, emoji, 10,000 characters) becomes a harmless token list.
+2. `split_commands`: one line may hold several commands, separated by "." ";" "then", or by
+   "," / "and" when what follows starts a new verb ("take lamp, go north").
+3. `parse`: match a command's words against the built-in grammar (grammar.py) and the verbs
+   the world's rules declare ("pray", "pull lever"), giving a `Command` whose noun phrases are
+   still words; `resolve.py` turns those into item ids against what is in scope.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from game.engine.grammar import (
+    ALL_WORDS, ARTICLES, DIRECTION_WORDS, EXCEPT_WORDS, MULTI_VERBS, PATTERNS, PREPOSITIONS,
+)
+from game.engine.index import WorldIndex
+
+MAX_LINE = 4000          # characters considered from one line
+MAX_COMMANDS = 20        # commands considered from one line
+_TOKEN = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*|[.;!?,]")
+_STOPS = {".", ";", "!", "?"}
+
+_PATTERNS_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _pattern, _verb in PATTERNS:
+    _words = tuple(_pattern.split())
+    _PATTERNS_BY_FIRST.setdefault(_words[0], []).append((_words, _verb))
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    """The object slot as words: one or more phrases, or "all" with exceptions."""
+
+    phrases: tuple[tuple[str, ...], ...] = ()
+    all: bool = False
+    excepts: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Command:
+    """A parsed command; noun phrases are still words (see resolve.py)."""
+
+    verb: str                                # canonical built-in verb, or a custom rule verb
+    text: str                                # the command's words, for "again" and questions
+    custom: bool = False
+    objects: ObjectSpec | None = None
+    indirect: tuple[str, ...] | None = None
+    preposition: str | None = None
+    direction: str | None = None
+    slot: str | None = None
+
+
+@dataclass(frozen=True)
+class ParseError:
+    """Why a command could not be parsed, worded for the player."""
+
+    reason: str          # unknown-word, no-verb, incomplete, not-understood, multiple
+    message: str
+    word: str | None = None
+
+
+@dataclass
+class _Match:
+    captures: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def tokenise(line: str) -> list[str]:
+    """Lower-case word tokens and sentence punctuation; everything else is dropped."""
+    return _TOKEN.findall(line[:MAX_LINE].lower())
+
+
+def _starts_command(tokens: list[str], index: WorldIndex) -> bool:
+    if not tokens:
+        return False
+    first = tokens[0]
+    if first in DIRECTION_WORDS and len(tokens) == 1:
+        return True
+    if first in index.noun_words:
+        return False
+    return first in index.builtin_first_words or any(
+        tuple(tokens[:len(p)]) == p for p in index.custom_verbs)
+
+
+def split_commands(tokens: list[str], index: WorldIndex) -> list[list[str]]:
+    """Split at . ; ! ? and "then"; at "," and "and" only when a new verb follows."""
+    commands: list[list[str]] = []
+    current: list[str] = []
+    for n, token in enumerate(tokens):
+        rest = [t for t in tokens[n + 1:] if t not in _STOPS and t != ","]
+        if token in _STOPS or token == "then":
+            if current:
+                commands.append(current)
+            current = []
+        elif token in (",", "and"):
+            follow = tokens[n + 1:]
+            upto = next((i for i, t in enumerate(follow) if t in _STOPS or t in (",", "and", "then")),
+                        len(follow))
+            if current and _starts_command(follow[:upto], index):
+                commands.append(current)
+                current = []
+            elif token == "," and current and rest:
+                current.append("and")
+            elif token == "and" and current:
+                current.append("and")
+        else:
+            current.append(token)
+    if current:
+        commands.append(current)
+    cleaned = []
+    for words in commands:
+        while words and words[-1] == "and":
+            words.pop()
+        while words and words[0] == "and":
+            words.pop(0)
+        if words:
+            cleaned.append(words)
+    return cleaned[:MAX_COMMANDS]
+
+
+def _match(pattern: tuple[str, ...], words: list[str]) -> dict[str, tuple[str, ...]] | None:
+    """Match words against a pattern of literals and slots; slots take one or more words
+    (SLOT takes zero or more). Literal positions are tried left to right, shortest slot first."""
+
+    def go(pi: int, wi: int, caps: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]] | None:
+        if pi == len(pattern):
+            return caps if wi == len(words) else None
+        part = pattern[pi]
+        if not part.isupper():
+            if wi < len(words) and words[wi] == part:
+                return go(pi + 1, wi + 1, caps)
+            return None
+        least = 0 if part == "SLOT" else 1
+        if pi == len(pattern) - 1:
+            if len(words) - wi < least:
+                return None
+            return {**caps, part: tuple(words[wi:])}
+        for end in range(wi + least, len(words) + 1):
+            found = go(pi + 1, end, {**caps, part: tuple(words[wi:end])})
+            if found is not None:
+                return found
+        return None
+
+    return go(0, 0, {})
+
+
+def _object_spec(words: tuple[str, ...]) -> ObjectSpec:
+    """ "all except lamp", "key and lamp", "the brass key"."""
+    if words and words[0] in ALL_WORDS:
+        rest = list(words[1:])
+        excepts: list[tuple[str, ...]] = []
+        if rest and rest[0] in EXCEPT_WORDS:
+            excepts = _split_and(rest[1:])
+        elif rest and rest[0] not in EXCEPT_WORDS:
+            # "all keys" / "all the coins" behave like a plural phrase
+            return ObjectSpec(phrases=(tuple(rest),), all=True)
+        return ObjectSpec(all=True, excepts=tuple(excepts))
+    return ObjectSpec(phrases=tuple(_split_and(list(words))))
+
+
+def _split_and(words: list[str]) -> list[tuple[str, ...]]:
+    phrases: list[tuple[str, ...]] = []
+    current: list[str] = []
+    for w in words:
+        if w == "and":
+            if current:
+                phrases.append(tuple(current))
+            current = []
+        else:
+            current.append(w)
+    if current:
+        phrases.append(tuple(current))
+    return phrases
+
+
+def _first_unknown(words: list[str] | tuple[str, ...], index: WorldIndex) -> str | None:
+    for w in words:
+        if w not in index.vocabulary and not _plural_known(w, index):
+            return w
+    return None
+
+
+def _plural_known(word: str, index: WorldIndex) -> bool:
+    return (word.endswith("s") and word[:-1] in index.noun_words) or (
+        word.endswith("es") and word[:-2] in index.noun_words)
+
+
+def _quote(word: str) -> str:
+    return word if len(word) <= 40 else word[:37] + "..."
+
+
+def _builtin(words: list[str], text: str) -> Command | ParseError | None:
+    for pattern, verb in _PATTERNS_BY_FIRST.get(words[0], ()):
+        caps = _match(pattern, words)
+        if caps is None:
+            continue
+        if verb == "go":
+            direction = DIRECTION_WORDS.get(" ".join(caps.get("DIR", ())))
+            if direction is None:
+                continue
+            return Command("go", text, direction=direction)
+        if verb in ("enter", "leave"):
+            return Command("go", text, direction="in" if verb == "enter" else "out")
+        if verb in ("save", "restore"):
+            slot = "_".join(caps.get("SLOT", ())) or "quicksave"
+            return Command(verb, text, slot=slot)
+        objects = None
+        if "OBJS" in caps or "OBJ" in caps:
+            objects = _object_spec(caps.get("OBJS") or caps["OBJ"])
+            if "OBJ" in caps and (objects.all or len(objects.phrases) > 1) and verb not in MULTI_VERBS:
+                return ParseError("multiple", "You can't use multiple objects with that verb.")
+        return Command(verb, text, objects=objects, indirect=caps.get("IND"))
+    return None
+
+
+def _incomplete(words: list[str]) -> ParseError | None:
+    """ "take" alone: ask what to take, as classic games do."""
+    for pattern, verb in _PATTERNS_BY_FIRST.get(words[0], ()):
+        literal = [p for p in pattern if not p.isupper()]
+        if literal == words and len(pattern) > len(literal) and pattern[len(literal)] != "SLOT":
+            shown = " ".join(words)
+            if verb == "go":
+                return ParseError("incomplete", f"Where do you want to {shown}?")
+            return ParseError("incomplete", f"What do you want to {shown}?")
+    return None
+
+
+def _custom(words: list[str], text: str, index: WorldIndex, phrase: tuple[str, ...]) -> Command:
+    rest = words[len(phrase):]
+    prep_at = next((i for i, w in enumerate(rest) if w in PREPOSITIONS), None)
+    if prep_at is None:
+        obj, prep, ind = rest, None, None
+    else:
+        obj, prep, ind = rest[:prep_at], rest[prep_at], tuple(rest[prep_at + 1:]) or None
+    objects = ObjectSpec(phrases=(tuple(obj),)) if obj else None
+    return Command(" ".join(phrase), text, custom=True, objects=objects, indirect=ind,
+                   preposition=prep)
+
+
+def parse(tokens: list[str], index: WorldIndex) -> Command | ParseError:
+    """Parse one command's tokens (already split) into a `Command`, or say what went wrong."""
+    words = [t for t in tokens if t not in ARTICLES]
+    if not words:
+        return ParseError("empty", "I beg your pardon?")
+    text = " ".join(words)
+    if len(words) == 1 and words[0] in DIRECTION_WORDS:
+        return Command("go", text, direction=DIRECTION_WORDS[words[0]])
+    for phrase in index.custom_verbs:
+        if len(phrase) > 1 and tuple(words[:len(phrase)]) == phrase:
+            return _custom(words, text, index, phrase)
+    found = _builtin(words, text)
+    if isinstance(found, (Command, ParseError)):
+        if isinstance(found, Command):
+            unknown = _first_unknown(words, index)
+            if unknown is not None:
+                return ParseError("unknown-word", f"I don't know the word '{_quote(unknown)}'.",
+                                  unknown)
+        return found
+    for phrase in index.custom_verbs:
+        if len(phrase) == 1 and words[0] == phrase[0]:
+            unknown = _first_unknown(words, index)
+            if unknown is not None:
+                return ParseError("unknown-word", f"I don't know the word '{_quote(unknown)}'.",
+                                  unknown)
+            return _custom(words, text, index, phrase)
+    unknown = _first_unknown(words, index)
+    if unknown is not None:
+        return ParseError("unknown-word", f"I don't know the word '{_quote(unknown)}'.", unknown)
+    incomplete = _incomplete(words)
+    if incomplete is not None:
+        return incomplete
+    if words[0] in index.builtin_first_words:
+        return ParseError("not-understood", "I only understood you as far as wanting to "
+                          f"{words[0]}.")
+    return ParseError("no-verb", "That's not a verb I recognise.", words[0])

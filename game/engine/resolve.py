@@ -1,0 +1,135 @@
+"""Noun phrases to item ids, against what is in scope.
+
+An item matches a phrase when every word of the phrase is one of the item's words (name,
+aliases, adjectives), so "small brass key", "brass" and "key" all find the brass key, as in
+Inform. When several items match, verb-specific preferences narrow the choice the way players
+expect ("drop key" means the key you hold); if that still leaves several, the engine asks
+"Which key do you mean, ...?" and the answer on the next line picks one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from game.engine.conditions import carried_by_player
+from game.engine.grammar import FILLERS, PRONOUNS
+from game.engine.phrasing import join_list, the_name
+from game.engine.turn import Turn
+
+
+@dataclass(frozen=True)
+class Resolved:
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Ambiguous: the player must choose among `candidates`."""
+
+    noun: str
+    candidates: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Refused:
+    reason: str
+    message: str
+    word: str | None = None
+
+
+Outcome = Resolved | Ask | Refused
+
+
+def _prefer(turn: Turn, verb: str, item_id: str) -> bool:
+    """Whether an item is the natural object for a verb (used only to break ties)."""
+    state, item = turn.state, turn.item(item_id)
+    held = carried_by_player(state, item_id)
+    if verb in ("take", "remove"):
+        return not held and item.portable
+    if verb in ("drop", "put_in", "put_on", "give", "show", "wear"):
+        return held
+    if verb == "take_off":
+        return state.is_(item_id, "worn")
+    if verb == "open":
+        return item.openable and not state.is_(item_id, "open")
+    if verb == "close":
+        return item.openable and state.is_(item_id, "open")
+    if verb == "unlock":
+        return state.is_(item_id, "locked")
+    if verb == "lock":
+        return item.lockable and not state.is_(item_id, "locked")
+    if verb == "turn_on":
+        return item.light and not state.is_(item_id, "lit")
+    if verb == "turn_off":
+        return state.is_(item_id, "lit")
+    if verb == "read":
+        return item.text is not None
+    if verb == "eat":
+        return item.edible
+    if verb == "drink":
+        return item.drinkable
+    return False
+
+
+def question(turn: Turn, ask: Ask) -> str:
+    names = join_list([the_name(turn.item(i)) for i in ask.candidates], "or")
+    return f"Which {ask.noun} do you mean, {names}?"
+
+
+def matches(turn: Turn, words: tuple[str, ...], candidates: "list[str] | tuple[str, ...]") -> list[str]:
+    """Candidates all of whose words cover `words` (plural words count as their singular)."""
+    vocab = turn.index.words
+    found = []
+    for item in candidates:
+        own = vocab[item]
+        if all(w in own or _singular(w, own) for w in words):
+            found.append(item)
+    return found
+
+
+def _singular(word: str, own: frozenset[str]) -> bool:
+    return (word.endswith("s") and word[:-1] in own) or (word.endswith("es") and word[:-2] in own)
+
+
+def _is_plural(words: tuple[str, ...], turn: Turn) -> bool:
+    return any(w not in turn.index.noun_words and (
+        (w.endswith("s") and w[:-1] in turn.index.noun_words)
+        or (w.endswith("es") and w[:-2] in turn.index.noun_words)) for w in words)
+
+
+def resolve_phrase(turn: Turn, words: tuple[str, ...], scope: list[str], verb: str) -> Outcome:
+    """One noun phrase to item ids (several only for plurals like "coins")."""
+    words = tuple(w for w in words if w not in FILLERS)
+    if not words:
+        return Refused("incomplete", "You'll have to be more specific.")
+    if len(words) == 1 and words[0] in PRONOUNS:
+        last = turn.state.last_objects
+        if not last:
+            return Refused("pronoun", f"I'm not sure what '{words[0]}' refers to.", words[0])
+        present = [i for i in last if i in scope]
+        if not present:
+            return Refused("not-in-scope", "You can't see that here at the moment.", words[0])
+        return Resolved(tuple(present) if words[0] in ("them", "those", "these") else
+                        (present[0],))
+    for w in words:
+        if w not in turn.index.vocabulary and not _is_plural((w,), turn):
+            return Refused("unknown-word", f"I don't know the word '{w[:40]}'.", w)
+    found = matches(turn, words, scope)
+    if not found:
+        return Refused("not-in-scope", "You can't see any such thing.")
+    if len(found) == 1:
+        return Resolved((found[0],))
+    if _is_plural(words, turn):
+        return Resolved(tuple(found))
+    preferred = [i for i in found if _prefer(turn, verb, i)]
+    if len(preferred) == 1:
+        return Resolved((preferred[0],))
+    return Ask(" ".join(words), tuple(found))
+
+
+def answer_question(turn: Turn, words: list[str], candidates: tuple[str, ...]) -> list[str]:
+    """Which of the asked-about candidates an answer like "brass" or "the iron one" picks."""
+    cleaned = tuple(w for w in words if w not in FILLERS and w not in ("the", "a", "an"))
+    if not cleaned:
+        return []
+    return matches(turn, cleaned, candidates)

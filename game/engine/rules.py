@@ -1,0 +1,192 @@
+"""World-file rules and triggers, and the effects they run.
+
+Rules are checked before the built-in verb: the first matching rule whose condition holds runs
+its message and effects and, unless it says `fallthrough`, replaces the built-in. Triggers run
+on entering a room and after every turn. Effects, triggers and movement live together here
+because they call one another (moving the player fires enter triggers, whose effects may move
+the player again); a depth limit keeps a badly written world from looping forever.
+"""
+
+from __future__ import annotations
+
+from game.engine.conditions import holds
+from game.engine.describe import describe_room
+from game.engine.turn import Turn
+from game.engine.world import (
+    AddCounter, AddScore, ClearFlag, Effect, EndGame, Message, MoveItem, MovePlayer, Reveal,
+    Rule, SetCounter, SetFlag, SetItemState, Trigger,
+)
+
+_MAX_CHAIN = 16
+_STATE_EVENTS = {
+    ("open", True): "opened", ("open", False): "closed",
+    ("locked", True): "locked", ("locked", False): "unlocked",
+    ("lit", True): "lit", ("lit", False): "extinguished",
+    ("worn", True): "wore", ("worn", False): "removed",
+    ("hidden", False): "revealed",
+}
+
+
+# ------------------------------------------------------------------ effects
+def end_game(turn: Turn, ending_id: str) -> None:
+    """Finish the game: the ending's message, the classic banner and the final score."""
+    state = turn.state
+    if state.ended is not None:
+        return
+    ending = turn.world.endings.get(ending_id)
+    state.ended = ending_id
+    kind = ending.kind if ending else "lose"
+    if ending is not None:
+        turn.say(ending.message)
+    banner = "*** You have won ***" if kind == "win" else "*** You have lost ***"
+    turn.say(banner)
+    out_of = f" out of a possible {turn.world.max_score}" if turn.world.max_score else ""
+    moves = "turn" if state.turns == 1 else "turns"
+    turn.say(f"In that game you scored {state.score}{out_of}, in {state.turns} {moves}.")
+    turn.emit("ended", ending=ending_id, kind=kind, score=state.score, turns=state.turns)
+
+
+def add_score(turn: Turn, points: int) -> None:
+    turn.state.score += points
+    turn.emit("score-changed", delta=points, score=turn.state.score)
+
+
+def apply_effect(turn: Turn, effect: Effect, depth: int) -> None:
+    """Run one effect, recording what changed as events."""
+    state = turn.state
+    if isinstance(effect, Message):
+        turn.say(effect.text)
+        turn.emit("message", text=effect.text)
+    elif isinstance(effect, MoveItem):
+        state.move(effect.item, effect.to)
+        if effect.to == "player":
+            state.set_item_state(effect.item, "hidden", False)
+        turn.emit("moved", item=effect.item, to=effect.to)
+    elif isinstance(effect, SetFlag):
+        state.flags[effect.flag] = True
+        turn.emit("flag-set", flag=effect.flag)
+    elif isinstance(effect, ClearFlag):
+        state.flags[effect.flag] = False
+        turn.emit("flag-cleared", flag=effect.flag)
+    elif isinstance(effect, AddCounter):
+        value = state.counters.get(effect.counter, 0) + effect.amount
+        state.counters[effect.counter] = value
+        turn.emit("counter-changed", counter=effect.counter, value=value)
+    elif isinstance(effect, SetCounter):
+        state.counters[effect.counter] = effect.value
+        turn.emit("counter-changed", counter=effect.counter, value=effect.value)
+    elif isinstance(effect, SetItemState):
+        state.set_item_state(effect.item, effect.state, effect.value)
+        kind = _STATE_EVENTS.get((effect.state, effect.value))
+        if kind:
+            turn.emit(kind, item=effect.item, by="rule")
+    elif isinstance(effect, Reveal):
+        state.set_item_state(effect.item, "hidden", False)
+        turn.emit("revealed", item=effect.item)
+    elif isinstance(effect, MovePlayer):
+        enter_room(turn, effect.room, None, depth + 1)
+    elif isinstance(effect, AddScore):
+        add_score(turn, effect.points)
+    elif isinstance(effect, EndGame):
+        end_game(turn, effect.ending)
+    else:  # pragma: no cover - the loader only builds the kinds above
+        raise TypeError(f"unknown effect {effect!r}")
+
+
+def run_effects(turn: Turn, message: str | None, effects: tuple[Effect, ...], depth: int) -> None:
+    if message:
+        turn.say(message)
+        turn.emit("message", text=message)
+    for effect in effects:
+        if turn.state.ended is not None:
+            break
+        apply_effect(turn, effect, depth)
+
+
+# ------------------------------------------------------------------ movement
+def enter_room(turn: Turn, room: str, direction: str | None, depth: int = 0) -> None:
+    """Put the player in `room`, describe it, and fire its enter triggers."""
+    state = turn.state
+    origin = state.room
+    state.room = room
+    first = room not in state.visited
+    state.visited.add(room)
+    turn.emit("moved", item="player", origin=origin, to=room, direction=direction,
+              first_visit=first)
+    turn.say(describe_room(turn))
+    if depth < _MAX_CHAIN:
+        run_enter_triggers(turn, depth)
+
+
+# ------------------------------------------------------------------ triggers
+def _trigger_applies(turn: Turn, trigger: Trigger) -> bool:
+    if trigger.once and f"trigger:{trigger.id}" in turn.state.fired:
+        return False
+    if trigger.room is not None and trigger.room != turn.state.room:
+        return False
+    return holds(trigger.when, turn.state)
+
+
+def _fire(turn: Turn, trigger: Trigger, depth: int) -> None:
+    if trigger.once:
+        turn.state.fired.add(f"trigger:{trigger.id}")
+    run_effects(turn, trigger.message, trigger.effects, depth)
+
+
+def run_enter_triggers(turn: Turn, depth: int = 0) -> None:
+    for trigger in turn.world.triggers:
+        if turn.state.ended is not None:
+            return
+        if trigger.on == "enter" and _trigger_applies(turn, trigger):
+            _fire(turn, trigger, depth)
+
+
+def run_turn_triggers(turn: Turn) -> None:
+    for trigger in turn.world.triggers:
+        if turn.state.ended is not None:
+            return
+        if trigger.on == "turn" and _trigger_applies(turn, trigger):
+            _fire(turn, trigger, 0)
+
+
+# ------------------------------------------------------------------ rules
+def matching_rules(turn: Turn, keys: tuple[str, ...], obj: str | None,
+                   indirect: str | None) -> list[Rule]:
+    """Rules for any of `keys` (or "*") that apply here and now, in file order."""
+    index = turn.index
+    candidates: list[tuple[int, Rule]] = list(index.any_verb_rules)
+    for key in keys:
+        candidates.extend(index.rules_by_key.get(key, ()))
+    if not candidates:
+        return []
+    candidates.sort(key=lambda pair: pair[0])
+    state = turn.state
+    found: list[Rule] = []
+    seen: set[int] = set()
+    for n, rule in candidates:
+        if n in seen:
+            continue
+        seen.add(n)
+        if rule.once and f"rule:{rule.id}" in state.fired:
+            continue
+        if rule.room is not None and rule.room != state.room:
+            continue
+        if rule.object is not None and rule.object != obj:
+            continue
+        if rule.indirect is not None and rule.indirect != indirect:
+            continue
+        if not holds(rule.when, state):
+            continue
+        found.append(rule)
+    return found
+
+
+def run_rules(turn: Turn, keys: tuple[str, ...], obj: str | None, indirect: str | None) -> bool:
+    """Run matching rules; True when one replaced the built-in verb (no `fallthrough`)."""
+    for rule in matching_rules(turn, keys, obj, indirect):
+        if rule.once:
+            turn.state.fired.add(f"rule:{rule.id}")
+        run_effects(turn, rule.message, rule.effects, 0)
+        if not rule.fallthrough or turn.state.ended is not None:
+            return True
+    return False

@@ -1,0 +1,109 @@
+"""Light and scope: what the player can see and touch right now.
+
+Classic IF rules: in a lit room you see the room's items, the contents of open containers and
+of surfaces, and what you carry; hidden items are out of scope until revealed. In the dark you
+can only perceive what you carry (by touch) and lit light sources.
+"""
+
+from __future__ import annotations
+
+from game.engine.conditions import holds
+from game.engine.index import WorldIndex
+from game.engine.state import GameState
+from game.engine.world import PLAYER, World
+
+_MAX_DEPTH = 32
+
+
+def _reachable_from(world: World, state: GameState, item: str, room: str) -> bool:
+    """Is `item` in `room` or carried, with every enclosing container open (or a surface)?"""
+    place = state.locations.get(item)
+    for _ in range(_MAX_DEPTH):
+        if place is None:
+            return False
+        if place == PLAYER or place == room:
+            return True
+        holder = world.items.get(place)
+        if holder is None:
+            return False
+        if state.is_(holder.id, "hidden"):
+            return False
+        if not is_open_holder(world, state, holder.id):
+            return False
+        place = state.locations.get(place)
+    return False
+
+
+def light_visible(world: World, state: GameState, index: WorldIndex) -> bool:
+    """A lit light source is with the player or in the room (not shut away)."""
+    room = state.room
+    for item in state.item_states["lit"]:
+        if state.is_(item, "hidden"):
+            continue
+        if room in world.items[item].also_in or _reachable_from(world, state, item, room):
+            return True
+    return False
+
+
+def is_dark(world: World, state: GameState, index: WorldIndex) -> bool:
+    """The room is dark (always, or while its condition holds) and no light reaches the player."""
+    dark = world.rooms[state.room].dark
+    if dark is False:
+        return False
+    if dark is not True and not holds(dark, state):
+        return False
+    return not light_visible(world, state, index)
+
+
+def is_open_holder(world: World, state: GameState, item: str) -> bool:
+    """Can one see and reach inside/onto this item? Surfaces and unopenable containers: always."""
+    it = world.items[item]
+    if it.surface:
+        return True
+    return it.container and (not it.openable or state.is_(item, "open"))
+
+
+def contents_deep(world: World, state: GameState, place: str) -> list[str]:
+    """Items in `place` and, recursively, inside its open containers and on its surfaces."""
+    found: list[str] = []
+    stack = [place]
+    while stack:
+        here = stack.pop()
+        for item in state.items_at(here):
+            if state.is_(item, "hidden"):
+                continue
+            found.append(item)
+            if is_open_holder(world, state, item):
+                stack.append(item)
+    return found
+
+
+def carried(world: World, state: GameState) -> list[str]:
+    """Everything the player holds, including inside open containers they hold."""
+    return contents_deep(world, state, PLAYER)
+
+
+def room_items(world: World, state: GameState, index: WorldIndex) -> list[str]:
+    """Items visibly in the current room (top level and nested), not counting the player's."""
+    found = contents_deep(world, state, state.room)
+    for item in index.also_in.get(state.room, ()):
+        if not state.is_(item, "hidden"):
+            found.append(item)
+            if is_open_holder(world, state, item):
+                found.extend(contents_deep(world, state, item))
+    return found
+
+
+def visible(world: World, state: GameState, index: WorldIndex) -> list[str]:
+    """All items in scope, in declaration order."""
+    if is_dark(world, state, index):
+        seen = set(carried(world, state))
+        for item in state.item_states["lit"]:
+            if not state.is_(item, "hidden") and _reachable_from(world, state, item, state.room):
+                seen.add(item)
+        return index.sort_items(seen)
+    return index.sort_items(set(room_items(world, state, index)) | set(carried(world, state)))
+
+
+def is_carried(state: GameState, item: str) -> bool:
+    return state.locations.get(item) == PLAYER

@@ -1,0 +1,45 @@
+"""The working context of one command: the world, the state being changed, and the output.
+
+Verbs, rules and effects all write through a `Turn`, so the plain text and the structured
+events are produced side by side and can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from game.engine.events import Event
+from game.engine.index import WorldIndex
+from game.engine.state import GameState
+from game.engine.world import Item, World
+
+
+@dataclass
+class Turn:
+    world: World
+    index: WorldIndex
+    state: GameState
+    paragraphs: list[str] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+    def say(self, text: str) -> None:
+        """Add a paragraph of plain text (empty strings are ignored)."""
+        text = text.strip("\n")
+        if text:
+            self.paragraphs.append(text)
+
+    def emit(self, event_kind: str, /, **data: Any) -> None:
+        self.events.append(Event(event_kind, data))
+
+    def fail(self, reason: str, text: str, **ids: Any) -> None:
+        """A refusal: printed, and reported as a `failed` event with a machine-readable reason."""
+        self.say(text)
+        self.emit("failed", reason=reason, **ids)
+
+    def item(self, item_id: str) -> Item:
+        return self.world.items[item_id]
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
