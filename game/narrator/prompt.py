@@ -1,0 +1,299 @@
+"""Build the narrator prompt as a cacheable prefix plus a small per-turn suffix.
+
+Layout (chat messages, rendered with the model's own chat template)::
+
+    system     narrator rules + the world's style notes                 ┐ base: same for every room
+    user/asst  exemplar exchanges, in exactly the format of a real turn ┘ (prefilled once per world)
+    user       [location block: room, description, exits, fixed features]  ← prefix ends here
+               [this turn: what happened, items here, inventory, recent history, command]
+    assistant  "You" (the reply is opened for the model)
+
+Why this shape: everything above the marked line is identical for every action in a room, so
+its KV cache is computed once and reused (see prefix_cache.py); it can therefore afford rich
+rules and several exemplars at no per-turn cost. A 135M model follows *examples* far better than
+instructions (measured: plain instructions gave first-person or off-topic text 8/8), so the
+exemplars use the very format of the real turn, and the reply is opened with "You" to pin the
+second person.
+
+The split is checked at token level, never assumed: the rendered text is cut at a sentinel,
+both parts are tokenized, and if BPE merges across the cut, the prefix is shortened to the
+longest common token prefix. Every suffix starts with the same fixed text, so that fallback is
+the same for every turn (the cache key stays stable).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Sequence
+
+if TYPE_CHECKING:
+    from game.engine.events import Event, Scene
+    from game.engine.world import NarratorStyle
+
+OPENING = "You"
+"""The fixed start of every narration: pins second person for a small model."""
+
+TURN_HEADER = "\n\nNow:"
+"""Every suffix starts with this, so the token boundary at the prefix cut is the same each turn."""
+
+_BASE_MARK = "\x00\x01BASE\x01\x00"
+_SPLIT_MARK = "\x00\x01SPLIT\x01\x00"
+
+# Events that carry nothing worth narrating on their own (the engine's text says it all).
+_SILENT_KINDS = frozenset({"unknown-word", "asked", "meta", "inventory", "undone"})
+
+RULES = """You are the narrator of a text adventure game. The game engine decides what happens; \
+you retell the outcome to the player as a short piece of a story.
+
+Rules:
+- Speak to the player as "you", in the present tense. Begin with "You".
+- Write one to three short sentences. Never more.
+- Retell only what the game says happened. Never change the outcome: if the game says \
+something failed, it failed.
+- Mention only things named in the place, the items here, or what you carry. Never invent \
+objects, people, exits or events.
+- Write plain prose only. No labels, lists, quotes, headings or questions."""
+
+
+@dataclass(frozen=True)
+class Exemplar:
+    """A worked example, in the same shape as a real turn (see `turn_block`)."""
+
+    place: str
+    happened: str
+    here: tuple[str, ...]
+    carrying: tuple[str, ...]
+    command: str
+    narration: str
+
+
+# Short, concrete, second person, no labels, nothing beyond the listed things.
+DEFAULT_EXEMPLARS: tuple[Exemplar, ...] = (
+    Exemplar(
+        place="Place: Wine Cellar. A low vault of damp brick that smells of old wine.\n"
+              "Exits: up, east.\nAlso here: a wine rack, a cobwebbed barrel.",
+        happened="Taken.",
+        here=("an oil lamp",),
+        carrying=("a brass key",),
+        command="take lamp",
+        narration="You lift the oil lamp from its hook, and its cold brass weighs in your hand.",
+    ),
+    Exemplar(
+        place="Place: Narrow Stair. Worn steps spiral up into the dark.\n"
+              "Exits: up, down.\nAlso here: an iron door.",
+        happened="The iron door is locked.",
+        here=(),
+        carrying=("a candle",),
+        command="open door",
+        narration="You pull at the iron door, but it will not move. The lock holds fast.",
+    ),
+    Exemplar(
+        place="Place: Mossy Clearing. Sunlight falls through a ring of old oaks.\n"
+              "Exits: north, west.\nAlso here: a tree stump.",
+        happened="Mossy Clearing\nSunlight falls through a ring of old oaks. You can see a "
+                 "wooden bucket here.",
+        here=("a wooden bucket",),
+        carrying=(),
+        command="west",
+        narration="You step into the mossy clearing. Sunlight falls through the oaks onto a "
+                  "wooden bucket in the grass.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class PromptParts:
+    """A tokenized prompt and where its cacheable parts end.
+
+    `tokens[:prefix_len]` is the per-room prefix (its KV cache is reused); `tokens[:base_len]`
+    is the part shared by every room of the world (0 when it is not a clean token prefix).
+    `opening_tokens` are the last tokens of the prompt (the opened reply), used to decode the
+    first generated token with its leading space intact.
+    """
+
+    tokens: tuple[int, ...]
+    prefix_len: int
+    base_len: int
+    opening_tokens: tuple[int, ...]
+    prefix_fallback: bool  # True when the text cut had to be moved to a token boundary
+
+    @property
+    def prefix(self) -> tuple[int, ...]:
+        return self.tokens[: self.prefix_len]
+
+    @property
+    def suffix(self) -> tuple[int, ...]:
+        return self.tokens[self.prefix_len:]
+
+    @property
+    def prefix_key(self) -> str:
+        return token_hash(self.prefix)
+
+    @property
+    def base_key(self) -> str:
+        return token_hash(self.tokens[: self.base_len])
+
+
+def token_hash(tokens: Sequence[int]) -> str:
+    """A stable key for a token sequence (the KV cache depends on exactly these ids)."""
+    h = hashlib.sha256()
+    h.update(len(tokens).to_bytes(8, "little"))
+    for t in tokens:
+        h.update(int(t).to_bytes(4, "little", signed=False))
+    return h.hexdigest()[:32]
+
+
+def should_narrate(events: Sequence["Event"], result_text: str) -> bool:
+    """False when narration would add nothing: parser errors, questions, meta commands."""
+    if not result_text.strip():
+        return False
+    kinds = {e.kind for e in events}
+    return not kinds or not kinds <= _SILENT_KINDS
+
+
+# ------------------------------------------------------------------ text blocks
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _names(names: Sequence[str]) -> str:
+    return ", ".join(names) if names else "nothing"
+
+
+def location_block(scene: "Scene") -> str:
+    """The stable per-room part: name, description, exits, fixed features."""
+    if scene.dark:
+        return (f"Place: {scene.room_name}. It is pitch dark; you can see nothing.\n"
+                f"Exits: unknown.\nAlso here: nothing you can see.")
+    return (f"Place: {scene.room_name}. {_clip(scene.room_description, 600)}\n"
+            f"Exits: {_names(list(scene.exits))}.\n"
+            f"Also here: {_names(list(scene.fixed_features))}.")
+
+
+def turn_block(happened: str, here: Sequence[str], carrying: Sequence[str], command: str,
+               history: Sequence[str] = (), changes: str = "") -> str:
+    """The per-turn part. Starts with TURN_HEADER (see its docstring)."""
+    lines = [TURN_HEADER]
+    if history:
+        lines.append("Earlier: " + " / ".join(_clip(h, 160) for h in history))
+    lines.append(f"Items here: {_names(list(here))}.")
+    lines.append(f"You carry: {_names(list(carrying))}.")
+    lines.append(f"The player types: {command.strip()}")
+    lines.append(f"The game says: {_clip(happened, 700)}")
+    if changes:
+        lines.append(f"Changes: {changes}")
+    lines.append("Narrate this in one to three sentences.")
+    return "\n".join(lines)
+
+
+def describe_events(events: Sequence["Event"]) -> str:
+    """A compact, factual line of state changes (ids and names only; the text says the rest)."""
+    parts: list[str] = []
+    for e in events:
+        if e.kind in _SILENT_KINDS or e.kind in ("message", "looked", "examined", "failed"):
+            continue
+        detail = [str(v) for k, v in sorted(e.data.items())
+                  if isinstance(v, str) and k in ("item", "name", "to", "direction", "room",
+                                                  "container", "ending")]
+        parts.append(e.kind + (" " + " ".join(detail) if detail else ""))
+    return _clip("; ".join(parts), 200)
+
+
+def _exemplar_messages() -> list[dict[str, str]]:
+    msgs: list[dict[str, str]] = []
+    for ex in DEFAULT_EXEMPLARS:
+        msgs.append({"role": "user", "content": ex.place + turn_block(
+            ex.happened, ex.here, ex.carrying, ex.command)})
+        msgs.append({"role": "assistant", "content": ex.narration})
+    return msgs
+
+
+def system_text(style: "NarratorStyle | None") -> str:
+    """Rules, then the world's voice: style, tone, and its sample narrations."""
+    text = RULES
+    if style is not None:
+        if style.style.strip():
+            text += "\n\nStyle: " + _clip(style.style, 500)
+        if style.tone.strip():
+            text += "\nTone: " + _clip(style.tone, 200)
+        samples = [n for _, n in style.exemplars[:4] if n.strip()]
+        if samples:
+            text += "\n\nThe voice of this story, for example:\n" + "\n".join(
+                "- " + _clip(n, 240) for n in samples)
+    return text
+
+
+def build_messages(style: "NarratorStyle | None", scene: "Scene", turn: str) -> list[dict[str, str]]:
+    """Chat messages with sentinels marking the base and prefix cut points."""
+    return ([{"role": "system", "content": system_text(style)}]
+            + _exemplar_messages()
+            + [{"role": "user",
+                "content": _BASE_MARK + location_block(scene) + _SPLIT_MARK + turn}])
+
+
+# ------------------------------------------------------------------ tokenization
+def _encode(tokenizer: Any, text: str) -> list[int]:
+    """Tokenize rendered chat text the way mlx-lm does (no second BOS when the text has one)."""
+    bos = getattr(tokenizer, "bos_token", None)
+    add_special = bos is None or not text.startswith(bos)
+    return list(tokenizer.encode(text, add_special_tokens=add_special))
+
+
+def _render(tokenizer: Any, messages: list[dict[str, str]]) -> str:
+    kwargs: dict[str, Any] = {"tokenize": False, "add_generation_prompt": True}
+    try:
+        return tokenizer.apply_chat_template(messages, enable_thinking=False, **kwargs)
+    except TypeError:  # templates/tokenizers that reject unknown kwargs
+        return tokenizer.apply_chat_template(messages, **kwargs)
+
+
+def _common_prefix_len(a: Sequence[int], b: Sequence[int]) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+def render_tokens(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene",
+                  turn: str) -> PromptParts:
+    """Render, tokenize and split one prompt; the prefix is verified to be a token prefix."""
+    text = _render(tokenizer, build_messages(style, scene, turn)) + OPENING
+    b, s = text.find(_BASE_MARK), text.find(_SPLIT_MARK)
+    if b < 0 or s < 0 or s < b:
+        raise ValueError("the chat template dropped or reordered the prompt's content")
+    base_text = text[:b]
+    prefix_text = text[:b] + text[b + len(_BASE_MARK):s]
+    full_text = prefix_text + text[s + len(_SPLIT_MARK):]
+    full = _encode(tokenizer, full_text)
+    prefix = _encode(tokenizer, prefix_text)
+    base = _encode(tokenizer, base_text)
+    prefix_len = _common_prefix_len(prefix, full)
+    base_len = _common_prefix_len(base, full)
+    fallback = prefix_len != len(prefix)
+    if prefix_len >= len(full):  # always leave at least one token to run
+        prefix_len = len(full) - 1
+    opening = _encode(tokenizer, OPENING) if OPENING else []
+    n_open = max(1, min(len(opening), len(full) - prefix_len))
+    return PromptParts(tokens=tuple(full), prefix_len=prefix_len,
+                       base_len=min(base_len, prefix_len), opening_tokens=tuple(full[-n_open:]),
+                       prefix_fallback=fallback)
+
+
+def build_prompt(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene", command: str,
+                 result_text: str, events: Sequence["Event"] = (),
+                 history: Sequence[str] = ()) -> PromptParts:
+    """The full prompt for one narrated turn."""
+    turn = turn_block(result_text, list(scene.visible_items), list(scene.inventory), command,
+                      history, describe_events(events))
+    return render_tokens(tokenizer, style, scene, turn)
+
+
+def build_prefix(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene") -> PromptParts:
+    """A prompt whose prefix is the given room's (for prefetching while the player is idle).
+
+    The suffix is a placeholder turn; only `prefix`/`base` are meant to be used.
+    """
+    return render_tokens(tokenizer, style, scene, turn_block("You wait.", [], [], "wait"))

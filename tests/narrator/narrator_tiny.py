@@ -1,0 +1,99 @@
+"""A tiny random-weight llama model and a byte-level tokenizer with a ChatML template.
+
+Real mlx-lm classes (llama.Model, KVCache, TokenizerWrapper) with made-up sizes, so cache and
+worker tests exercise the real code paths in milliseconds instead of loading a real model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import mlx.core as mx
+from mlx_lm.models import llama
+from mlx_lm.tokenizer_utils import TokenizerWrapper
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from transformers import PreTrainedTokenizerFast
+
+from game.engine.events import Event, Scene
+from game.engine.world import NarratorStyle
+
+CHATML = (
+    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+    "{{ '<|im_start|>system\nYou are a helpful assistant<|im_end|>\n' }}{% endif %}"
+    "{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"
+    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+
+
+def _corpus() -> list[str]:
+    """Text like the narrator's prompts, so the trained BPE compresses them like a real one."""
+    from game.narrator import prompt
+
+    texts = [prompt.RULES, prompt.TURN_HEADER]
+    for ex in prompt.DEFAULT_EXEMPLARS:
+        texts += [ex.place, ex.happened, ex.narration, ex.command, *ex.here, *ex.carrying]
+    return texts * 3
+
+
+def make_tokenizer(vocab_size: int = 700, split_words: bool = True) -> Any:
+    """A byte-level BPE trained (in milliseconds) on prompt-like text, with ChatML specials.
+
+    `split_words=False` turns off the regex pre-tokenizer so merges can cross word and
+    punctuation boundaries (used to force a prefix/suffix token-boundary mismatch).
+    """
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=split_words)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIALS,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                  show_progress=False)
+    tok.train_from_iterator(_corpus(), trainer=trainer)
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|im_end|>",
+                                   bos_token="<|im_start|>", pad_token="<|endoftext|>")
+    fast.chat_template = CHATML
+    return TokenizerWrapper(fast)
+
+
+def make_model(vocab_size: int, seed: int = 0, layers: int = 2) -> llama.Model:
+    """A random llama with the real mlx-lm architecture; float32 so comparisons are tight."""
+    mx.random.seed(seed)
+    args = llama.ModelArgs(model_type="llama", hidden_size=32, num_hidden_layers=layers,
+                           intermediate_size=64, num_attention_heads=4, num_key_value_heads=2,
+                           rms_norm_eps=1e-5, vocab_size=vocab_size, rope_traditional=True)
+    model = llama.Model(args)
+    mx.eval(model.parameters())
+    return model
+
+
+@dataclass
+class Tiny:
+    """What the real `load_narrator_model` returns (same field names as LoadedModel)."""
+
+    model: Any
+    tokenizer: Any
+    model_id: str
+    path: Any = None
+
+
+def make_tiny(seed: int = 0, model_id: str = "tiny-llama") -> Tiny:
+    tokenizer = make_tokenizer()
+    return Tiny(make_model(len(tokenizer._tokenizer), seed), tokenizer, model_id)
+
+
+def hall() -> Scene:
+    return Scene(room_id="hall", room_name="Great Hall",
+                 room_description="A vast hall with a vaulted ceiling and a cold hearth.",
+                 exits=["north", "east"], fixed_features=["hearth", "tapestry"],
+                 visible_items=["a silver goblet"], inventory=["a torch"], dark=False)
+
+
+def cellar() -> Scene:
+    return Scene(room_id="cellar", room_name="Cellar", room_description="Damp stone walls.",
+                 exits=["up"], fixed_features=["barrel"], visible_items=[], inventory=[],
+                 dark=False)
+
+
+STYLE = NarratorStyle(style="Terse gothic prose.", tone="ominous")
+TAKE = [Event("took", {"item": "goblet"})]
