@@ -1,0 +1,106 @@
+"""The `adventure` command line: subcommands parsed with argparse, `main(argv) -> exit status`.
+
+Each subcommand is a small function taking the parsed arguments; other parts of the game add
+their own subcommands here (validate, saves, ...) next to `run` and `play`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, TextIO
+
+from game.engine.game import Game
+from game.engine.loader import WorldLoadError, load_world
+from game.engine.script import read_script, run_script
+from game.engine.world import World
+from game.paths import resolve_world
+
+DEFAULT_WORLD = "tutorial"
+SAVES_LATER = "Saving arrives with the saves module."
+
+
+def _load(name: str, err: TextIO) -> World | None:
+    """Load a world by path or shipped name, printing every problem on failure."""
+    path = resolve_world(name)
+    try:
+        return load_world(path)
+    except WorldLoadError as exc:
+        for problem in exc.problems:
+            print(str(problem), file=err)
+        return None
+    except OSError as exc:
+        print(f"{path}: cannot read world file: {exc.strerror or exc}", file=err)
+        return None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Headless play from a script; prints the transcript and the outcome line."""
+    world = _load(args.world, sys.stderr)
+    if world is None:
+        return 2
+    try:
+        commands = read_script(args.script)
+    except OSError as exc:
+        print(f"{args.script}: cannot read script: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    if args.narrator == "on":
+        print("note: narrated runs are not available yet; running without the narrator",
+              file=sys.stderr)
+    sys.stdout.write(run_script(Game(world), commands).transcript())
+    return 0
+
+
+def play_plain(game: Game, read: Callable[[str], str] = input, out: TextIO = sys.stdout) -> int:
+    """The line-based loop (useful over ssh and with screen readers)."""
+    print(game.intro().text, file=out)
+    while True:
+        try:
+            line = read("\n> ")
+        except (EOFError, KeyboardInterrupt):
+            print(file=out)
+            return 0
+        result = game.execute(line)
+        if result.text:
+            print(result.text, file=out)
+        if result.meta == "quit":
+            print("Goodbye.", file=out)
+            return 0
+        if result.meta and result.meta.startswith(("save:", "restore:")):
+            print(SAVES_LATER, file=out)
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    world = _load(args.world or DEFAULT_WORLD, sys.stderr)
+    if world is None:
+        return 2
+    return play_plain(Game(world))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="adventure", description="A terminal text adventure.")
+    sub = parser.add_subparsers(dest="command")
+
+    run = sub.add_parser("run", help="play a world headless from a command script")
+    run.add_argument("world", help="a world file or the name of a shipped world")
+    run.add_argument("--script", required=True, help="one command per line; # comments")
+    run.add_argument("--narrator", choices=("on", "off"), default="off")
+    run.set_defaults(func=cmd_run)
+
+    play = sub.add_parser("play", help="play a world")
+    play.add_argument("world", nargs="?", help="a world file or shipped world name")
+    play.add_argument("--plain", action="store_true", help="plain line-based play, no TUI")
+    play.set_defaults(func=cmd_play)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        args = parser.parse_args(["play", "--plain", *(argv or [])])
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
