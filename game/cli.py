@@ -71,6 +71,10 @@ def play_plain(game: Game, read: Callable[[str], str] = input, out: TextIO = sys
 
 
 def cmd_play(args: argparse.Namespace) -> int:
+    if not args.plain:  # the Textual game (title screen unless a world or a save is named)
+        from game.ui.launch import run_tui
+
+        return run_tui(args.world, model=args.model, narrator=args.narrator, load_slot=args.load)
     world = _load(args.world or DEFAULT_WORLD, sys.stderr)
     if world is None:
         return 2
@@ -90,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     play = sub.add_parser("play", help="play a world")
     play.add_argument("world", nargs="?", help="a world file or shipped world name")
     play.add_argument("--plain", action="store_true", help="plain line-based play, no TUI")
+    play.add_argument("--model", help="narrator model: a Hugging Face id or a local folder")
+    play.add_argument("--narrator", choices=("on", "off", "fake"),
+                      help="narration: the model (on), none (off) or canned text (fake)")
+    play.add_argument("--load", metavar="SLOT", help="resume a saved game")
     play.set_defaults(func=cmd_play)
     return parser
 
@@ -98,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
-        args = parser.parse_args(["play", "--plain", *(argv or [])])
+        args = parser.parse_args(["play", *(argv or [])])
     return int(args.func(args))
 
 
