@@ -29,7 +29,7 @@ class MapView(Widget):
 
     def cell_width(self) -> int:
         """Wider cells (longer names) when there is room for at least three columns of them."""
-        return 14 if self.size.width >= 42 else 11
+        return 16 if self.size.width >= 42 else 13
 
     def render(self) -> Text:
         if self.data is None:
@@ -37,11 +37,11 @@ class MapView(Widget):
         drawing = draw(self.data, self.cell_width())
         width, height = self.size.width, self.size.height
         cx, cy = drawing.current_xy
-        total_w = max((len(line) for line in drawing.lines), default=0)
         total_h = len(drawing.lines)
-        # Centre on the current room, but do not scroll past the drawing's edges needlessly.
-        left = max(0, min(cx - width // 2, total_w - width)) if total_w > width else (total_w - width) // 2
-        top = max(0, min(cy - height // 2, total_h - height)) if total_h > height else (total_h - height) // 2
+        # The current room always sits in the middle: the eye finds "you are here" at once,
+        # and the neighbours it matters to see are the ones around it.
+        left = cx - width // 2
+        top = cy - height // 2
         styles = {kind: self.get_component_rich_style(f"map--{kind}", partial=True)
                   for kind in ("room", "current", "link", "stub")}
         spans_by_line: dict[int, list] = {}

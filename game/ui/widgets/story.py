@@ -62,6 +62,7 @@ class StoryPane(ScrollView, can_focus=True):
         color: $text;
         overflow-y: scroll;
         overflow-x: hidden;
+        scrollbar-size-vertical: 1;
         padding: 0 1;
     }
     StoryPane > .story--command { color: $accent; text-style: bold; }
