@@ -11,7 +11,7 @@ import sys
 from typing import Callable, TextIO
 
 from game.engine.game import Game
-from game.engine.loader import WorldLoadError, load_world
+from game.engine.loader import WorldLoadError, load_world, validate_world_file
 from game.engine.script import read_script, run_script
 from game.engine.world import World
 from game.paths import resolve_world
@@ -48,6 +48,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("note: narrated runs are not available yet; running without the narrator",
               file=sys.stderr)
     sys.stdout.write(run_script(Game(world), commands).transcript())
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Report every problem in a world file (file:line:col: message), or a one-line OK."""
+    path = resolve_world(args.world)
+    problems = validate_world_file(path)
+    for problem in problems:
+        print(str(problem))
+    if problems:
+        print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {path}",
+              file=sys.stderr)
+        return 1
+    world = load_world(path)
+    print(f"OK: {world.title} ({len(world.rooms)} rooms, {len(world.items)} items)")
     return 0
 
 
@@ -90,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--script", required=True, help="one command per line; # comments")
     run.add_argument("--narrator", choices=("on", "off"), default="off")
     run.set_defaults(func=cmd_run)
+
+    validate = sub.add_parser("validate", help="check a world file and report every problem")
+    validate.add_argument("world", help="a world file or the name of a shipped world")
+    validate.set_defaults(func=cmd_validate)
 
     play = sub.add_parser("play", help="play a world")
     play.add_argument("world", nargs="?", help="a world file or shipped world name")

@@ -36,31 +36,49 @@ INVALID = Invalid()
 class Word(str):
     """A decoded id or reference that remembers where it was written."""
 
-    pos: SourcePos
+    __slots__ = ("file", "line", "column")
 
-    def __new__(cls, text: str, pos: SourcePos) -> "Word":
+    def __new__(cls, text: str, file: str, node: YNode) -> "Word":
         word = super().__new__(cls, text)
-        word.pos = pos
+        word.file, word.line, word.column = file, node.line, node.column
         return word
+
+    @property
+    def pos(self) -> SourcePos:
+        return SourcePos(self.file, self.line, self.column)
 
 
 class Obj:
-    """A decoded mapping: the well-formed `values`, and where the mapping and each key were."""
+    """A decoded mapping: the well-formed `values`, and where the mapping and each key were.
 
-    __slots__ = ("values", "pos", "key_pos", "label")
+    Positions are kept as nodes and made into `SourcePos` only when asked for: most are never
+    needed, and a big world has tens of thousands of keys.
+    """
 
-    def __init__(self, pos: SourcePos, label: str) -> None:
+    __slots__ = ("values", "file", "node", "key_nodes", "label")
+
+    def __init__(self, file: str, node: YNode, label: str) -> None:
         self.values: dict[str, Any] = {}
-        self.pos = pos
-        self.key_pos: dict[str, SourcePos] = {}
+        self.file = file
+        self.node = node
+        self.key_nodes: dict[str, YNode] = {}
         self.label = label
+
+    @property
+    def pos(self) -> SourcePos:
+        return SourcePos(self.file, self.node.line, self.node.column)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
 
+    def has_key(self, key: str) -> bool:
+        """Whether the author wrote `key` (even if its value was then found to be broken)."""
+        return key in self.key_nodes
+
     def at(self, key: str) -> SourcePos:
         """Where `key` was written, else where the mapping starts."""
-        return self.key_pos.get(key, self.pos)
+        node = self.key_nodes.get(key, self.node)
+        return SourcePos(self.file, node.line, node.column)
 
     def only(self) -> tuple[str, Any]:
         """The single (key, value) of a condition or effect."""
@@ -74,30 +92,30 @@ class Decoder:
         self.file = file
         self.problems: list[Problem] = []
 
-    def pos(self, node: YNode) -> SourcePos:
-        return SourcePos(self.file, node.line, node.column)
-
     def report(self, node: YNode | SourcePos, message: str) -> None:
         self.problems.append(Problem(self.file, node.line, node.column, message))
 
     # ------------------------------------------------------------ dispatch
     def decode(self, node: YNode, spec: Spec, where: str) -> Any:
         """The value of `node` checked against `spec`, or INVALID (with the problem reported)."""
-        if isinstance(spec, Struct):
-            return self.struct(node, spec.name, where)
-        if isinstance(spec, Choice):
-            return self.choice(node, spec.name, where)
-        if isinstance(spec, ListOf):
-            return self.list_of(node, spec, where)
-        if isinstance(spec, MapOf):
-            return self.map_of(node, spec, where)
-        if isinstance(spec, OneOf):
-            for option in spec.options:
+        kind = type(spec)
+        if kind is Struct:
+            return self.struct(node, spec.name, where)  # type: ignore[union-attr]
+        if kind is Choice:
+            return self.choice(node, spec.name, where)  # type: ignore[union-attr]
+        if kind is ListOf:
+            return self.list_of(node, spec, where)  # type: ignore[arg-type]
+        if kind is MapOf:
+            return self.map_of(node, spec, where)  # type: ignore[arg-type]
+        if kind is OneOf:
+            for option in spec.options:  # type: ignore[union-attr]
                 if _node_kind(option) == node.kind:
                     return self.decode(node, option, where)
             return self.wrong(node, spec, where)
         if node.kind != "scalar":
             return self.wrong(node, spec, where)
+        if kind is Text and type(node.value) is str:
+            return node.value  # the most common case, first
         return self.scalar(node, spec, where)
 
     def wrong(self, node: YNode, spec: Spec, where: str, extra: str = "") -> Invalid:
@@ -149,7 +167,7 @@ class Decoder:
             self.report(node, f"{where} must be an id of lowercase letters, digits and _, "
                               f"not '{text}'; try '{suggestion}'")
             return INVALID
-        return Word(text, self.pos(node))
+        return Word(text, self.file, node)
 
     # ------------------------------------------------------------ collections
     def list_of(self, node: YNode, spec: ListOf, where: str) -> Any:
@@ -187,13 +205,13 @@ class Decoder:
     def map_of(self, node: YNode, spec: MapOf, where: str) -> Any:
         if node.kind != "map":
             return self.wrong(node, spec, where)
-        obj = Obj(self.pos(node), where)
+        obj = Obj(self.file, node, where)
         for key, text, value in self._pairs(node, where):
             name = self.scalar(key, spec.key, f"{spec.entry} name '{text}' in {where}")
             if name is INVALID:
                 continue
             decoded = self.decode(value, spec.value, f"{spec.entry} '{text}' of {where}")
-            obj.key_pos[str(name)] = self.pos(key)
+            obj.key_nodes[str(name)] = key
             if decoded is not INVALID:
                 obj.values[str(name)] = decoded
         return obj
@@ -209,7 +227,7 @@ class Decoder:
             # "entry 3 of 'rooms'".
             if text == "id" and value.kind == "scalar" and value.value is not None:
                 label = f"{struct.label} '{value.raw}'"
-        obj = Obj(self.pos(node), label)
+        obj = Obj(self.file, node, label)
         for key, text, value in pairs:
             field = struct.field(text)
             if field is None:
@@ -217,16 +235,16 @@ class Decoder:
                 hint = did_you_mean(text, allowed) or f"; allowed keys: {', '.join(allowed)}"
                 self.report(key, f"unknown key '{text}' in {label}{hint}")
                 continue
-            obj.key_pos[text] = self.pos(key)
+            obj.key_nodes[text] = key
             decoded = self.decode(value, field.spec, f"'{text}' of {label}")
             if decoded is not INVALID:
                 obj.values[text] = decoded
         for field in struct.fields:
-            if field.required and field.key not in obj.key_pos:
+            if field.required and field.key not in obj.key_nodes:
                 self.report(node, f"{label} is missing the required key '{field.key}' "
                                   f"({field.doc.rstrip('.').lower()}); add `{field.key}:`")
         if struct.exactly_one_of:
-            present = [k for k in struct.exactly_one_of if k in obj.key_pos]
+            present = [k for k in struct.exactly_one_of if k in obj.key_nodes]
             if len(present) != 1:
                 found = ", ".join(present) if present else "none"
                 self.report(node, f"{label} needs exactly one of {', '.join(struct.exactly_one_of)}"
@@ -259,9 +277,9 @@ class Decoder:
         decoded = self.decode(value, option.spec, f"{choice.label} '{text}' in {where}")
         if decoded is INVALID:
             return INVALID
-        obj = Obj(self.pos(node), where)
+        obj = Obj(self.file, node, where)
         obj.values[text] = decoded
-        obj.key_pos[text] = self.pos(key)
+        obj.key_nodes[text] = key
         return obj
 
 

@@ -11,9 +11,12 @@ tree, but within a stage every problem is collected.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from game.engine.build import Builder, Parts
 from game.engine.checks import check_parts
@@ -41,7 +44,28 @@ def validate_world_file(path: str | os.PathLike[str]) -> list[Problem]:
     return _load(path)[1]
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building a tree of ~100k acyclic objects.
+
+    Loading allocates many small objects and no cycles; the collector's repeated passes over
+    them cost about a quarter of the load time of a big world.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _load(path: str | os.PathLike[str]) -> tuple[World | None, list[Problem]]:
+    with _gc_paused():
+        return _load_unpaused(path)
+
+
+def _load_unpaused(path: str | os.PathLike[str]) -> tuple[World | None, list[Problem]]:
     file = str(path)
     try:
         data = _read(Path(path))

@@ -68,8 +68,10 @@ class YNode:
         self.plain = plain
         self.line = line
         self.column = column
-        self.size = 1     # nodes in this subtree once aliases are expanded
-        self.height = 1   # nesting levels in this subtree
+        # Nodes and nesting levels in this subtree once aliases are expanded. Only anchored
+        # nodes are ever measured (aliases are rare); 0 means "not measured".
+        self.size = 1 if kind == "scalar" else 0
+        self.height = 1 if kind == "scalar" else 0
 
     def __repr__(self) -> str:
         return f"YNode({self.kind}, {self.raw or self.value!r} @{self.line}:{self.column})"
@@ -167,9 +169,25 @@ class _Composer:
     def run(self, loader: Any) -> YNode:
         root: YNode | None = None
         documents = 0
-        while loader.check_event():
-            event = loader.get_event()
-            if isinstance(event, DocumentStartEvent):
+        stack = self.stack
+        check, get = loader.check_event, loader.get_event
+        while check():
+            event = get()
+            if type(event) is ScalarEvent and event.tag is None and event.anchor is None:
+                # The common case, kept inline: an untagged, unanchored scalar (~80% of events).
+                self.expanded += 1
+                if self.expanded > MAX_NODES or len(stack) >= MAX_DEPTH:
+                    self._count(event, 1, 1)  # raises with the right message
+                mark = event.start_mark
+                raw = event.value
+                plain = event.implicit[0]
+                node = YNode("scalar", _plain_value(raw) if plain else raw, mark.line + 1,
+                             mark.column + 1, raw, plain)
+                if stack:
+                    stack[-1].children.append(node)
+                else:
+                    root = node
+            elif isinstance(event, DocumentStartEvent):
                 documents += 1
                 if documents > 1:
                     raise SourceError(*self._pos(event), "the file holds a second YAML document "
@@ -258,27 +276,53 @@ class _Composer:
             node.value = list(zip(children[0::2], children[1::2]))
         else:
             node.value = children
-        node.size = 1 + sum(c.size for c in children)
-        node.height = 1 + max((c.height for c in children), default=0)
         if frame.anchor:
+            _measure(node)
             self.open_anchors.discard(frame.anchor)
             self.anchors[frame.anchor] = node
         return self._attach(node)
+
+
+def _measure(node: YNode) -> None:
+    """Fill in `size` and `height` of a finished subtree (nesting is capped, so this is shallow)."""
+    if node.size:
+        return
+    children = ([c for pair in node.value for c in pair] if node.kind == "map" else node.value)
+    for child in children:
+        _measure(child)
+    node.size = 1 + sum(c.size for c in children)
+    node.height = 1 + max((c.height for c in children), default=0)
 
 
 def _scalar_value(event: Any) -> Any:
     """The Python value of a scalar: text, int, float, bool or None (YAML 1.1 rules, safe subset)."""
     tag = event.tag
     if tag is None or tag == "!":
-        if not event.implicit[0]:
-            return event.value  # quoted: always text
-        tag = _RESOLVER.resolve(ScalarNode, event.value, (True, False))
+        return _plain_value(event.value) if event.implicit[0] else event.value
+    return _typed_value(tag, event.value)
+
+
+# First characters for which YAML 1.1 might read a plain scalar as something other than text.
+_MAYBE_TYPED = frozenset(Resolver.yaml_implicit_resolvers)
+
+
+def _plain_value(text: str) -> Any:
+    """An unquoted scalar's value; most start with a letter that can only begin text."""
+    if text[:1] not in _MAYBE_TYPED:
+        return text
+    return _typed_value(_RESOLVER.resolve(ScalarNode, text, (True, False)), text)
+
+
+def _typed_value(tag: str, text: str) -> Any:
+    """The value of `text` under a resolved or explicit (already allowed) tag."""
     if tag == _YAML + "null":
+        if text not in ("", "~", "null", "Null", "NULL"):
+            raise ValueError(text)
         return None
     if tag == _YAML + "bool":
-        return _CONSTRUCTOR.bool_values[event.value.lower()]
+        return _CONSTRUCTOR.bool_values[text.lower()]
     if tag == _YAML + "int":
-        return _CONSTRUCTOR.construct_yaml_int(ScalarNode(tag, event.value))
+        return _CONSTRUCTOR.construct_yaml_int(ScalarNode(tag, text))
     if tag == _YAML + "float":
-        return _CONSTRUCTOR.construct_yaml_float(ScalarNode(tag, event.value))
-    return event.value  # str, and implicit timestamps and the like stay as the typed text
+        return _CONSTRUCTOR.construct_yaml_float(ScalarNode(tag, text))
+    return text  # str, and implicit timestamps and the like stay as the typed text
