@@ -42,7 +42,19 @@ def suggest(line: str, words: list[str]) -> str | None:
     return found[0] if found else None
 
 
-def near_words(word: str, words: list[str], limit: int = 3) -> list[str]:
-    """Known words close to a misspelled one, for the "unknown word" hint."""
+def near_words(word: str, words: list[str], limit: int = 3, cutoff: float = 0.7) -> list[str]:
+    """Known words close to a misspelled one, for the "unknown word" hint.
+
+    A word is compared with each known word and with that word's beginning of the same
+    length, so a typo in a short form ("sgin") still finds the long name ("signpost").
+    """
+    typed = word.lower()
     vocabulary = sorted({w.lower() for phrase in words for w in phrase.split()})
-    return difflib.get_close_matches(word.lower(), vocabulary, n=limit, cutoff=0.6)
+    scored = []
+    for known in vocabulary:
+        whole = difflib.SequenceMatcher(None, typed, known).ratio()
+        head = difflib.SequenceMatcher(None, typed, known[: len(typed)]).ratio()
+        score = max(whole, head if len(typed) >= 3 else 0.0)
+        if score >= cutoff and known != typed:
+            scored.append((-score, known))
+    return [known for _, known in sorted(scored)[:limit]]

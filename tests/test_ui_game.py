@@ -1,0 +1,192 @@
+"""Pilot tests of the game screen with the narrator off: story, panels, map, keys, saves."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Button, Static
+
+from game import paths
+from game.engine.game import Game
+from game.engine.loader import load_world
+from game.ui.screens.dialogs import EndingScreen, LoadScreen, QuitScreen, SaveScreen
+from game.ui.screens.game import GameScreen
+from game.ui.screens.help import HelpScreen
+from game.ui.screens.settings import SettingsScreen
+from game.ui.screens.title import TitleScreen
+from game.ui.widgets.map_view import MapView
+from game.ui.widgets.status_bar import StatusBar
+from game.ui.widgets.story import StoryPane
+from ui_support import enter, make_app, screen_text, walkthrough
+
+
+def static_text(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+async def test_start_shows_intro_side_panel_map_and_status(tmp_path):
+    intro = Game(load_world(paths.worlds_dir() / "tutorial.yaml")).intro().text
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, GameScreen)
+        assert screen.query_one(StoryPane).plain_text() == intro
+        assert static_text(screen, "#location") == "Boat Landing"
+        assert static_text(screen, "#exits") == "Exits: north"
+        assert static_text(screen, "#inventory") == "(nothing)"
+        assert "Score 0/30" in static_text(screen, "#score")
+        assert "[@Boat" in str(screen.query_one(MapView).render())
+        assert screen.query_one(StatusBar).info.status == "off"
+        assert "narrator off" in screen_text(pilot)
+
+
+async def test_typed_commands_update_story_panel_and_map(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await enter(pilot, "take sign", keys=True)
+        await enter(pilot, "n", keys=True)
+        screen = app.screen
+        story = screen.query_one(StoryPane).plain_text()
+        assert "> take sign" in story and "> n" in story
+        assert static_text(screen, "#location") == "Cliff Path"
+        assert "Turns 2" in static_text(screen, "#score")
+        drawing = str(screen.query_one(MapView).render())
+        assert "[@Cliff" in drawing and "[Boat" in drawing
+        # The landing is drawn below the cliff path (south), joined by a vertical bar.
+        rows = drawing.splitlines()
+        cliff = next(i for i, row in enumerate(rows) if "[@Cliff" in row)
+        assert "│" in rows[cliff + 1] and "[Boat" in rows[cliff + 2]
+
+
+async def test_unknown_word_shows_a_hint_and_the_next_command_clears_it(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await enter(pilot, "examine sgin")
+        hint = app.screen.query_one("#hint", Static)
+        assert hint.display and "sgin" in str(hint.render())
+        assert "sign" in str(hint.render())  # the close known word is offered
+        await enter(pilot, "look")
+        assert not hint.display
+
+
+async def test_history_and_completion_in_the_game(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await enter(pilot, "look")
+        box = app.screen.query_one("#command")
+        await pilot.press("up")
+        assert box.value == "look"
+        box.value = ""
+        await pilot.press("x", "space", "s", "i", "tab")
+        assert box.value == "x signpost" or box.value.startswith("x sign")
+
+
+async def test_undo_key_takes_back_a_turn(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await enter(pilot, "n")
+        assert static_text(app.screen, "#location") == "Cliff Path"
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert static_text(app.screen, "#location") == "Boat Landing"
+        assert "Undone" in app.screen.query_one(StoryPane).plain_text()
+
+
+async def test_help_map_toggle_and_settings_theme(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, GameScreen)
+        await pilot.press("f2")
+        assert not app.screen.query_one(MapView).display
+        await pilot.press("f2")
+        assert app.screen.query_one(MapView).display
+        app.open_settings()
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        app.screen.query_one("#theme").value = "nord"
+        await pilot.click("#apply")
+        await pilot.pause()
+        assert app.theme == "nord" and isinstance(app.screen, GameScreen)
+
+
+async def test_save_then_load_restores_the_game(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await enter(pilot, "n")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SaveScreen)
+        app.screen.query_one("#slot").value = "cliff"
+        await pilot.press("enter")
+        await pilot.pause()
+        await enter(pilot, "n")
+        assert static_text(app.screen, "#location") != "Cliff Path"
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, LoadScreen)
+        app.screen.dismiss("cliff")
+        await pilot.pause()
+        assert isinstance(app.screen, GameScreen)
+        assert static_text(app.screen, "#location") == "Cliff Path"
+        assert "Restored" in app.screen.query_one(StoryPane).plain_text()
+
+
+async def test_quit_confirms_autosaves_and_continue_resumes(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await enter(pilot, "n")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, QuitScreen)
+        await pilot.press("n")  # changed our mind
+        assert isinstance(app.screen, GameScreen)
+        await pilot.press("ctrl+q")
+        await pilot.press("y")
+        await pilot.pause()
+    assert app.saves.latest() is not None
+
+    again = make_app(tmp_path, world=None)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(again.screen, TitleScreen)
+        assert not again.screen.query_one("#continue", Button).disabled
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(again.screen, GameScreen)
+        assert static_text(again.screen, "#location") == "Cliff Path"
+
+
+async def test_title_screen_lists_worlds_and_starts_one(tmp_path):
+    app = make_app(tmp_path, world=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = screen_text(pilot)
+        assert "The Lighthouse Keeper's Lesson" in text and "7 rooms" in text
+        assert "The Crystal Caverns" in text and "16 rooms" in text
+        assert app.screen.query_one("#continue", Button).disabled  # no saves yet
+        titles = [o.prompt for o in app.screen.query_one("#worlds")._options]
+        index = next(i for i, p in enumerate(titles) if "Lighthouse" in Text.assemble(p).plain)
+        app.screen.query_one("#worlds").highlighted = index
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, GameScreen)
+        assert app.screen.session.world.id
+
+
+async def test_walkthrough_wins_and_shows_the_ending_panel(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for line in walkthrough("tutorial"):
+            assert isinstance(app.screen, GameScreen), f"game ended early, before {line!r}"
+            await enter(pilot, line)
+        assert isinstance(app.screen, EndingScreen)
+        assert app.screen.info.kind == "win"
+        assert app.screen.info.score == app.screen.info.max_score == 30
+        assert "You have won" in screen_text(pilot)
+        await pilot.press("u")  # undo from the ending panel: back into the game
+        await pilot.pause()
+        assert isinstance(app.screen, GameScreen)
+        assert app.screen.session.game.ended is None
