@@ -24,6 +24,7 @@ MAX_LINE = 4000          # characters considered from one line
 MAX_COMMANDS = 20        # commands considered from one line
 _TOKEN = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*|[.;!?,]")
 _STOPS = {".", ";", "!", "?"}
+_SLOT_VERBS = {"save": "save", "restore": "restore", "load": "restore"}
 
 _PATTERNS_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
 for _pattern, _verb in PATTERNS:
@@ -86,25 +87,30 @@ def _starts_command(tokens: list[str], index: WorldIndex) -> bool:
 
 
 def split_commands(tokens: list[str], index: WorldIndex) -> list[list[str]]:
-    """Split at . ; ! ? and "then"; at "," and "and" only when a new verb follows."""
+    """Split at . ; ! ? and "then"; at "," and "and" only when a new verb follows.
+
+    Linear in the number of tokens (it only peeks a few words ahead), so absurd lines are cheap;
+    at most MAX_COMMANDS commands are returned.
+    """
     commands: list[list[str]] = []
     current: list[str] = []
     for n, token in enumerate(tokens):
-        rest = [t for t in tokens[n + 1:] if t not in _STOPS and t != ","]
+        if len(commands) > MAX_COMMANDS:
+            break
         if token in _STOPS or token == "then":
             if current:
                 commands.append(current)
             current = []
         elif token in (",", "and"):
-            follow = tokens[n + 1:]
-            upto = next((i for i, t in enumerate(follow) if t in _STOPS or t in (",", "and", "then")),
-                        len(follow))
-            if current and _starts_command(follow[:upto], index):
+            follow: list[str] = []
+            for t in tokens[n + 1:n + 8]:
+                if t in _STOPS or t in (",", "and", "then"):
+                    break
+                follow.append(t)
+            if current and _starts_command(follow, index):
                 commands.append(current)
                 current = []
-            elif token == "," and current and rest:
-                current.append("and")
-            elif token == "and" and current:
+            elif current and follow:
                 current.append("and")
         else:
             current.append(token)
@@ -204,9 +210,6 @@ def _builtin(words: list[str], text: str) -> Command | ParseError | None:
             return Command("go", text, direction=direction)
         if verb in ("enter", "leave"):
             return Command("go", text, direction="in" if verb == "enter" else "out")
-        if verb in ("save", "restore"):
-            slot = "_".join(caps.get("SLOT", ())) or "quicksave"
-            return Command(verb, text, slot=slot)
         objects = None
         if "OBJS" in caps or "OBJ" in caps:
             objects = _object_spec(caps.get("OBJS") or caps["OBJ"])
@@ -242,6 +245,9 @@ def _custom(words: list[str], text: str, index: WorldIndex, phrase: tuple[str, .
 
 def parse(tokens: list[str], index: WorldIndex) -> Command | ParseError:
     """Parse one command's tokens (already split) into a `Command`, or say what went wrong."""
+    if tokens and tokens[0] in _SLOT_VERBS:   # slot names are free text: no vocabulary check
+        slot = "_".join(t for t in tokens[1:] if t not in _STOPS and t != ",") or "quicksave"
+        return Command(_SLOT_VERBS[tokens[0]], " ".join(tokens), slot=slot)
     words = [t for t in tokens if t not in ARTICLES]
     if not words:
         return ParseError("empty", "I beg your pardon?")

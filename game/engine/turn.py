@@ -23,11 +23,20 @@ class Turn:
     paragraphs: list[str] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
 
+    note: str = ""   # a parenthetical like "(first taking the key)" that heads the next paragraph
+
     def say(self, text: str) -> None:
         """Add a paragraph of plain text (empty strings are ignored)."""
         text = text.strip("\n")
         if text:
+            if self.note:
+                text = f"{self.note}\n{text}"
+                self.note = ""
             self.paragraphs.append(text)
+
+    def aside(self, text: str) -> None:
+        """A parenthetical the classic way: on its own line just above what follows."""
+        self.note = f"{self.note}\n{text}" if self.note else text
 
     def emit(self, event_kind: str, /, **data: Any) -> None:
         self.events.append(Event(event_kind, data))
@@ -42,4 +51,7 @@ class Turn:
 
     @property
     def text(self) -> str:
+        if self.note:   # an aside nothing followed (should not happen, but never lose text)
+            self.paragraphs.append(self.note)
+            self.note = ""
         return "\n\n".join(self.paragraphs)

@@ -48,7 +48,7 @@ def _ensure_held(turn: Turn, item_id: str) -> bool:
     if not item.portable or item.scenery:
         turn.fail("not-held", f"You aren't holding {_the(turn, item_id)}.", item=item_id)
         return False
-    turn.say(f"(first taking {_the(turn, item_id)})")
+    turn.aside(f"(first taking {_the(turn, item_id)})")
     origin = turn.state.locations.get(item_id)
     turn.state.move(item_id, PLAYER)
     turn.emit("took", item=item_id, origin=origin, implicit=True)
@@ -137,7 +137,7 @@ def drop(turn: Turn, obj: str | None, ind: str | None, direction: str | None) ->
             turn.fail("not-held", "You're not carrying that.", item=obj)
             return
     if state.is_(obj, "worn"):
-        turn.say(f"(first taking off {_the(turn, obj)})")
+        turn.aside(f"(first taking off {_the(turn, obj)})")
         state.set_item_state(obj, "worn", False)
         turn.emit("removed", item=obj, implicit=True)
     state.move(obj, state.room)
@@ -160,6 +160,10 @@ def _put(turn: Turn, obj: str, ind: str, surface: bool) -> None:
         return
     if not surface and holder.openable and not turn.state.is_(ind, "open"):
         turn.fail("closed", f"{_The(turn, ind)} is closed.", item=obj, holder=ind)
+        return
+    if turn.state.locations.get(obj) == ind:
+        turn.fail("already-there", f"{_The(turn, obj)} is already {prep} {_the(turn, ind)}.",
+                  item=obj, holder=ind)
         return
     if not _ensure_held(turn, obj):
         return
@@ -227,7 +231,7 @@ def _key_for(turn: Turn, obj: str, ind: str | None, verb: str) -> str | None:
     item = turn.item(obj)
     if ind is None:
         if item.key is not None and carried_by_player(turn.state, item.key):
-            turn.say(f"(with {_the(turn, item.key)})")
+            turn.aside(f"(with {_the(turn, item.key)})")
             return item.key
         turn.fail("no-key", f"You don't have anything to {verb} {_the(turn, obj)} with.",
                   item=obj)
