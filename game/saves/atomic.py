@@ -51,8 +51,12 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, what: str = "the save") -> None:
-    """Replace `path` with `data` atomically; raise SaveWriteError (old file intact) on failure."""
+def atomic_write_bytes(path: Path, data: bytes, *, what: str = "the save", durable: bool = True) -> None:
+    """Replace `path` with `data` atomically; raise SaveWriteError (old file intact) on failure.
+
+    `durable=False` skips the fsyncs (still atomic against crashes of this process, not against
+    power loss): for caches, where losing the newest content costs nothing but time.
+    """
     directory = path.parent
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -68,7 +72,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, what: str = "the save") -> No
             while view:
                 written = os.write(fd, view)
                 view = view[written:]
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(temp, path)
@@ -81,7 +86,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, what: str = "the save") -> No
             f"Could not write {what} to {path}: {describe_os_error(error)}. "
             "The previous save in that slot (if any) is unchanged.", path) from error
     try:
-        _fsync_directory(directory)
+        if durable:
+            _fsync_directory(directory)
     except OSError:
         pass  # the rename happened; only durability across a power cut is weakened
 

@@ -10,6 +10,7 @@ or a JSON document that is not a save at all.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,10 @@ def read_save_text(path: Path, *, max_bytes: int = MAX_SAVE_BYTES) -> str:
     """The file's text, refusing huge, empty, binary or non-UTF-8 files before parsing."""
     try:
         with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+            if os.fstat(handle.fileno()).st_size > max_bytes:
+                data = b"x" * (max_bytes + 1)  # refuse without reading it
+            else:
+                data = handle.read(max_bytes + 1)
     except FileNotFoundError as error:
         raise SaveNotFoundError(f"There is no save file {path}.", path) from error
     except IsADirectoryError as error:
