@@ -1,0 +1,99 @@
+"""Undo (exact previous state, 50+ levels, within a line) and again (repeats the last command)."""
+
+from __future__ import annotations
+
+from engine_session import Session
+from game.engine.game import UNDO_LEVELS, Game
+from game.engine.state import GameState
+
+
+def test_undo_restores_the_exact_previous_state() -> None:
+    s = Session()
+    s.do("take all")
+    before = s.game.state.copy()
+    s.do("e")
+    s.do("undo", "Previous turn undone.")
+    assert s.game.state == before
+    assert s.events("undone")[0].data == {"room": "hall"}
+
+
+def test_undo_at_the_start() -> None:
+    s = Session()
+    s.do("undo", "You can't undo any further.")
+    assert s.game.undo() is False
+
+
+def test_undo_skips_lines_that_changed_nothing() -> None:
+    s = Session()
+    s.do("take brass key")
+    s.do("frob")                      # not understood: no state change, no undo point
+    s.do("undo")
+    assert s.where("brass_key") == "hall"
+
+
+def test_fifty_levels_of_undo() -> None:
+    assert UNDO_LEVELS >= 50
+    s = Session()
+    states = [s.game.state.copy()]
+    for n in range(60):
+        s.do("e" if n % 2 == 0 else "w")
+        states.append(s.game.state.copy())
+    for n in range(60, 10, -1):            # 50 levels back
+        s.do("undo", "Previous turn undone.")
+        assert s.game.state == states[n - 1]
+
+
+def test_undo_within_a_line() -> None:
+    s = Session()
+    s.do("e")
+    s.do("take lamp. undo", "Taken.", "Previous turn undone.")
+    assert s.where("lamp") == "kitchen" and s.room == "kitchen"
+    s.do("undo")
+    assert s.room == "hall"
+
+
+def test_undo_brings_back_a_finished_game() -> None:
+    s = Session()
+    s.do("d")
+    s.do("d")
+    s.do("z", "*** You have lost ***")
+    s.do("undo")
+    assert s.game.ended is None and s.room == "crypt"
+
+
+def test_programmatic_undo() -> None:
+    s = Session()
+    start = s.game.state.copy()
+    s.do("take brass key")
+    assert s.game.undo() is True
+    assert s.game.state == start
+
+
+def test_again_repeats_the_last_command() -> None:
+    s = Session()
+    s.do("again", "There is nothing to repeat.")
+    s.do("e")
+    s.do("take lamp and apple")
+    s.do("drop them")
+    s.do("g", "Brass lamp: You're not carrying that.")
+    s.do("z")
+    s.do("again", "Time passes.")
+    assert s.game.state.turns == 6
+
+
+def test_again_after_a_disambiguation_repeats_the_command() -> None:
+    s = Session()
+    s.do("x key", "Which key")
+    s.do("brass", "A small brass key.")
+    s.do("g", "Which key")
+
+
+def test_state_round_trips_through_to_dict() -> None:
+    s = Session()
+    s.do("take all. open box. x key")       # leaves a pending question
+    restored = GameState.from_dict(s.game.state.to_dict())
+    assert restored == s.game.state
+    assert restored.pending is not None
+    twin = Game(s.game.world, restored)
+    assert twin.execute("iron").text == s.game.execute("iron").text
+    assert twin.state == s.game.state
