@@ -84,7 +84,7 @@ def parse_json(text: str, path: Path) -> Any:
     except RecursionError as error:
         raise SaveFormatError(f"{path} is nested too deeply to be a save (more than {MAX_DEPTH} levels).", path) from error
     except json.JSONDecodeError as error:
-        if error.pos >= len(text.rstrip()) - 1:
+        if error.pos >= len(text.rstrip()) - 1 or error.msg.startswith("Unterminated string"):
             raise SaveFormatError(
                 f"{path} is truncated: the JSON ends unexpectedly at line {error.lineno} "
                 "(the file was cut short, perhaps by a crash or a full disk).", path) from error

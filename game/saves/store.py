@@ -85,6 +85,12 @@ class SaveInfo:
         return self.problem is None
 
 
+# How a loaded game was checked (LoadedGame.verification).
+REMEMBERED = "remembered"   # this exact outcome was produced or replayed before (vcache.py)
+REPLAYED = "replayed"       # the command log was replayed and reproduced the saved state
+UNVERIFIED = "unverified"   # replay disagreed or the world changed; the saved state was used
+
+
 @dataclass
 class LoadedGame:
     """A verified game ready to play, plus what the player should be told about it."""
@@ -96,6 +102,7 @@ class LoadedGame:
     origin: Origin
     info: SaveInfo
     document: SaveDocument
+    verification: str = REPLAYED
 
 
 def _absolute(source: str) -> str:
@@ -272,11 +279,11 @@ class SaveStore:
         if version < FORMAT_VERSION:
             warnings.append(f"{path.name} was written in save format {version}; it was upgraded "
                             f"to format {FORMAT_VERSION} in memory (the file changes at the next save).")
-        game, origin = self._verified_game(path, document, world, warnings)
+        game, origin, verification = self._verified_game(path, document, world, warnings)
         info = _info_of(path, document, version)
         return LoadedGame(game=game, transcript=document.transcript,
                           narrator_history=document.narrator_history, warnings=warnings,
-                          origin=origin, info=info, document=document)
+                          origin=origin, info=info, document=document, verification=verification)
 
     def _state(self, path: Path, data: dict[str, Any], what: str) -> GameState:
         try:
@@ -293,7 +300,7 @@ class SaveStore:
             return []
 
     def _verified_game(self, path: Path, document: SaveDocument, world: World,
-                       warnings: list[str]) -> tuple[Game, Origin]:
+                       warnings: list[str]) -> tuple[Game, Origin, str]:
         """The game to resume, verified three ways in order of cost:
 
         1. a remembered verification (vcache.py) of exactly these commands, world, engine and
@@ -317,7 +324,7 @@ class SaveStore:
             game = Game(world, saved)
             game.command_log = list(commands)
             restore_undo_history(game, self._undo_states(path, document, warnings))
-            return game, verified_origin
+            return game, verified_origin, REMEMBERED
         if not same_world:
             warnings.append(
                 f"The world file for '{world.title}' has changed since this save was made "
@@ -332,7 +339,7 @@ class SaveStore:
         if replayed is not None and replayed.state == saved:
             self.verified.record(key, outcome_digest(
                 replayed.state.to_dict(), encode_undo(undo_history(replayed), replayed.state)))
-            return replayed, verified_origin
+            return replayed, verified_origin, REPLAYED
         missing = missing_references(world, saved)
         if missing:
             raise WorldMismatchError(
@@ -352,4 +359,4 @@ class SaveStore:
                        if not missing_references(world, snapshot)]
         restore_undo_history(game, undo_states)
         return game, Origin(created=document.created, prior_commands=list(document.command_log),
-                            base_state=state.to_dict())
+                            base_state=state.to_dict()), UNVERIFIED
