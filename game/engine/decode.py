@@ -220,13 +220,13 @@ class Decoder:
         struct = STRUCTS[name]
         if node.kind != "map":
             return self.wrong(node, Struct(name), where)
-        pairs = self._pairs(node, where)
         label = where
-        for key, text, value in pairs:
-            # Name a list entry by its id once it has one: "room 'hall'" reads better than
-            # "entry 3 of 'rooms'".
-            if text == "id" and value.kind == "scalar" and value.value is not None:
+        for key, value in node.value:
+            # Name a list entry by its id when it has one: "room 'hall'" reads better than
+            # "room #3".
+            if key.raw == "id" and value.kind == "scalar" and value.value is not None:
                 label = f"{struct.label} '{value.raw}'"
+        pairs = self._pairs(node, label)
         obj = Obj(self.file, node, label)
         for key, text, value in pairs:
             field = struct.field(text)

@@ -310,7 +310,11 @@ SCHEMA_ID = "https://crystal-adventure.invalid/world.schema.json"
 
 
 def world_json_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) for world files, generated from STRUCTS and CHOICES."""
+    """The JSON Schema for world files, generated from STRUCTS and CHOICES.
+
+    Draft-07, because that is the newest draft yaml-language-server (the editors' YAML
+    checker) supports.
+    """
     defs: dict[str, Any] = {}
     for name, struct in STRUCTS.items():
         if name != "world_file":
@@ -325,12 +329,12 @@ def world_json_schema() -> dict[str, Any]:
             "properties": {f.key: _field_schema(f) for f in choice.options},
         }
     schema = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": SCHEMA_ID,
         "title": "Crystal Adventure world",
     }
     schema.update(_struct_schema(STRUCTS["world_file"]))
-    schema["$defs"] = defs
+    schema["definitions"] = defs
     return schema
 
 
@@ -378,7 +382,18 @@ def spec_schema(spec: Spec) -> dict[str, Any]:
         return {"type": "object", "propertyNames": spec_schema(spec.key),
                 "additionalProperties": spec_schema(spec.value)}
     if isinstance(spec, (Struct, Choice)):
-        return {"$ref": f"#/$defs/{spec.name}"}
+        return {"$ref": f"#/definitions/{spec.name}"}
     if isinstance(spec, OneOf):
         return {"anyOf": [spec_schema(o) for o in spec.options]}
     raise TypeError(f"unknown spec {spec!r}")
+
+
+def schema_text() -> str:
+    """The schema as committed in docs/world.schema.json (stable key order, trailing newline)."""
+    import json
+
+    return json.dumps(world_json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":  # python -m game.engine.schema > docs/world.schema.json
+    print(schema_text(), end="")

@@ -127,6 +127,8 @@ def _yaml_message(exc: yaml.MarkedYAMLError, at: str) -> str:
     text = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
     if at == "\t" or "\\t" in problem or "tab" in problem:
         hint = "indent with spaces, never tabs"
+    elif "nesting depth" in problem:
+        hint = "the document nests too deep; flatten this part of the file"
     elif "mapping values are not allowed" in problem:
         hint = "put quotes around text that contains ': ', or check the indentation"
     elif "expected ':'" in problem or "expected <block end>" in problem:
@@ -326,3 +328,17 @@ def _typed_value(tag: str, text: str) -> Any:
     if tag == _YAML + "float":
         return _CONSTRUCTOR.construct_yaml_float(ScalarNode(tag, text))
     return text  # str, and implicit timestamps and the like stay as the typed text
+
+
+def plain_data(node: YNode) -> Any:
+    """The tree as plain dicts/lists/scalars, with every key as the text the author typed.
+
+    Keys stay text (`on:` is the key "on", not True as YAML 1.1 would have it), which is how
+    the world loader and editors' YAML 1.2 checkers read them; used to check files against
+    the JSON Schema.
+    """
+    if node.kind == "map":
+        return {key.raw: plain_data(value) for key, value in node.value}
+    if node.kind == "seq":
+        return [plain_data(child) for child in node.value]
+    return node.value
