@@ -2,6 +2,7 @@
 
     load_world(path) -> World                   raises WorldLoadError(problems)
     validate_world_file(path) -> list[Problem]  every problem at once; never raises
+    world_from_bytes(data, file) -> (World | None, list[Problem])   the same, from memory
 
 The stages, each in its own module: bytes and YAML with safety caps (`yaml_source`), shape
 against the spec tables (`decode` + `schema`), dataclasses and recorded references (`build`),
@@ -26,7 +27,7 @@ from game.engine.schema import Struct
 from game.engine.yaml_source import MAX_BYTES, SourceError, compose, decode_bytes
 from game.engine.world import World
 
-__all__ = ["load_world", "validate_world_file", "Problem", "WorldLoadError"]
+__all__ = ["load_world", "validate_world_file", "world_from_bytes", "Problem", "WorldLoadError"]
 
 _WORLD_FILE = Struct("world_file")
 
@@ -60,12 +61,14 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load(path: str | os.PathLike[str]) -> tuple[World | None, list[Problem]]:
+def world_from_bytes(data: bytes, file: str = "<world>") -> tuple[World | None, list[Problem]]:
+    """The world in `data` (the bytes of a world file named `file` in messages) and every
+    problem; the world is None whenever there are problems. Never raises for bad input."""
     with _gc_paused():
-        return _load_unpaused(path)
+        return _from_bytes(data, file)
 
 
-def _load_unpaused(path: str | os.PathLike[str]) -> tuple[World | None, list[Problem]]:
+def _load(path: str | os.PathLike[str]) -> tuple[World | None, list[Problem]]:
     file = str(path)
     try:
         data = _read(Path(path))
@@ -73,6 +76,10 @@ def _load_unpaused(path: str | os.PathLike[str]) -> tuple[World | None, list[Pro
         return None, [Problem(file, 1, 1, f"cannot read the world file: {exc.strerror or exc}")]
     except SourceError as exc:
         return None, [Problem(file, exc.line, exc.column, exc.message)]
+    return world_from_bytes(data, file)
+
+
+def _from_bytes(data: bytes, file: str) -> tuple[World | None, list[Problem]]:
     try:
         root = compose(decode_bytes(data))
     except SourceError as exc:
