@@ -480,3 +480,13 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     assert [p.line for p in problems] == sorted(p.line for p in problems)
     assert all(str(p).startswith(f"{tmp_path / 'world.yaml'}:{p.line}:{p.column}: ")
                for p in problems)
+
+
+def test_verbs_are_lowercase_words_or_star(tmp_path: Path) -> None:
+    for good in ("pick up", "turn_on", "\"*\"", "[push, press]"):
+        assert problems_for(tmp_path, variant(("verb: shake", f"verb: {good}"))) == []
+    text = variant(("verb: shake", "verb: Shake!"))
+    problem = only_problem(tmp_path, text)
+    assert problem.message == ("'verb' of rule 'shake_box' must be a verb in lowercase words "
+                               "like 'push' or 'pick up' (or \"*\" for any verb), not 'Shake!'")
+    assert problem.line == line_of(text, "Shake!")

@@ -159,8 +159,8 @@ class Decoder:
         text = node.raw
         if spec.kind == "verb":
             if not _VERB_RE.match(text):
-                self.report(node, f"{where} must be a lowercase verb word (or \"*\" for any "
-                                  f"verb), not '{text}'")
+                self.report(node, f"{where} must be a verb in lowercase words like 'push' or "
+                                  f"'pick up' (or \"*\" for any verb), not '{text}'")
                 return INVALID
         elif not _ID_RE.match(text):
             suggestion = re.sub(r"[^a-z0-9_]+", "_", text.lower()).strip("_") or "my_id"

@@ -16,7 +16,8 @@ from typing import Any, Union
 from game.engine.world import DIRECTION_ABBREVIATIONS, DIRECTIONS
 
 ID_PATTERN = r"^[a-z0-9_]+$"
-VERB_PATTERN = r"^(\*|[a-z][a-z'-]*)$"
+# A verb is one or more lowercase words ("push", "pick up", "turn_on"), or "*" for any verb.
+VERB_PATTERN = r"^(\*|[a-z][a-z_'-]*( [a-z][a-z_'-]*)*)$"
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
 ITEM_TEST_STATES = ("open", "closed", "locked", "unlocked", "worn", "lit", "unlit", "hidden",
                     "revealed")
@@ -217,7 +218,8 @@ STRUCTS: dict[str, StructDef] = {
     "rule": StructDef("rule", "Gives a verb meaning beyond the built-ins.", (
         Field("id", Name("rule"), "Optional; generated from position when absent."),
         Field("verb", OneOf((Name("verb"), ListOf(Name("verb"), 1))),
-              "A verb, a list of verbs, or \"*\" for any verb.", True),
+              "A verb (words like push or pick up), a list of them, or \"*\" for any verb.",
+              True),
         Field("object", ITEM, "The direct object, if any."),
         Field("indirect", ITEM, "The indirect object (the Y in put X in Y)."),
         Field("room", ROOM, "Only in this room."),
