@@ -225,6 +225,7 @@ class SaveStore:
         data = load_json_file(path)
         data, version = migrate(data, path)
         document = document_from_json(data, path)
+        document.slot = slot_from_path(path) or document.slot  # the file name is the truth
         # Everything else is checked field by field; these hold free-form engine data.
         check_depth([document.state, document.replay.base_state, document.undo], path)
         return document, version

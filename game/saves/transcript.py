@@ -12,13 +12,14 @@ import re
 
 from .document import SaveDocument, TranscriptEntry
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x1b]")
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _MARKDOWN_LEAD = re.compile(r"^(\s*)([#>*+\-=|`]|\d+[.)])", re.MULTILINE)
 
 
 def clean(text: str) -> str:
     """Drop terminal control characters (a hand-edited save must not drive the terminal)."""
-    return _CONTROL.sub("", text)
+    return _CONTROL.sub("", _ESCAPES.sub("", text))
 
 
 def _escape_block(text: str) -> str:
