@@ -25,9 +25,10 @@ word_commands = st.builds(
     st.sampled_from(["in", "on", "with", "to", "from", "and", "then", ".", ","]),
     st.lists(st.sampled_from(NOUNS), max_size=2),
 )
+no_undo = word_commands.filter(lambda line: "undo" not in line)   # undoing an undo is no redo
 any_text = st.text(max_size=60)
 commands = st.one_of(word_commands, word_commands, word_commands, any_text)
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def internal_errors(result) -> list:
@@ -58,7 +59,7 @@ def test_same_commands_give_the_same_state(lines: list[str]) -> None:
 
 
 @FAST
-@given(st.lists(word_commands, max_size=20), word_commands)
+@given(st.lists(word_commands, max_size=20), no_undo)
 def test_undo_after_any_command_restores_the_previous_state(lines: list[str], last: str) -> None:
     game = Game(WORLD)
     for line in lines:
@@ -68,9 +69,6 @@ def test_undo_after_any_command_restores_the_previous_state(lines: list[str], la
     if game.state != before:
         game.execute("undo")
         assert game.state == before
-
-
-no_undo = word_commands.filter(lambda line: "undo" not in line)
 
 
 @FAST
