@@ -163,6 +163,10 @@ def test_exits_are_reciprocal(name: str) -> None:
 def test_every_room_and_item_is_described(name: str) -> None:
     w = world(name)
     assert [r.id for r in w.rooms.values() if not r.description.strip()] == []
+    # Room descriptions stay short (1-3 sentences): the narrator elaborates, the text informs.
+    long = [r.id for r in w.rooms.values()
+            if len(re.findall(r"[.!?](?:\s|$)", r.description.strip())) > 3]
+    assert long == []
     assert [i.id for i in w.items.values() if not i.description.strip()] == []
     assert w.narrator.style and w.narrator.tone and len(w.narrator.exemplars) >= 2
     assert "help" in w.intro.lower()
