@@ -211,6 +211,15 @@ def test_backing_out_of_the_dark_labyrinth_is_safe() -> None:
     assert game.state.room == "chasm_edge" and game.ended is None
 
 
+def test_a_lit_lamp_on_the_labyrinth_floor_still_keeps_the_dark_away() -> None:
+    game, _ = play("crystal_caverns", ["n", "n", "e", "take lamp", "light lamp", "w", "d", "d",
+                                       "n", "w", "drop lamp", "look", "take lamp"])
+    assert game.ended is None and game.state.room == "labyrinth"
+    game.execute("turn off lamp")
+    game.execute("look")
+    assert game.ended is not None and game.ended.id == "lost_in_dark"
+
+
 def test_the_lever_needs_light_and_lowers_the_drawbridge() -> None:
     game, _ = play("crystal_caverns", LOSE_SCRIPTS[("crystal_caverns", "fell")][:-1])
     game.execute("pull lever")  # pitch dark: the lever cannot be found
