@@ -14,7 +14,12 @@ from game.engine.game import Game
 from game.engine.loader import WorldLoadError, load_world, validate_world_file
 from game.engine.script import read_script, run_script
 from game.engine.world import World
-from game.paths import resolve_world
+from game.paths import resolve_world, saves_dir
+from game.saves.commands import add_save_commands
+from game.saves.document import TranscriptEntry
+from game.saves.errors import SaveError
+from game.saves.plain import PlainSaves, where
+from game.saves.store import SaveStore
 
 DEFAULT_WORLD = "tutorial"
 SAVES_LATER = "Saving arrives with the saves module."
@@ -66,9 +71,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def play_plain(game: Game, read: Callable[[str], str] = input, out: TextIO = sys.stdout) -> int:
-    """The line-based loop (useful over ssh and with screen readers)."""
-    print(game.intro().text, file=out)
+def play_plain(game: Game, read: Callable[[str], str] = input, out: TextIO = sys.stdout,
+               saves: PlainSaves | None = None, resumed: bool = False) -> int:
+    """The line-based loop (useful over ssh and with screen readers).
+
+    With `saves`, SAVE/RESTORE work and every turn is autosaved; `resumed` skips the intro of a
+    loaded game and reminds the player where they are instead.
+    """
+    if resumed:
+        print(where(game), file=out)
+    else:
+        intro = game.intro()
+        print(intro.text, file=out)
+        if saves is not None:
+            saves.transcript.append(TranscriptEntry("", intro.text))
     while True:
         try:
             line = read("\n> ")
@@ -78,11 +94,19 @@ def play_plain(game: Game, read: Callable[[str], str] = input, out: TextIO = sys
         result = game.execute(line)
         if result.text:
             print(result.text, file=out)
+        if saves is not None:
+            problem = saves.record(game, line, result)
+            if problem:
+                print(problem, file=out)
         if result.meta == "quit":
             print("Goodbye.", file=out)
             return 0
         if result.meta and result.meta.startswith(("save:", "restore:")):
-            print(SAVES_LATER, file=out)
+            if saves is None:
+                print(SAVES_LATER, file=out)
+            else:
+                game, message = saves.handle(result.meta, game)
+                print(message, file=out)
 
 
 def cmd_play(args: argparse.Namespace) -> int:
@@ -90,10 +114,20 @@ def cmd_play(args: argparse.Namespace) -> int:
         from game.ui.launch import run_tui
 
         return run_tui(args.world, model=args.model, narrator=args.narrator, load_slot=args.load)
+    saves = PlainSaves(SaveStore(saves_dir()))
+    if args.load:
+        try:
+            loaded = saves.store.load(args.load)
+        except SaveError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        for warning in loaded.warnings:
+            print(f"note: {warning}", file=sys.stderr)
+        return play_plain(saves.adopt(loaded), saves=saves, resumed=True)
     world = _load(args.world or DEFAULT_WORLD, sys.stderr)
     if world is None:
         return 2
-    return play_plain(Game(world))
+    return play_plain(Game(world), saves=saves)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="narration: the model (on), none (off) or canned text (fake)")
     play.add_argument("--load", metavar="SLOT", help="resume a saved game")
     play.set_defaults(func=cmd_play)
+
+    add_save_commands(sub)  # saves, export, import, transcript
     return parser
 
 

@@ -169,11 +169,15 @@ class SaveStore:
             narrator_history=list(narrator_history),
         )
 
-    def write_document(self, document: SaveDocument) -> Path:
+    def write_document(self, document: SaveDocument, *, remember: bool = True) -> Path:
+        """Write atomically. `remember` records the outcome as verified: true when the document
+        comes from a live game; false for documents taken from elsewhere (import)."""
         path = slot_path(self.directory, document.slot)
         data = render_json(document.to_json_dict()).encode("utf-8")
         atomic_write_bytes(path, data, what=f"save '{document.slot}'")
         remove_stale_temps(path)
+        if not remember:
+            return path
         # The live game produced this state from these commands: remember that as verified.
         self.verified.record(
             replay_key(document.world.content_hash, document.replay.base_state,
@@ -263,7 +267,15 @@ class SaveStore:
         return self.path_of(slot).is_file()
 
     def load(self, slot: str, worlds: WorldLibrary | World | None = None) -> LoadedGame:
-        """Load, migrate and verify a slot. Raises SaveError subclasses; never modifies the file."""
+        """Load, migrate and verify a slot. Raises SaveError subclasses; never modifies the file.
+
+        The slot name "autosave" means the newest readable autosave ring entry.
+        """
+        if validate_slot(slot, allow_reserved=True) == "autosave":
+            latest = self.latest_autosave()
+            if latest is None:
+                raise SaveNotFoundError(f"There is no autosave yet in {self.directory}.")
+            return self.load_path(latest.path, worlds)
         return self.load_path(self.path_of(slot), worlds)
 
     def load_path(self, path: Path, worlds: WorldLibrary | World | None = None) -> LoadedGame:
