@@ -64,11 +64,12 @@ def test_undo_after_any_command_restores_the_previous_state(lines: list[str], la
     game = Game(WORLD)
     for line in lines:
         game.execute(line)
-    before = game.state.copy()
+    before = GameState.from_dict(game.state.to_dict())   # deep: shares nothing with the game
     game.execute(last)
     if game.state != before:
         game.execute("undo")
         assert game.state == before
+        assert game.state.to_dict() == before.to_dict()
 
 
 @FAST
@@ -95,3 +96,16 @@ def test_contents_index_stays_consistent(lines: list[str]) -> None:
     rebuilt = GameState.from_dict(game.state.to_dict())
     assert {k: sorted(v) for k, v in game.state.contents.items()} == {
         k: sorted(v) for k, v in rebuilt.contents.items()}
+
+
+@FAST
+@given(st.lists(word_commands, min_size=1, max_size=15))
+def test_copies_never_leak_changes_into_each_other(lines: list[str]) -> None:
+    """Copy-on-write: a state taken before some play still serialises exactly as it did."""
+    game = Game(WORLD)
+    snapshots = []
+    for line in lines:
+        snapshots.append((game.state.copy(), game.state.to_dict()))
+        game.execute(line)
+    for state, frozen in snapshots:
+        assert state.to_dict() == frozen

@@ -169,7 +169,7 @@ def test_rule_conditions_room_and_indirect() -> None:
     )
     game = Game(small_world(rules=rules))
     assert "Plain push." in game.execute("push button").text
-    game.state.flags["f"] = True
+    game.state.set_flag("f", True)
     assert "Flag is set." in game.execute("push button").text
 
 
@@ -207,7 +207,7 @@ def test_triggers_with_conditions_and_move_player_chains() -> None:
     assert "Welcome to B." in result.text and game.state.room == "b"
     assert game.state.counters["c"] == 2
     game.execute("w")
-    game.state.flags["f"] = True
+    game.state.set_flag("f", True)
     result = game.execute("e")
     assert game.state.room == "a" and "Welcome" not in result.text
 

@@ -10,7 +10,7 @@ from game.engine.state import GameState
 def test_undo_restores_the_exact_previous_state() -> None:
     s = Session()
     s.do("take all")
-    before = s.game.state.copy()
+    before = GameState.from_dict(s.game.state.to_dict())
     s.do("e")
     s.do("undo", "Previous turn undone.")
     assert s.game.state == before
@@ -34,13 +34,13 @@ def test_undo_skips_lines_that_changed_nothing() -> None:
 def test_fifty_levels_of_undo() -> None:
     assert UNDO_LEVELS >= 50
     s = Session()
-    states = [s.game.state.copy()]
+    states = [s.game.state.to_dict()]
     for n in range(60):
-        s.do("e" if n % 2 == 0 else "w")
-        states.append(s.game.state.copy())
+        s.do("take all. e" if n % 2 == 0 else "drop all. w")
+        states.append(s.game.state.to_dict())
     for n in range(60, 10, -1):            # 50 levels back
         s.do("undo", "Previous turn undone.")
-        assert s.game.state == states[n - 1]
+        assert s.game.state.to_dict() == states[n - 1]
 
 
 def test_undo_within_a_line() -> None:

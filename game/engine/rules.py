@@ -63,17 +63,17 @@ def apply_effect(turn: Turn, effect: Effect, depth: int) -> None:
             state.set_item_state(effect.item, "hidden", False)
         turn.emit("moved", item=effect.item, to=effect.to)
     elif isinstance(effect, SetFlag):
-        state.flags[effect.flag] = True
+        state.set_flag(effect.flag, True)
         turn.emit("flag-set", flag=effect.flag)
     elif isinstance(effect, ClearFlag):
-        state.flags[effect.flag] = False
+        state.set_flag(effect.flag, False)
         turn.emit("flag-cleared", flag=effect.flag)
     elif isinstance(effect, AddCounter):
         value = state.counters.get(effect.counter, 0) + effect.amount
-        state.counters[effect.counter] = value
+        state.set_counter(effect.counter, value)
         turn.emit("counter-changed", counter=effect.counter, value=value)
     elif isinstance(effect, SetCounter):
-        state.counters[effect.counter] = effect.value
+        state.set_counter(effect.counter, effect.value)
         turn.emit("counter-changed", counter=effect.counter, value=effect.value)
     elif isinstance(effect, SetItemState):
         state.set_item_state(effect.item, effect.state, effect.value)
@@ -110,7 +110,7 @@ def enter_room(turn: Turn, room: str, direction: str | None, depth: int = 0) -> 
     origin = state.room
     state.room = room
     first = room not in state.visited
-    state.visited.add(room)
+    state.visit(room)
     turn.emit("moved", item="player", origin=origin, to=room, direction=direction,
               first_visit=first)
     turn.say(describe_room(turn))
@@ -129,7 +129,7 @@ def _trigger_applies(turn: Turn, trigger: Trigger) -> bool:
 
 def _fire(turn: Turn, trigger: Trigger, depth: int) -> None:
     if trigger.once:
-        turn.state.fired.add(f"trigger:{trigger.id}")
+        turn.state.mark_fired(f"trigger:{trigger.id}")
     run_effects(turn, trigger.message, trigger.effects, depth)
 
 
@@ -185,7 +185,7 @@ def run_rules(turn: Turn, keys: tuple[str, ...], obj: str | None, indirect: str 
     """Run matching rules; True when one replaced the built-in verb (no `fallthrough`)."""
     for rule in matching_rules(turn, keys, obj, indirect):
         if rule.once:
-            turn.state.fired.add(f"rule:{rule.id}")
+            turn.state.mark_fired(f"rule:{rule.id}")
         run_effects(turn, rule.message, rule.effects, 0)
         if not rule.fallthrough or turn.state.ended is not None:
             return True

@@ -8,10 +8,14 @@ refers to, a pending "Which key do you mean?" question, the command "again" repe
 Keeping all of that here, and nothing else, is what makes undo (a deque of snapshots), saves
 (`to_dict`/`from_dict`) and replay exact: two states that compare equal behave identically.
 
-Copies must be cheap because the engine snapshots the state before every command for undo.
-`copy()` therefore copies only the containers (shallow: ids are strings), and the
-`contents` index (place -> items there, needed to compute scope quickly on large worlds) uses
-tuples so that copying it never copies the lists inside.
+Copies must be cheap because the engine snapshots the state before every command for undo,
+and a world may hold thousands of items. `copy()` is therefore copy-on-write: the new state
+shares its containers with the old one, and each container is copied only when first changed
+through one of the mutating methods (`move`, `set_item_state`, `set_flag`, `set_counter`,
+`visit`, `mark_fired`). Code outside the engine must treat a state as read-only (mutating a
+shared container directly would also change the undo snapshot it shares it with).
+The `contents` index (place -> items there, needed to compute scope quickly on large worlds)
+holds tuples, so copying it never copies the lists inside.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from game.engine.world import PLAYER, World
 STATE_FORMAT = 1
 # The boolean item states the engine tracks; each maps to the set of item ids where it holds.
 ITEM_STATES: tuple[str, ...] = ("open", "locked", "lit", "worn", "hidden")
+_CONTAINERS = ("locations", "item_states", "flags", "counters", "visited", "fired", "contents")
 
 
 def _build_contents(locations: dict[str, str]) -> dict[str, tuple[str, ...]]:
@@ -53,12 +58,39 @@ class GameState:
     last_command: str = ""                            # what "again" repeats
     contents: dict[str, tuple[str, ...]] = field(
         default_factory=dict, compare=False, repr=False)  # derived from `locations`
+    _shared: set[str] = field(default_factory=set, compare=False, repr=False)  # copy-on-write
 
     def __post_init__(self) -> None:
         for name in ITEM_STATES:
             self.item_states.setdefault(name, set())
         if not self.contents and self.locations:
             self.contents = _build_contents(self.locations)
+
+    def __eq__(self, other: object) -> bool:
+        """Everything that matters for play; cheap fields first, shared containers by identity."""
+        if not isinstance(other, GameState):
+            return NotImplemented
+        scalars = ("room", "score", "turns", "ended", "last_objects", "last_command", "pending")
+        if any(getattr(self, f) != getattr(other, f) for f in scalars):
+            return False
+        for name in ("flags", "counters", "visited", "fired", "item_states", "locations"):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if mine is not theirs and mine != theirs:
+                return False
+        return True
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def _own(self, name: str) -> None:
+        """Copy a container shared with another state before the first change to it."""
+        if name not in self._shared:
+            return
+        self._shared.discard(name)
+        value = getattr(self, name)
+        if name == "item_states":
+            setattr(self, name, {k: v.copy() for k, v in value.items()})
+        else:
+            setattr(self, name, value.copy())
 
     # ------------------------------------------------------------ construction
     @classmethod
@@ -82,23 +114,26 @@ class GameState:
         )
 
     def copy(self) -> "GameState":
-        """An independent snapshot; cheap (containers are copied, their string contents shared)."""
-        return GameState(
+        """An independent state; O(1): containers are shared until one side changes them."""
+        clone = GameState(
             room=self.room,
-            locations=self.locations.copy(),
-            item_states={name: ids.copy() for name, ids in self.item_states.items()},
-            flags=self.flags.copy(),
-            counters=self.counters.copy(),
+            locations=self.locations,
+            item_states=self.item_states,
+            flags=self.flags,
+            counters=self.counters,
             score=self.score,
             turns=self.turns,
-            visited=self.visited.copy(),
-            fired=self.fired.copy(),
+            visited=self.visited,
+            fired=self.fired,
             ended=self.ended,
             last_objects=self.last_objects,
             pending=self.pending,  # never mutated in place, only replaced
             last_command=self.last_command,
-            contents=self.contents.copy(),
+            contents=self.contents,
         )
+        self._shared = set(_CONTAINERS)
+        clone._shared = set(_CONTAINERS)
+        return clone
 
     # ------------------------------------------------------------ item helpers
     def is_(self, item: str, state: str) -> bool:
@@ -106,6 +141,9 @@ class GameState:
         return item in self.item_states[state]
 
     def set_item_state(self, item: str, state: str, value: bool) -> None:
+        if (item in self.item_states[state]) == value:
+            return
+        self._own("item_states")
         if value:
             self.item_states[state].add(item)
         else:
@@ -123,6 +161,8 @@ class GameState:
         old = self.locations.get(item)
         if old == place:
             return
+        self._own("locations")
+        self._own("contents")
         if old is not None:
             remaining = tuple(i for i in self.contents.get(old, ()) if i != item)
             if remaining:
@@ -131,6 +171,25 @@ class GameState:
                 self.contents.pop(old, None)
         self.locations[item] = place
         self.contents[place] = self.contents.get(place, ()) + (item,)
+
+    def set_flag(self, flag: str, value: bool) -> None:
+        self._own("flags")
+        self.flags[flag] = value
+
+    def set_counter(self, counter: str, value: int) -> None:
+        self._own("counters")
+        self.counters[counter] = value
+
+    def visit(self, room: str) -> None:
+        if room not in self.visited:
+            self._own("visited")
+            self.visited.add(room)
+
+    def mark_fired(self, key: str) -> None:
+        """Remember that a once-only rule or trigger ("rule:ID", "trigger:ID") has fired."""
+        if key not in self.fired:
+            self._own("fired")
+            self.fired.add(key)
 
     # ------------------------------------------------------------ serialisation
     def to_dict(self) -> dict[str, Any]:
