@@ -11,7 +11,7 @@ import sys
 from typing import Callable, TextIO
 
 from game.engine.game import Game
-from game.engine.loader import WorldLoadError, load_world, validate_world_file
+from game.engine.loader import WorldLoadError, load_world, read_world
 from game.engine.script import read_script, run_script
 from game.engine.world import World
 from game.paths import resolve_world, saves_dir
@@ -59,14 +59,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Report every problem in a world file (file:line:col: message), or a one-line OK."""
     path = resolve_world(args.world)
-    problems = validate_world_file(path)
+    world, problems = read_world(path)
     for problem in problems:
         print(str(problem))
-    if problems:
+    if world is None:
         print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {path}",
               file=sys.stderr)
         return 1
-    world = load_world(path)
     print(f"OK: {world.title} ({len(world.rooms)} rooms, {len(world.items)} items)")
     return 0
 

@@ -228,17 +228,27 @@ class Decoder:
                 label = f"{struct.label} '{value.raw}'"
         pairs = self._pairs(node, label)
         obj = Obj(self.file, node, label)
+        fields = struct.by_key
+        values, key_nodes = obj.values, obj.key_nodes
         for key, text, value in pairs:
-            field = struct.field(text)
+            field = fields.get(text)
             if field is None:
-                allowed = [f.key for f in struct.fields]
+                allowed = list(fields)
                 hint = did_you_mean(text, allowed) or f"; allowed keys: {', '.join(allowed)}"
                 self.report(key, f"unknown key '{text}' in {label}{hint}")
                 continue
-            obj.key_nodes[text] = key
-            decoded = self.decode(value, field.spec, f"'{text}' of {label}")
+            key_nodes[text] = key
+            spec = field.spec
+            # Fast path for the commonest well-formed values: text and booleans.
+            kind = type(spec)
+            if value.kind == "scalar" and (
+                    (kind is Text and type(value.value) is str)
+                    or (kind is Bool and type(value.value) is bool)):
+                values[text] = value.value
+                continue
+            decoded = self.decode(value, spec, f"'{text}' of {label}")
             if decoded is not INVALID:
-                obj.values[text] = decoded
+                values[text] = decoded
         for field in struct.fields:
             if field.required and field.key not in obj.key_nodes:
                 self.report(node, f"{label} is missing the required key '{field.key}' "

@@ -2,6 +2,7 @@
 
     load_world(path) -> World                   raises WorldLoadError(problems)
     validate_world_file(path) -> list[Problem]  every problem at once; never raises
+    read_world(path) -> (World | None, list[Problem])   both in one pass; never raises
     world_from_bytes(data, file) -> (World | None, list[Problem])   the same, from memory
 
 The stages, each in its own module: bytes and YAML with safety caps (`yaml_source`), shape
@@ -27,7 +28,8 @@ from game.engine.schema import Struct
 from game.engine.yaml_source import MAX_BYTES, SourceError, compose, decode_bytes
 from game.engine.world import World
 
-__all__ = ["load_world", "validate_world_file", "world_from_bytes", "Problem", "WorldLoadError"]
+__all__ = ["load_world", "validate_world_file", "read_world", "world_from_bytes", "Problem",
+           "WorldLoadError"]
 
 _WORLD_FILE = Struct("world_file")
 
@@ -43,6 +45,15 @@ def load_world(path: str | os.PathLike[str]) -> World:
 def validate_world_file(path: str | os.PathLike[str]) -> list[Problem]:
     """Every problem in the world file at `path`, sorted by position; [] when it is valid."""
     return _load(path)[1]
+
+
+def read_world(path: str | os.PathLike[str]) -> tuple[World | None, list[Problem]]:
+    """The world and its problems in one pass (the world is None when there are problems).
+
+    `load_world` already validates everything; calling `validate_world_file` and then
+    `load_world` reads and checks the file twice.
+    """
+    return _load(path)
 
 
 @contextmanager

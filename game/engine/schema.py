@@ -11,6 +11,7 @@ in `checks.py`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Union
 
 from game.engine.world import DIRECTION_ABBREVIATIONS, DIRECTIONS
@@ -113,8 +114,12 @@ class StructDef:
     fields: tuple[Field, ...]
     exactly_one_of: tuple[str, ...] = ()
 
+    @cached_property
+    def by_key(self) -> dict[str, Field]:
+        return {f.key: f for f in self.fields}
+
     def field(self, key: str) -> Field | None:
-        return next((f for f in self.fields if f.key == key), None)
+        return self.by_key.get(key)
 
 
 @dataclass(frozen=True)
@@ -123,8 +128,12 @@ class ChoiceDef:
     doc: str
     options: tuple[Field, ...]
 
+    @cached_property
+    def by_key(self) -> dict[str, Field]:
+        return {f.key: f for f in self.options}
+
     def field(self, key: str) -> Field | None:
-        return next((f for f in self.options if f.key == key), None)
+        return self.by_key.get(key)
 
 
 # ---------------------------------------------------------------- the table
