@@ -490,3 +490,11 @@ def test_verbs_are_lowercase_words_or_star(tmp_path: Path) -> None:
     assert problem.message == ("'verb' of rule 'shake_box' must be a verb in lowercase words "
                                "like 'push' or 'pick up' (or \"*\" for any verb), not 'Shake!'")
     assert problem.line == line_of(text, "Shake!")
+
+
+def test_merge_keys_get_a_clear_message(tmp_path: Path) -> None:
+    text = variant(("  - id: coin\n    name: gold coin\n",
+                    "  - id: coin\n    name: gold coin\n    <<: {portable: true}\n"))
+    problem = only_problem(tmp_path, text)
+    assert problem.message == ("unknown key '<<' in item 'coin'; YAML merge keys are not "
+                               "supported, write the keys out instead")

@@ -235,6 +235,8 @@ class Decoder:
             if field is None:
                 allowed = list(fields)
                 hint = did_you_mean(text, allowed) or f"; allowed keys: {', '.join(allowed)}"
+                if text == "<<":
+                    hint = "; YAML merge keys are not supported, write the keys out instead"
                 self.report(key, f"unknown key '{text}' in {label}{hint}")
                 continue
             key_nodes[text] = key
