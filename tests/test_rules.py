@@ -214,3 +214,28 @@ def test_triggers_with_conditions_and_move_player_chains() -> None:
 
 def test_engine_world_fixture_is_valid() -> None:
     assert engine_world().start == "hall"
+
+
+def test_score_changes_are_announced() -> None:
+    s = Session()
+    s.do("xyzzy", "[Your score has gone up by 1 point.]")
+    s.do("open box. take coin. w")
+    s.do("give coin to troll", "[Your score has gone up by 5 points.]")
+
+
+def test_the_move_that_ends_the_game_counts() -> None:
+    s = Session()
+    s.do("d")
+    s.do("d")
+    s.do("look", "in 3 turns")
+    assert s.game.state.turns == 3
+
+
+def test_rules_bind_the_noun_after_a_preposition() -> None:
+    rules = (Rule("knock", ("knock",), object="box", message="Hollow."),
+             Rule("hum", ("hum",), object="button", message="Buzz."))
+    game = Game(small_world(rules=rules))
+    assert "Hollow." in game.execute("knock on the box").text
+    assert "Nobody answers." in game.execute("knock on button").text
+    assert "Buzz." in game.execute("hum at button").text
+    assert "Buzz." in game.execute("hum button").text

@@ -209,3 +209,23 @@ def test_completions() -> None:
     words = s.game.completions()
     for expected in ("take", "examine", "north", "brass key", "wooden box", "pray", "pull"):
         assert expected in words
+
+
+def test_climb() -> None:
+    s = Session()
+    s.do("climb box", "You can't climb that.")
+    s.do("climb down box", "Darkness")         # "climb down X" goes down when there is a way
+    assert s.room == "cellar"
+    s.do("climb up", "Hall")
+
+
+def test_bland_classic_verbs() -> None:
+    s = Session()
+    s.do("listen", "You hear nothing unexpected.")
+    s.do("listen to the box", "You hear nothing unexpected.")
+    s.do("smell box", "You smell nothing unexpected.")
+    s.do("touch door", "You feel nothing unexpected.")
+    s.do("knock on door", "Nobody answers.")
+    s.do("jump", "You jump on the spot, fruitlessly.")
+    s.do("sleep", "You aren't feeling especially drowsy.")
+    assert s.game.state.turns == 7

@@ -22,7 +22,7 @@ from game.engine.phrasing import capitalise
 from game.engine.resolve import (
     Ask, Refused, Resolved, answer_question, matches, question, resolve_phrase,
 )
-from game.engine.rules import run_rules, run_turn_triggers
+from game.engine.rules import matching_rules, run_rules, run_turn_triggers
 from game.engine.scope import carried, is_dark, visible
 from game.engine.state import GameState
 from game.engine.turn import Turn
@@ -239,6 +239,8 @@ class Game:
             turn.state.last_objects = tuple(found)
 
         handler = custom if command.custom else HANDLERS[verb]
+        score_before = turn.state.score
+        turn.state.turns += 1        # this move counts, even if it ends the game
         several = len(objects) > 1
         lines: list[str] = []
         for obj in objects:
@@ -255,16 +257,19 @@ class Game:
             if turn.state.ended is not None:
                 break
         if lines:
-            turn.paragraphs.insert(len(turn.paragraphs), "\n".join(lines))
-        self._end_turn(turn)
+            turn.paragraphs.append("\n".join(lines))
+        self._end_turn(turn, score_before)
         return None
 
-    def _end_turn(self, turn: Turn) -> None:
-        """A turn passed: count it and run the every-turn triggers."""
-        if turn.state.ended is not None:
-            return
-        turn.state.turns += 1
-        run_turn_triggers(turn)
+    def _end_turn(self, turn: Turn, score_before: int) -> None:
+        """After a move: the every-turn triggers, then the classic score notice."""
+        if turn.state.ended is None:
+            run_turn_triggers(turn)
+        change = turn.state.score - score_before
+        if change and turn.state.ended is None:
+            points = "point" if abs(change) == 1 else "points"
+            way = "up" if change > 0 else "down"
+            turn.say(f"[Your score has gone {way} by {abs(change)} {points}.]")
 
     def _keys(self, command: Command) -> tuple[str, ...]:
         """The verb keys world rules are matched against for this command."""
@@ -287,8 +292,11 @@ class Game:
         if isinstance(outcome, Ask):
             self._ask(turn, outcome, command.text, forced, key)
             return
-        if outcome.reason == "not-in-scope" and run_rules(turn, keys, None, None):
-            self._end_turn(turn)
+        if outcome.reason == "not-in-scope" and matching_rules(turn, keys, None, None):
+            score_before = turn.state.score
+            turn.state.turns += 1
+            run_rules(turn, keys, None, None)
+            self._end_turn(turn, score_before)
             return
         turn.fail(outcome.reason, outcome.message, word=outcome.word)
         if outcome.reason == "unknown-word":

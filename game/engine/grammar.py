@@ -63,6 +63,16 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     ("eat OBJ", "eat"), ("drink OBJ", "drink"), ("drink from OBJ", "drink"),
     ("give OBJ to IND", "give"), ("offer OBJ to IND", "give"), ("hand OBJ to IND", "give"),
     ("show OBJ to IND", "show"),
+    # climbing: "climb up/down the ladder" goes that way unless a rule says otherwise
+    ("climb up OBJ", "climb"), ("climb down OBJ", "climb"), ("climb on OBJ", "climb"),
+    ("climb onto OBJ", "climb"), ("climb over OBJ", "climb"), ("climb OBJ", "climb"),
+    # the senses and other classic verbs with bland defaults (rules may give them meaning)
+    ("listen to OBJ", "listen"), ("listen", "listen"), ("hear OBJ", "listen"),
+    ("smell OBJ", "smell"), ("smell", "smell"), ("sniff OBJ", "smell"), ("sniff", "smell"),
+    ("touch OBJ", "touch"), ("feel OBJ", "touch"), ("rub OBJ", "touch"),
+    ("knock on OBJ", "knock"), ("knock at OBJ", "knock"), ("knock OBJ", "knock"), ("knock", "knock"),
+    ("jump", "jump"), ("hop", "jump"), ("sleep", "sleep"), ("nap", "sleep"),
+    ("sing", "sing"), ("think", "think"), ("pray", "pray"),
     # time and meta
     ("wait", "wait"), ("z", "wait"),
     ("again", "again"), ("g", "again"),
@@ -110,6 +120,11 @@ VERB_KEYS: dict[str, str] = {
     "eat": "eat", "drink": "drink",
     "give": "give", "offer": "give", "hand": "give", "show": "show",
     "wait": "wait", "z": "wait",
+    "climb": "climb", "climb up": "climb", "climb down": "climb",
+    "listen": "listen", "listen to": "listen", "hear": "listen",
+    "smell": "smell", "sniff": "smell", "touch": "touch", "feel": "touch", "rub": "touch",
+    "knock": "knock", "knock on": "knock", "jump": "jump", "hop": "jump",
+    "sleep": "sleep", "nap": "sleep", "sing": "sing", "think": "think", "pray": "pray",
 }
 for _d in DIRECTIONS:
     VERB_KEYS[_d] = _d

@@ -210,12 +210,15 @@ def _builtin(words: list[str], text: str) -> Command | ParseError | None:
             return Command("go", text, direction=direction)
         if verb in ("enter", "leave"):
             return Command("go", text, direction="in" if verb == "enter" else "out")
+        direction = None
+        if verb == "climb" and len(words) > 2 and words[1] in ("up", "down"):
+            direction = words[1]
         objects = None
         if "OBJS" in caps or "OBJ" in caps:
             objects = _object_spec(caps.get("OBJS") or caps["OBJ"])
             if "OBJ" in caps and (objects.all or len(objects.phrases) > 1) and verb not in MULTI_VERBS:
                 return ParseError("multiple", "You can't use multiple objects with that verb.")
-        return Command(verb, text, objects=objects, indirect=caps.get("IND"))
+        return Command(verb, text, objects=objects, indirect=caps.get("IND"), direction=direction)
     return None
 
 
@@ -238,6 +241,8 @@ def _custom(words: list[str], text: str, index: WorldIndex, phrase: tuple[str, .
         obj, prep, ind = rest, None, None
     else:
         obj, prep, ind = rest[:prep_at], rest[prep_at], tuple(rest[prep_at + 1:]) or None
+    if not obj and ind:   # "knock on door", "pray to altar": the noun after the preposition
+        obj, ind = list(ind), None
     objects = ObjectSpec(phrases=(tuple(obj),)) if obj else None
     return Command(" ".join(phrase), text, custom=True, objects=objects, indirect=ind,
                    preposition=prep)

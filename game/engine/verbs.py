@@ -400,6 +400,25 @@ def wait(turn: Turn, obj: str | None, ind: str | None, direction: str | None) ->
     turn.emit("waited")
 
 
+def climb(turn: Turn, obj: str | None, ind: str | None, direction: str | None) -> None:
+    """ "climb up the ladder" goes up (the parser passes the direction); plain "climb X" does not."""
+    if direction in ("up", "down") and turn.world.rooms[turn.state.room].exit(direction):
+        go(turn, obj, ind, direction)
+        return
+    turn.fail("cannot-climb", "You can't climb that." if obj else "There's nothing to climb here.",
+              item=obj)
+
+
+def _bland(reply: str, kind: str = "message") -> Handler:
+    """A classic verb with a polite default answer, for worlds whose rules say nothing more."""
+
+    def handler(turn: Turn, obj: str | None, ind: str | None, direction: str | None) -> None:
+        turn.say(reply)
+        turn.emit(kind, text=reply, item=obj)
+
+    return handler
+
+
 def custom(turn: Turn, obj: str | None, ind: str | None, direction: str | None) -> None:
     """A verb only world rules know, when none of its rules applies here and now."""
     turn.fail("no-effect", "Nothing obvious happens.", item=obj, indirect=ind)
@@ -410,5 +429,14 @@ HANDLERS: dict[str, Handler] = {
     "take": take, "drop": drop, "put_in": put_in, "put_on": put_on, "open": open_,
     "close": close, "unlock": unlock, "lock": lock, "wear": wear, "take_off": take_off,
     "remove": remove, "turn_on": turn_on, "turn_off": turn_off, "eat": eat, "drink": drink,
-    "give": give, "show": show, "wait": wait,
+    "give": give, "show": show, "wait": wait, "climb": climb,
+    "listen": _bland("You hear nothing unexpected."),
+    "smell": _bland("You smell nothing unexpected."),
+    "touch": _bland("You feel nothing unexpected."),
+    "knock": _bland("Nobody answers."),
+    "jump": _bland("You jump on the spot, fruitlessly."),
+    "sleep": _bland("You aren't feeling especially drowsy."),
+    "sing": _bland("Your singing is abominable."),
+    "think": _bland("What a good idea."),
+    "pray": _bland("Nothing practical seems to result from your prayer."),
 }
