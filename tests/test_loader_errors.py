@@ -174,6 +174,8 @@ def test_folder_and_missing_file_give_problems_not_tracebacks(tmp_path: Path) ->
     assert "cannot read the world file" in problem.message
     (problem,) = validate_world_file(tmp_path / "missing.yaml")
     assert "No such file" in problem.message
+    (problem,) = validate_world_file("bad\x00name.yaml")
+    assert problem.message.startswith("cannot read the world file")
 
 
 # ---------------------------------------------------------------- shape
@@ -447,8 +449,8 @@ def test_states_need_their_property(tmp_path: Path) -> None:
     messages = [p.message for p in problems_for(tmp_path, text)]
     assert "item 'box' has `locked: true` but is not lockable; add `lockable: true` or remove " \
            "`locked`" in messages
-    assert "item 'box' has `lit: true` but is not light; add `light: true` or remove `lit`" \
-           in messages
+    assert ("item 'box' has `lit: true` but is not a light source; add `light: true` or "
+            "remove `lit`") in messages
     assert ("`set_state` in 'effects' of rule 'shake_box' refers to 'coin', which is not "
             "wearable; add `wearable: true` to item 'coin'") in messages
 

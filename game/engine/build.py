@@ -193,7 +193,8 @@ class Builder:
             value = obj.get(prop)
             if value not in (None, False) and obj.get(needs) is not True:
                 what = "a `key`" if prop == "key" else f"`{prop}: true`"
-                self.report(obj.at(prop), f"{label} has {what} but is not {needs}; add "
+                being = "a light source" if needs == "light" else needs
+                self.report(obj.at(prop), f"{label} has {what} but is not {being}; add "
                                           f"`{needs}: true` or remove `{prop}`")
 
     # ------------------------------------------------------------ rules and triggers

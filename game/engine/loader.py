@@ -85,6 +85,8 @@ def _load(path: str | os.PathLike[str]) -> tuple[World | None, list[Problem]]:
         data = _read(Path(path))
     except OSError as exc:
         return None, [Problem(file, 1, 1, f"cannot read the world file: {exc.strerror or exc}")]
+    except ValueError as exc:  # e.g. a NUL byte in the path
+        return None, [Problem(file, 1, 1, f"cannot read the world file: {exc}")]
     except SourceError as exc:
         return None, [Problem(file, exc.line, exc.column, exc.message)]
     return world_from_bytes(data, file)
