@@ -50,6 +50,7 @@ class BlasStatus:
 
 _lock = threading.Lock()
 _status: BlasStatus | None = None
+_openblas: ctypes.CDLL | None = None
 
 
 def got_slots(library: Path, symbols: tuple[str, ...]) -> dict[str, list[int]]:
@@ -122,11 +123,18 @@ def _is_writable(address: int) -> bool:
 
 
 def _default_threads() -> int:
-    """OpenBLAS threads: the cores this process may use (the narrator is the only heavy user)."""
+    """OpenBLAS threads: one core fewer than this process may use, at most 4, at least 1.
+
+    Why not all cores: OpenBLAS worker threads spin while waiting, and when the cores are
+    oversubscribed (the UI thread, MLX's own stream thread, other programs) a decode step
+    measured here went from ~0.2 s with 1 thread to ~2 s with 2 threads on 2 busy cores.
+    Leaving a core free keeps the game responsive; decoding is bandwidth-bound anyway.
+    """
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores - 1))
 
 
 def _openblas_library() -> Path | None:
@@ -196,10 +204,21 @@ def _patch() -> BlasStatus:
         for address, value in originals:
             ctypes.c_size_t.from_address(address).value = value
         return BlasStatus("reference", "OpenBLAS gave a wrong matmul result; kept the reference BLAS")
-    set_threads = getattr(openblas, "scipy_openblas_set_num_threads", None)
-    if set_threads is not None:
-        set_threads(threads)
+    global _openblas
+    _openblas = openblas
+    set_blas_threads(threads)
     return BlasStatus("openblas", f"{openblas_path.name} patched into libmlx.so", threads)
+
+
+def set_blas_threads(threads: int) -> bool:
+    """Set OpenBLAS's thread count at run time; False when OpenBLAS is not in use."""
+    if _openblas is None:
+        return False
+    setter = getattr(_openblas, "scipy_openblas_set_num_threads", None)
+    if setter is None:
+        return False
+    setter(max(1, int(threads)))
+    return True
 
 
 def ensure_fast_blas() -> BlasStatus:
