@@ -93,10 +93,10 @@ def complete_state(world: World, state: GameState) -> tuple[GameState, list[str]
         notes.append("new items start where the world file puts them: " + ", ".join(new_items))
     new_flags = sorted(set(world.flags) - set(state.flags))
     for flag in new_flags:
-        result.flags[flag] = world.flags[flag]
+        result.set_flag(flag, world.flags[flag])
     new_counters = sorted(set(world.counters) - set(state.counters))
     for counter in new_counters:
-        result.counters[counter] = world.counters[counter]
+        result.set_counter(counter, world.counters[counter])
     if new_flags or new_counters:
         notes.append("new flags/counters take their starting values: " + ", ".join(new_flags + new_counters))
     if any(obj not in world.items for obj in result.last_objects):
