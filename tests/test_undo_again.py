@@ -97,3 +97,15 @@ def test_state_round_trips_through_to_dict() -> None:
     twin = Game(s.game.world, restored)
     assert twin.execute("iron").text == s.game.execute("iron").text
     assert twin.state == s.game.state
+
+
+def test_programmatic_undo_is_logged_so_replay_matches() -> None:
+    s = Session()
+    s.do("take brass key")
+    s.do("e")
+    assert s.game.undo() is True
+    replay = Game(s.game.world)
+    for line in s.game.command_log:
+        replay.execute(line)
+    assert s.game.command_log[-1] == "undo"
+    assert replay.state == s.game.state

@@ -73,10 +73,15 @@ class Game:
         return TurnResult("", turn.text, turn.events, self.state, self.ended, None)
 
     def undo(self) -> bool:
-        """Go back one state-changing line. False when there is nothing to undo."""
+        """Go back one state-changing line. False when there is nothing to undo.
+
+        Logged as "undo" in `command_log`, exactly as `execute("undo")` would be, so replaying
+        the log (saves verify games that way) reproduces the same state.
+        """
         if not self._undo:
             return False
         self.state = self._undo.pop()
+        self.command_log.append("undo")
         return True
 
     def execute(self, line: str) -> TurnResult:
