@@ -179,3 +179,14 @@ def test_loading_stays_linear_on_a_big_world(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - start
     assert len(world.rooms) == 1000 and len(world.items) == 2000
     assert elapsed < 3.0
+
+
+def test_empty_optional_keys_count_as_absent(tmp_path: Path) -> None:
+    # The format sketch writes defaults such as `key: null` and `indirect: null`.
+    text = variant(("    container: true", "    container: true\n    key: null\n    text:"),
+                   ("    object: box", "    object: box\n    indirect: ~\n    when:"))
+    path = tmp_path / "w.yaml"
+    path.write_text(text)
+    world = load_world(path)
+    assert world.items["box"].key is None and world.items["box"].text is None
+    assert world.rules[0].indirect is None and world.rules[0].when is None

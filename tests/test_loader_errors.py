@@ -500,3 +500,12 @@ def test_merge_keys_get_a_clear_message(tmp_path: Path) -> None:
     problem = only_problem(tmp_path, text)
     assert problem.message == ("unknown key '<<' in item 'coin'; YAML merge keys are not "
                                "supported, write the keys out instead")
+
+
+def test_empty_values_still_count_where_a_value_is_needed(tmp_path: Path) -> None:
+    text = variant(("    name: Hall", "    name:"),
+                   ("    message: Something rattles.",
+                    "    message: x\n    when: {counter: {name: steps, lt: null}}"))
+    messages = [p.message for p in problems_for(tmp_path, text)]
+    assert "'name' of room 'hall' must be text, not empty" in messages
+    assert any("needs exactly one of eq, ne, lt, le, gt, ge (found none)" in m for m in messages)

@@ -239,8 +239,10 @@ class Decoder:
                     hint = "; YAML merge keys are not supported, write the keys out instead"
                 self.report(key, f"unknown key '{text}' in {label}{hint}")
                 continue
-            key_nodes[text] = key
             spec = field.spec
+            if value.kind == "scalar" and value.value is None and not field.required:
+                continue  # `key:` or `key: null` on an optional key: the same as leaving it out
+            key_nodes[text] = key
             # Fast path for the commonest well-formed values: text and booleans.
             kind = type(spec)
             if value.kind == "scalar" and (

@@ -337,7 +337,8 @@ def world_json_schema() -> dict[str, Any]:
             "minProperties": 1,
             "maxProperties": 1,
             "additionalProperties": False,
-            "properties": {f.key: _field_schema(f) for f in choice.options},
+            "properties": {f.key: {"description": f.doc, **spec_schema(f.spec)}
+                           for f in choice.options},
         }
     schema = {
         "$schema": "http://json-schema.org/draft-07/schema#",
@@ -365,7 +366,16 @@ def _struct_schema(struct: StructDef) -> dict[str, Any]:
 
 
 def _field_schema(f: Field) -> dict[str, Any]:
-    return {"description": f.doc, **spec_schema(f.spec)}
+    """A key's schema; optional keys also accept null, which the loader reads as absent."""
+    schema = spec_schema(f.spec)
+    if not f.required:
+        if isinstance(schema.get("type"), str):
+            schema["type"] = [schema["type"], "null"]
+        elif isinstance(schema.get("type"), list):
+            schema["type"] = [*schema["type"], "null"]
+        else:
+            schema = {"anyOf": [schema, {"type": "null"}]}
+    return {"description": f.doc, **schema}
 
 
 def spec_schema(spec: Spec) -> dict[str, Any]:
