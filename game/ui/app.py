@@ -45,7 +45,7 @@ def default_narrator_factory(settings: NarratorSettings) -> Narrator:
 class AdventureApp(App[None]):
     """`adventure`: the title screen, then the game."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
     TITLE = "Crystal Adventure"
 
     narrator_info: reactive[NarratorInfo] = reactive(NarratorInfo, layout=False)

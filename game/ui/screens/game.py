@@ -57,6 +57,9 @@ class GameScreen(Screen[None]):
         self._restored = restored
         self.current_request: int | None = None
         self.narration_enabled = True
+        # Set before mounting: the Header reads them while composing itself.
+        self.title = session.world.title
+        self.sub_title = f"by {session.world.author}" if session.world.author else ""
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -81,8 +84,6 @@ class GameScreen(Screen[None]):
         return self.query_one(CommandInput)
 
     def on_mount(self) -> None:
-        self.title = self.session.world.title
-        self.sub_title = self.session.world.author and f"by {self.session.world.author}"
         self.watch(self.app, "narrator_info", self._show_narrator_info)
         if self._restored is not None:
             for entry in self.session.transcript:
