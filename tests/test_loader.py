@@ -190,3 +190,18 @@ def test_empty_optional_keys_count_as_absent(tmp_path: Path) -> None:
     world = load_world(path)
     assert world.items["box"].key is None and world.items["box"].text is None
     assert world.rules[0].indirect is None and world.rules[0].when is None
+
+
+def test_pure_python_parser_fallback_gives_the_same_world(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Without libyaml the loader falls back to PyYAML's pure-Python SafeLoader.
+    import yaml
+
+    from game.engine import yaml_source
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(variant(("      north: kitchen", "      north: kitchn")))
+    with_c = load_world(MINIMAL), validate_world_file(broken)
+    monkeypatch.setattr(yaml_source, "_SAFE_LOADER", yaml.SafeLoader)
+    without_c = load_world(MINIMAL), validate_world_file(broken)
+    assert with_c == without_c and with_c[1]
