@@ -62,7 +62,6 @@ class Parts:
     inventory: list[Word] = field(default_factory=list)
     narrator: NarratorStyle = field(default_factory=NarratorStyle)
     max_score: int = 0
-    top: Obj | None = None
     refs: list[Ref] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -75,9 +74,10 @@ class Builder:
         self.parts = Parts()
 
     def ref(self, kind: str, name: Any, where: str, verb: str = "refers to",
-            needs: str | None = None, pos: SourcePos | None = None) -> None:
+            needs: str | None = None) -> None:
+        """Record a use of an id (a `Word`, which knows its position) for `checks.py`."""
         if isinstance(name, str):
-            at = pos or getattr(name, "pos", None) or SourcePos(self.file, 1, 1)
+            at = getattr(name, "pos", None) or SourcePos(self.file, 1, 1)
             self.parts.refs.append(Ref(kind, str(name), at, where, verb, needs))
 
     def report(self, pos: SourcePos, message: str) -> None:
@@ -86,7 +86,6 @@ class Builder:
     # ------------------------------------------------------------ top level
     def build(self, top: Obj) -> Parts:
         parts = self.parts
-        parts.top = top
         meta = top.get("world")
         if isinstance(meta, Obj):
             parts.meta = meta

@@ -97,7 +97,7 @@ def compose(text: str) -> YNode:
     loader = None
     try:
         loader = _SAFE_LOADER(text)
-        return _Composer(text).run(loader)
+        return _Composer().run(loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -160,8 +160,7 @@ class _Open:
 class _Composer:
     """Builds YNodes from parser events with an explicit stack, counting and capping as it goes."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    def __init__(self) -> None:
         self.anchors: dict[str, YNode] = {}
         self.open_anchors: set[str] = set()
         self.stack: list[_Open] = []
