@@ -133,6 +133,15 @@ def test_all_forms() -> None:
     assert s.where("iron_key") == "box" and s.where("pebble") == "box"
 
 
+def test_plurals_and_exceptions() -> None:
+    s = Session()
+    s.do("take keys", "Brass key: Taken.", "Iron key: Taken.")
+    s.do("drop keys except the brass one", "Dropped.")
+    assert s.where("brass_key") == "player" and s.where("iron_key") == "hall"
+    s.do("drop all keys", "Dropped.")
+    assert s.where("brass_key") == "hall"
+
+
 def test_all_is_refused_for_single_object_verbs() -> None:
     s = Session()
     s.do("examine all", "You can't use multiple objects with that verb.")

@@ -15,7 +15,7 @@ from typing import Any
 
 from game.engine.describe import DARK_NAME, DARK_TEXT, describe_room, open_exits
 from game.engine.events import Event, Scene, TurnResult
-from game.engine.grammar import AFTER_END_VERBS, META_VERBS, PATTERNS, VERB_ALSO_KEYS
+from game.engine.grammar import AFTER_END_VERBS, FILLERS, META_VERBS, PATTERNS, VERB_ALSO_KEYS
 from game.engine.index import WorldIndex
 from game.engine.parser import Command, ParseError, parse, split_commands, tokenise
 from game.engine.phrasing import capitalise
@@ -341,8 +341,9 @@ class Game:
                     if i != indirect and not state.is_(i, "worn")]
         pool = self.index.sort_items(pool)
         for phrase in spec.phrases:
-            pool = matches(turn, phrase, pool)
+            pool = matches(turn, _content_words(phrase), pool)
         for phrase in spec.excepts:
+            phrase = _content_words(phrase)
             excluded = set(matches(turn, phrase, pool))
             if not excluded:
                 word = next((w for w in phrase if w not in self.index.vocabulary), None)
@@ -378,3 +379,8 @@ class Game:
         slot = command.slot or "quicksave"
         turn.emit("meta", request=command.verb, slot=slot)
         return f"{command.verb}:{slot}"
+
+
+def _content_words(phrase: tuple[str, ...]) -> tuple[str, ...]:
+    """A noun phrase without fillers ("the brass one" -> "brass")."""
+    return tuple(w for w in phrase if w not in FILLERS)

@@ -154,7 +154,11 @@ def _match(pattern: tuple[str, ...], words: list[str]) -> dict[str, tuple[str, .
 
 
 def _object_spec(words: tuple[str, ...]) -> ObjectSpec:
-    """ "all except lamp", "key and lamp", "the brass key"."""
+    """ "all except lamp", "key and lamp", "the brass key", "keys except the brass one"."""
+    cut = next((i for i, w in enumerate(words) if w in EXCEPT_WORDS), None)
+    if cut is not None and cut > 0 and words[0] not in ALL_WORDS:
+        return ObjectSpec(phrases=(tuple(words[:cut]),), all=True,
+                          excepts=tuple(_split_and(list(words[cut + 1:]))))
     if words and words[0] in ALL_WORDS:
         rest = list(words[1:])
         excepts: list[tuple[str, ...]] = []
