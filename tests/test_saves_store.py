@@ -241,3 +241,18 @@ def test_v1_save_is_migrated_in_memory(tmp_path: Path) -> None:
     data = json.loads((tmp_path / "old-house.json").read_text())
     assert data["version"] == 2 and data["created"] == "2026-01-02T10:20:30Z"
     assert SaveStore(tmp_path).load("old-house", minimal()).warnings == []
+
+
+def test_direct_undo_is_logged_so_replay_verifies_elsewhere(tmp_path: Path) -> None:
+    """The UI undoes with `game.undo()`; the engine logs it, so a save copied to another
+    machine (nothing remembered there) still verifies by full replay."""
+    game, transcript = play(minimal(), ["take key", "x mat"])
+    assert game.undo() and game.undo()
+    path = SaveStore(tmp_path / "here").save("a", game, transcript)
+    there = tmp_path / "there"
+    there.mkdir()
+    shutil.copy(path, there / "a.json")
+    loaded = SaveStore(there).load("a", minimal())
+    assert loaded.verification == REPLAYED and loaded.warnings == []
+    assert loaded.game.state == game.state and loaded.game.state.locations["key"] == "porch"
+    assert loaded.game.execute("take key").text == game.execute("take key").text
