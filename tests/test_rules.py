@@ -239,3 +239,10 @@ def test_rules_bind_the_noun_after_a_preposition() -> None:
     assert "Nobody answers." in game.execute("knock on button").text
     assert "Buzz." in game.execute("hum at button").text
     assert "Buzz." in game.execute("hum button").text
+
+
+def test_tools_after_with_reach_rules_as_the_indirect_object() -> None:
+    rules = (Rule("light", ("light",), object="box", indirect="lamp", message="The box burns."),)
+    game = Game(small_world(rules=rules))
+    assert "The box burns." in game.execute("light box with lamp").text
+    assert "You have no way to light" not in game.execute("turn on lamp with box").text

@@ -22,6 +22,9 @@ from game.engine.index import WorldIndex
 
 MAX_LINE = 4000          # characters considered from one line
 MAX_COMMANDS = 20        # commands considered from one line
+# Verbs that accept "with TOOL" though their built-in ignores it (world rules may not).
+TOOL_VERBS = frozenset({"turn_on", "turn_off", "examine", "read", "touch", "knock", "close",
+                        "climb", "listen", "smell", "eat", "drink", "wear"})
 _TOKEN = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*|[.;!?,]")
 _STOPS = {".", ";", "!", "?"}
 _SLOT_VERBS = {"save": "save", "restore": "restore", "load": "restore"}
@@ -207,6 +210,8 @@ def _builtin(words: list[str], text: str) -> Command | ParseError | None:
         caps = _match(pattern, words)
         if caps is None:
             continue
+        if verb in TOOL_VERBS and "OBJ" in caps and "IND" not in caps:
+            caps = _split_tool(caps)
         if verb == "go":
             direction = DIRECTION_WORDS.get(" ".join(caps.get("DIR", ())))
             if direction is None:
@@ -224,6 +229,15 @@ def _builtin(words: list[str], text: str) -> Command | ParseError | None:
                 return ParseError("multiple", "You can't use multiple objects with that verb.")
         return Command(verb, text, objects=objects, indirect=caps.get("IND"), direction=direction)
     return None
+
+
+def _split_tool(caps: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """ "light lamp with flint": the tool becomes the indirect object (for rules to match)."""
+    obj = caps["OBJ"]
+    cut = next((i for i, w in enumerate(obj) if w in ("with", "using")), None)
+    if cut is None or cut == 0 or cut == len(obj) - 1:
+        return caps
+    return {**caps, "OBJ": obj[:cut], "IND": obj[cut + 1:]}
 
 
 def _incomplete(words: list[str]) -> ParseError | None:
