@@ -205,3 +205,13 @@ def test_pure_python_parser_fallback_gives_the_same_world(
     monkeypatch.setattr(yaml_source, "_SAFE_LOADER", yaml.SafeLoader)
     without_c = load_world(MINIMAL), validate_world_file(broken)
     assert with_c == without_c and with_c[1]
+
+
+def test_minimal_world_is_winnable(capsys: pytest.CaptureFixture[str]) -> None:
+    # Other engineers' tests build on this world; keep it a complete, winnable game.
+    from game.cli import main
+
+    walkthrough = ROOT / "tests" / "worlds" / "minimal.walkthrough"
+    assert main(["run", str(MINIMAL), "--script", str(walkthrough)]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith("outcome=win ending=rich ") and "score=10" in last
