@@ -30,7 +30,7 @@ from .document import (FORMAT_VERSION, ReplayBase, SaveDocument, Summary, Transc
 from .errors import SaveError, SaveFormatError, SaveNotFoundError, WorldMismatchError
 from .migrate import migrate
 from .reading import check_depth, load_json_file
-from .slots import (AUTOSAVE_RING, QUICKSAVE, autosave_slot, is_autosave_slot, slot_from_path,
+from .slots import (AUTOSAVE_RING, QUICKSAVE, autosave_slot, slot_from_path,
                     slot_path, validate_slot)
 from .undo import decode_undo, encode_undo, restore_undo_history, undo_history
 from .vcache import VerificationCache, outcome_digest, replay_key
