@@ -67,3 +67,12 @@ def test_schema_and_validator_reject_the_same_shape_errors(
 
 def test_base_world_passes_both() -> None:
     assert list(_validator().iter_errors(plain_data(compose(BASE)))) == []
+
+
+def test_schema_defaults_come_from_the_world_model() -> None:
+    from game.engine.world import Item
+
+    item = world_json_schema()["definitions"]["item"]["properties"]
+    assert item["portable"]["default"] is Item.portable is True
+    assert item["location"]["default"] == Item.location == "nowhere"
+    assert "default" not in item["name"]  # required keys have no default

@@ -10,11 +10,12 @@ in `checks.py`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Union
 
-from game.engine.world import DIRECTION_ABBREVIATIONS, DIRECTIONS
+from game.engine.world import DIRECTION_ABBREVIATIONS, DIRECTIONS, Item, Rule, Trigger
 
 ID_PATTERN = r"^[a-z0-9_]+$"
 # A verb is one or more lowercase words ("push", "pick up", "turn_on"), or "*" for any verb.
@@ -329,7 +330,7 @@ def world_json_schema() -> dict[str, Any]:
     defs: dict[str, Any] = {}
     for name, struct in STRUCTS.items():
         if name != "world_file":
-            defs[name] = _struct_schema(struct)
+            defs[name] = _struct_schema(struct, name)
     for name, choice in CHOICES.items():
         defs[name] = {
             "description": choice.doc,
@@ -350,12 +351,30 @@ def world_json_schema() -> dict[str, Any]:
     return schema
 
 
-def _struct_schema(struct: StructDef) -> dict[str, Any]:
+# Where the defaults of optional keys live: the world model's own dataclass defaults, shown
+# to editors (completion inserts them) without a second copy here.
+_DEFAULTS_FROM: dict[str, type] = {"item": Item, "rule": Rule, "trigger": Trigger}
+
+
+def _defaults(name: str) -> dict[str, Any]:
+    model = _DEFAULTS_FROM.get(name)
+    if model is None:
+        return {}
+    return {f.name: f.default for f in dataclasses.fields(model)
+            if isinstance(f.default, (bool, int, str)) and f.default != ""}
+
+
+def _struct_schema(struct: StructDef, name: str = "") -> dict[str, Any]:
+    defaults = _defaults(name)
+    properties = {f.key: _field_schema(f) for f in struct.fields}
+    for key, value in defaults.items():
+        if key in properties and not struct.by_key[key].required:
+            properties[key]["default"] = value
     out: dict[str, Any] = {
         "description": struct.doc,
         "type": "object",
         "additionalProperties": False,
-        "properties": {f.key: _field_schema(f) for f in struct.fields},
+        "properties": properties,
     }
     required = [f.key for f in struct.fields if f.required]
     if required:
