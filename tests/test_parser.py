@@ -182,3 +182,10 @@ def test_strange_input_always_gets_a_reply(line: str) -> None:
     s = Session()
     result = s.do(line)
     assert result.text.strip()
+
+
+def test_possessive_names_answer_without_the_apostrophe() -> None:
+    from game.engine.index import item_words
+    from game.engine.world import Item
+    words = item_words(Item("biscuit", "ship's biscuit"))
+    assert {"ship's", "ships", "ship", "biscuit"} <= words

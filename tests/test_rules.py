@@ -107,7 +107,8 @@ def test_after_the_end_only_undo_restore_restart_quit() -> None:
     s.do("d")
     s.do("look", "Something in the dark eats you.")
     for line in ("look", "n", "take all", "score"):
-        s.do(line, "The game is over. You can UNDO, RESTORE, RESTART or QUIT.")
+        result = s.do(line, "The game is over. You can UNDO, RESTORE, RESTART or QUIT.")
+        assert result.ending is None and s.game.ended is not None   # reported once, when it happened
     assert s.do("restore").meta == "restore:quicksave"
     assert s.do("quit").meta == "quit"
     s.do("undo", "Previous turn undone.")

@@ -112,7 +112,7 @@ class Game:
             room_id=room.id,
             room_name=DARK_NAME if dark else room.name,
             room_description=DARK_TEXT if dark else room.description.strip(),
-            exits=open_exits(turn),
+            exits=[] if dark else open_exits(turn),
             fixed_features=fixed,
             visible_items=loose,
             inventory=[self.world.items[i].name for i in self.index.sort_items(held)],
@@ -134,6 +134,7 @@ class Game:
 
     def _execute(self, line: str) -> TurnResult:
         before = self.state
+        was_over = before.ended is not None
         turn = self._turn(before.copy())
         meta: str | None = None
         commands = split_commands(tokenise(line), self.index)
@@ -183,7 +184,8 @@ class Game:
         if turn.state != before:
             self._undo.append(before)
         self.state = turn.state
-        return TurnResult(line, turn.text, turn.events, self.state, self.ended, meta)
+        ending = None if was_over else self.ended   # only on the line that ends the game
+        return TurnResult(line, turn.text, turn.events, self.state, ending, meta)
 
     def _undo_within(self, turn: Turn, before: GameState) -> GameState:
         """UNDO inside a line: drop this line's earlier changes, else step back one line."""

@@ -18,6 +18,11 @@ def item_words(item: Item) -> frozenset[str]:
         words.update(alias.lower().split())
     for adjective in item.adjectives:
         words.update(adjective.lower().split())
+    for word in list(words):   # "ship's biscuit" also answers to "ships" and "ship"
+        if "'" in word:
+            words.add(word.replace("'", ""))
+            if word.endswith("'s"):
+                words.add(word[:-2])
     return frozenset(words)
 
 
