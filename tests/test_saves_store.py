@@ -6,6 +6,7 @@ import json
 import re
 import resource
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -256,3 +257,20 @@ def test_direct_undo_is_logged_so_replay_verifies_elsewhere(tmp_path: Path) -> N
     assert loaded.verification == REPLAYED and loaded.warnings == []
     assert loaded.game.state == game.state and loaded.game.state.locations["key"] == "porch"
     assert loaded.game.execute("take key").text == game.execute("take key").text
+
+
+def test_store_remembers_each_games_origin(tmp_path: Path) -> None:
+    """Callers may omit `origin`: a new game keeps its creation time, a loaded game carried
+    over to a changed world keeps its replay base."""
+    store = SaveStore(tmp_path)
+    game, transcript = play(minimal(), ["take key"])
+    store.save("a", game, transcript)
+    created = store.info(tmp_path / "a.json").created
+    time.sleep(0.01)  # so a fresh origin would have a different time
+    game.execute("x mat")
+    store.autosave(game, transcript)
+    assert store.info(tmp_path / "autosave-0.json").created == created
+    loaded = store.load("a", minimal())
+    loaded.game.execute("x key")
+    store.save("b", loaded.game, loaded.transcript)  # no origin passed
+    assert store.info(tmp_path / "b.json").created == created

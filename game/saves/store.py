@@ -15,6 +15,7 @@ The autosave ring is AUTOSAVE_RING files `autosave-0..N-1`. Each carries an incr
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -139,6 +140,16 @@ class SaveStore:
         self.ring_size = ring_size
         self._next_seq: int | None = None
         self.verified = VerificationCache(self.directory)
+        # The origin of each game this store saved or loaded, so callers need not carry it:
+        # a new game keeps its creation time across saves, a loaded one its replay base.
+        self._origins: weakref.WeakKeyDictionary[Game, Origin] = weakref.WeakKeyDictionary()
+
+    def origin_of(self, game: Game, given: Origin | None = None) -> Origin:
+        """The origin to save `game` with: `given`, else the one this store knows, else new."""
+        if given is not None:
+            self._origins[game] = given
+            return given
+        return self._origins.setdefault(game, Origin())
 
     # ------------------------------------------------------------ writing
     def path_of(self, slot: str, *, reserved_ok: bool = True) -> Path:
@@ -149,7 +160,7 @@ class SaveStore:
                        narrator_history: Iterable[str] = (), origin: Origin | None = None,
                        autosave_seq: int | None = None) -> SaveDocument:
         """Everything a save file holds, taken from the live game."""
-        origin = origin or Origin()
+        origin = self.origin_of(game, origin)
         world: World = game.world
         state: GameState = game.state
         room = world.rooms.get(state.room)
@@ -294,6 +305,7 @@ class SaveStore:
                             f"to format {FORMAT_VERSION} in memory (the file changes at the next save).")
         game, origin, verification = self._verified_game(path, document, world, warnings)
         info = _info_of(path, document, version)
+        self._origins[game] = origin
         return LoadedGame(game=game, transcript=document.transcript,
                           narrator_history=document.narrator_history, warnings=warnings,
                           origin=origin, info=info, document=document, verification=verification)
