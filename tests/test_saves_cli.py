@@ -87,7 +87,8 @@ def _play_plain(saves: Path, lines: list[str], *extra: str) -> str:
     return result.stdout
 
 
-def test_plain_play_saves_restores_autosaves_and_resumes(saves: Path) -> None:
+def test_plain_play_saves_restores_autosaves_and_resumes(saves: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
     world = str(REPO / "tests" / "worlds" / "minimal.yaml")
     out = _play_plain(saves, ["take key", "save keyed", "drop key", "restore keyed", "i"], world)
     assert "Saved to 'keyed'." in out and "Restored 'keyed'." in out
@@ -100,6 +101,8 @@ def test_plain_play_saves_restores_autosaves_and_resumes(saves: Path) -> None:
     out = _play_plain(saves, ["unlock door with key", "open door", "n", "quit"], "--load", "autosave")
     assert "Porch" in out.splitlines()[0] and "Hall" in out
     assert SaveStore(saves).load("autosave", minimal()).game.state.room == "hall"
+    assert main(["transcript", "autosave"]) == 0  # "autosave" works wherever a slot does
+    assert "**> n**" in capsys.readouterr().out
 
 
 def test_plain_play_load_of_missing_slot_fails_clearly(saves: Path) -> None:

@@ -60,7 +60,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     store = _store(args)
     target = Path(args.file)
     try:
-        path = store.path_of(args.slot)
+        path = store.resolve(args.slot)
         store.read_document(path)
         if target.exists() and not args.force:
             return _fail(f"{target} already exists; use --force to overwrite it.")
@@ -104,7 +104,7 @@ def cmd_transcript(args: argparse.Namespace) -> int:
     """The slot's transcript as Markdown, to stdout or --out FILE."""
     store = _store(args)
     try:
-        document, _ = store.read_document(store.path_of(args.slot))
+        document, _ = store.read_document(store.resolve(args.slot))
         markdown = transcript_markdown(document)
         if args.out:
             atomic_write_bytes(Path(args.out), markdown.encode("utf-8"), what="the transcript")

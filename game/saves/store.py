@@ -282,12 +282,16 @@ class SaveStore:
 
         The slot name "autosave" means the newest readable autosave ring entry.
         """
+        return self.load_path(self.resolve(slot), worlds)
+
+    def resolve(self, slot: str) -> Path:
+        """The file for a slot name; "autosave" means the newest readable autosave."""
         if validate_slot(slot, allow_reserved=True) == "autosave":
             latest = self.latest_autosave()
             if latest is None:
                 raise SaveNotFoundError(f"There is no autosave yet in {self.directory}.")
-            return self.load_path(latest.path, worlds)
-        return self.load_path(self.path_of(slot), worlds)
+            return latest.path
+        return self.path_of(slot)
 
     def load_path(self, path: Path, worlds: WorldLibrary | World | None = None) -> LoadedGame:
         if not path.exists():
