@@ -158,6 +158,9 @@ class AdventureApp(App[None]):
 
     def on_narrator_status_changed(self, message: NarratorStatusChanged) -> None:
         status = message.status if self.narration_on else "off"
+        if status == "error" and message.detail and message.detail != self.narrator_info.detail:
+            self.notify(f"{message.detail}. The game goes on without narration.",
+                        title="Narrator", severity="error", timeout=8)
         self.narrator_info = dataclasses.replace(self.narrator_info, status=status,
                                                  detail=message.detail)
 

@@ -6,6 +6,7 @@ the player may start at once (the game plays in plain text until the model is re
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -75,7 +76,8 @@ class TitleScreen(Screen[None]):
                 yield Button("Settings", id="settings", compact=True)
                 yield Button("Quit", id="quit", variant="error", compact=True)
         with Horizontal(id="loading"):
-            yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="model-progress")
+            yield Static("Loading the narrator; you can start playing now.", id="loading-label")
+            yield ProgressBar(total=None, show_eta=False, id="model-progress")
         yield StatusBar(id="status")
         yield Footer()
 
@@ -85,8 +87,15 @@ class TitleScreen(Screen[None]):
             self.query_one("#worlds", OptionList).focus()
 
     def _show_narrator_info(self, info: NarratorInfo) -> None:
+        """Status line, and a progress bar while the model loads (a percentage if reported)."""
         self.query_one(StatusBar).info = info
         self.query_one("#loading").display = info.status == "loading"
+        percent = re.search(r"(\d+)%", info.detail)
+        bar = self.query_one("#model-progress", ProgressBar)
+        if info.status == "loading" and percent:
+            bar.update(total=100, progress=int(percent.group(1)))
+        elif info.status == "loading":
+            bar.update(total=None)
 
     def set_can_continue(self, value: bool) -> None:
         self._can_continue = value
