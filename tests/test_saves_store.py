@@ -274,3 +274,18 @@ def test_store_remembers_each_games_origin(tmp_path: Path) -> None:
     loaded.game.execute("x key")
     store.save("b", loaded.game, loaded.transcript)  # no origin passed
     assert store.info(tmp_path / "b.json").created == created
+
+
+def test_a_save_too_big_to_read_back_is_never_written(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import game.saves.store as store_module
+
+    store = SaveStore(tmp_path)
+    game, transcript = play(minimal(), ["take key"])
+    store.save("a", game, transcript)
+    monkeypatch.setattr(store_module, "MAX_SAVE_BYTES", 4096)
+    transcript[-1].narration = "n" * 5000
+    with pytest.raises(SaveWriteError, match="limit for save files"):
+        store.save("a", game, transcript)
+    monkeypatch.undo()
+    assert store.load("a", minimal()).transcript[-1].narration != "n" * 5000

@@ -28,9 +28,10 @@ from game.engine.world import World
 from .atomic import atomic_write_bytes, remove_stale_temps
 from .document import (FORMAT_VERSION, ReplayBase, SaveDocument, Summary, TranscriptEntry,
                        WorldRef, document_from_json, render_json)
-from .errors import SaveError, SaveFormatError, SaveNotFoundError, WorldMismatchError
+from .errors import (SaveError, SaveFormatError, SaveNotFoundError, SaveWriteError,
+                     WorldMismatchError)
 from .migrate import migrate
-from .reading import check_depth, load_json_file
+from .reading import MAX_SAVE_BYTES, check_depth, load_json_file
 from .slots import (AUTOSAVE_RING, QUICKSAVE, autosave_slot, slot_from_path,
                     slot_path, validate_slot)
 from .undo import decode_undo, encode_undo, restore_undo_history, undo_history
@@ -185,6 +186,11 @@ class SaveStore:
         comes from a live game; false for documents taken from elsewhere (import)."""
         path = slot_path(self.directory, document.slot)
         data = render_json(document.to_json_dict()).encode("utf-8")
+        if len(data) > MAX_SAVE_BYTES:  # never write a file the game would refuse to read
+            raise SaveWriteError(
+                f"Could not write save '{document.slot}' to {path}: it would be "
+                f"{len(data) / 2**20:.1f} MB, over the {MAX_SAVE_BYTES // 2**20} MB limit for save "
+                "files. The previous save in that slot (if any) is unchanged.", path)
         atomic_write_bytes(path, data, what=f"save '{document.slot}'")
         remove_stale_temps(path)
         if not remember:
