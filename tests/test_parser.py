@@ -189,3 +189,19 @@ def test_possessive_names_answer_without_the_apostrophe() -> None:
     from game.engine.world import Item
     words = item_words(Item("biscuit", "ship's biscuit"))
     assert {"ship's", "ships", "ship", "biscuit"} <= words
+
+
+def test_oops_corrects_the_unknown_word() -> None:
+    s = Session()
+    s.do("take the brss key", "I don't know the word 'brss'.")
+    s.do("oops brass", "Taken.")
+    assert s.where("brass_key") == "player"
+    s.do("oops iron", "Sorry, that can't be corrected.")
+    s.do("frob the box", "I don't know the word 'frob'.")
+    s.do("oops open", "You open the wooden box")
+
+
+def test_examine_yourself() -> None:
+    s = Session()
+    s.do("x me", "As good-looking as ever.")
+    s.do("examine myself", "As good-looking as ever.")

@@ -109,3 +109,12 @@ def test_programmatic_undo_is_logged_so_replay_matches() -> None:
         replay.execute(line)
     assert s.game.command_log[-1] == "undo"
     assert replay.state == s.game.state
+
+
+def test_questions_and_typos_are_not_undo_points() -> None:
+    s = Session()
+    s.do("take brass key")
+    s.do("x key", "Which key")
+    s.do("take the lmap", "I don't know the word 'lmap'.")
+    s.do("undo", "Previous turn undone.")
+    assert s.where("brass_key") == "hall"

@@ -39,7 +39,8 @@ Type short commands in plain English, for example:
   open door, close door, unlock door with key, lock door with key
   read note, wear cloak, take off cloak, turn on lamp, turn off lamp
   eat apple, drink water, give coin to troll, wait (z)
-  again (g), undo, score, save [slot], restore [slot], restart, quit
+  listen, smell, touch, knock on door, climb up ladder, jump, sleep
+  again (g), undo, oops WORD (fixes a typo), score, save [slot], restore [slot], restart, quit
 Several commands can go on one line: "take lamp. go north then open door".
 "it" and "them" mean what you last referred to."""
 
@@ -156,12 +157,18 @@ class Game:
                     turn.fail("nothing-to-repeat", "There is nothing to repeat.")
                     break
                 words = tokenise(turn.state.last_command)
+            if words and words[0] in ("oops", "o"):
+                corrected = self._oops(turn, words[1:])
+                if corrected is None:
+                    break
+                words = corrected
             command = parse(words, self.index)
             if isinstance(command, ParseError):
                 turn.fail(command.reason, command.message, word=command.word)
-                if command.reason == "unknown-word":
-                    turn.emit("unknown-word", word=command.word)
+                if command.reason == "unknown-word" and command.word:
+                    self._unknown(turn, words, command.word)
                 break
+            turn.state.oops = None
             if turn.state.ended is not None and command.verb not in AFTER_END_VERBS:
                 turn.fail("game-over", _GAME_OVER)
                 break
@@ -181,15 +188,31 @@ class Game:
                 break
             if turn.state.ended is not None or turn.state.pending is not None:
                 break
-        if turn.state != before:
+        if not turn.state.same_play(before):
             self._undo.append(before)
         self.state = turn.state
         ending = None if was_over else self.ended   # only on the line that ends the game
         return TurnResult(line, turn.text, turn.events, self.state, ending, meta)
 
+    def _unknown(self, turn: Turn, words: list[str], word: str) -> None:
+        """Report an unknown word, and remember it so "oops RIGHTWORD" can retry the command."""
+        turn.emit("unknown-word", word=word)
+        turn.state.oops = (" ".join(words), word)
+
+    def _oops(self, turn: Turn, replacement: list[str]) -> list[str] | None:
+        """ "oops lamp" after "take lmap": the last command with the unknown word replaced."""
+        if turn.state.oops is None or not replacement:
+            turn.fail("oops", "Sorry, that can't be corrected.")
+            return None
+        command, word = turn.state.oops
+        turn.state.oops = None
+        words = command.split()
+        at = words.index(word) if word in words else len(words)
+        return words[:at] + replacement + words[at + 1:]
+
     def _undo_within(self, turn: Turn, before: GameState) -> GameState:
         """UNDO inside a line: drop this line's earlier changes, else step back one line."""
-        if turn.state != before:
+        if not turn.state.same_play(before):
             turn.state = before.copy()
         elif self._undo:
             before = self._undo.pop()
@@ -306,8 +329,8 @@ class Game:
             self._end_turn(turn, score_before)
             return
         turn.fail(outcome.reason, outcome.message, word=outcome.word)
-        if outcome.reason == "unknown-word":
-            turn.emit("unknown-word", word=outcome.word)
+        if outcome.reason == "unknown-word" and outcome.word:
+            self._unknown(turn, command.text.split(), outcome.word)
 
     def _resolve_objects(self, turn: Turn, command: Command, scope: list[str],
                          indirect: str | None, forced: dict[str, str],
@@ -351,7 +374,7 @@ class Game:
                 word = next((w for w in phrase if w not in self.index.vocabulary), None)
                 if word is not None:
                     turn.fail("unknown-word", f"I don't know the word '{word[:40]}'.", word=word)
-                    turn.emit("unknown-word", word=word)
+                    self._unknown(turn, command.text.split(), word)
                     return None
             pool = [i for i in pool if i not in excluded]
         if not pool:

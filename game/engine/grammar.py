@@ -21,6 +21,9 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     ("climb DIR", "go"), ("go to DIR", "go"),
     ("enter", "enter"), ("exit", "leave"), ("leave", "leave"),
     # looking
+    ("examine me", "examine_self"), ("examine myself", "examine_self"), ("x me", "examine_self"),
+    ("x myself", "examine_self"), ("x self", "examine_self"), ("look at me", "examine_self"),
+    ("look at myself", "examine_self"),
     ("look at OBJ", "examine"), ("look in OBJ", "examine"), ("look inside OBJ", "examine"),
     ("look into OBJ", "examine"), ("look on OBJ", "examine"),
     ("look", "look"), ("l", "look"), ("look around", "look"),
@@ -136,7 +139,7 @@ for _abbr, _d in DIRECTION_ABBREVIATIONS.items():
 # Extra rule keys each canonical verb answers to (a rule for "put" matches put-in and put-on;
 # "remove" answers to rules for take-off and take as well as its own).
 VERB_ALSO_KEYS: dict[str, tuple[str, ...]] = {
-    "put_in": ("put",), "put_on": ("put",),
+    "put_in": ("put",), "put_on": ("put",), "examine_self": ("examine",),
 }
 
 DIRECTION_WORDS: dict[str, str] = {d: d for d in DIRECTIONS}

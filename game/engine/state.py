@@ -56,6 +56,7 @@ class GameState:
     last_objects: tuple[str, ...] = ()                # what "it"/"them" refer to
     pending: dict[str, Any] | None = None             # a disambiguation question awaiting an answer
     last_command: str = ""                            # what "again" repeats
+    oops: tuple[str, str] | None = None               # (command, unknown word) "oops" corrects
     contents: dict[str, tuple[str, ...]] = field(
         default_factory=dict, compare=False, repr=False)  # derived from `locations`
     _shared: set[str] = field(default_factory=set, compare=False, repr=False)  # copy-on-write
@@ -70,7 +71,8 @@ class GameState:
         """Everything that matters for play; cheap fields first, shared containers by identity."""
         if not isinstance(other, GameState):
             return NotImplemented
-        scalars = ("room", "score", "turns", "ended", "last_objects", "last_command", "pending")
+        scalars = ("room", "score", "turns", "ended", "last_objects", "last_command", "oops",
+                   "pending")
         if any(getattr(self, f) != getattr(other, f) for f in scalars):
             return False
         for name in ("flags", "counters", "visited", "fired", "item_states", "locations"):
@@ -80,6 +82,17 @@ class GameState:
         return True
 
     __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def same_play(self, other: "GameState") -> bool:
+        """Equal apart from parser memory (pronouns, questions, "again", "oops").
+
+        Undo points are made only for lines that changed the world, not for typos or questions.
+        """
+        return (self.room == other.room and self.score == other.score
+                and self.turns == other.turns and self.ended == other.ended
+                and all(getattr(self, n) is getattr(other, n) or getattr(self, n) == getattr(other, n)
+                        for n in ("flags", "counters", "visited", "fired", "item_states",
+                                  "locations")))
 
     def _own(self, name: str) -> None:
         """Copy a container shared with another state before the first change to it."""
@@ -129,6 +142,7 @@ class GameState:
             last_objects=self.last_objects,
             pending=self.pending,  # never mutated in place, only replaced
             last_command=self.last_command,
+            oops=self.oops,
             contents=self.contents,
         )
         self._shared = set(_CONTAINERS)
@@ -209,6 +223,7 @@ class GameState:
             "last_objects": list(self.last_objects),
             "pending": _json_copy(self.pending),
             "last_command": self.last_command,
+            "oops": list(self.oops) if self.oops else None,
         }
 
     @classmethod
@@ -232,6 +247,7 @@ class GameState:
                 last_objects=tuple(str(i) for i in data.get("last_objects", [])),
                 pending=_json_copy(data.get("pending")),
                 last_command=str(data.get("last_command", "")),
+                oops=_pair(data.get("oops")),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"malformed game state: {exc!r}") from exc
@@ -244,3 +260,10 @@ def _json_copy(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_json_copy(v) for v in value]
     return value
+
+
+def _pair(value: Any) -> tuple[str, str] | None:
+    if not value:
+        return None
+    command, word = value
+    return (str(command), str(word))

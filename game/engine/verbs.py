@@ -430,6 +430,7 @@ HANDLERS: dict[str, Handler] = {
     "close": close, "unlock": unlock, "lock": lock, "wear": wear, "take_off": take_off,
     "remove": remove, "turn_on": turn_on, "turn_off": turn_off, "eat": eat, "drink": drink,
     "give": give, "show": show, "wait": wait, "climb": climb,
+    "examine_self": _bland("As good-looking as ever."),
     "listen": _bland("You hear nothing unexpected."),
     "smell": _bland("You smell nothing unexpected."),
     "touch": _bland("You feel nothing unexpected."),
