@@ -118,3 +118,15 @@ def test_questions_and_typos_are_not_undo_points() -> None:
     s.do("take the lmap", "I don't know the word 'lmap'.")
     s.do("undo", "Previous turn undone.")
     assert s.where("brass_key") == "hall"
+
+
+def test_undo_history_can_be_handed_to_a_new_game() -> None:
+    s = Session()
+    s.do("take all")
+    s.do("e")
+    twin = Game(s.game.world, s.game.state)
+    twin.set_undo_history(s.game.undo_history())
+    assert len(twin.undo_history()) == 2
+    twin.execute("undo")
+    s.do("undo")
+    assert twin.state == s.game.state and twin.state.room == "hall"

@@ -85,6 +85,15 @@ class Game:
         self.command_log.append("undo")
         return True
 
+    def undo_history(self) -> list[GameState]:
+        """The undo snapshots, oldest first (saves store them; treat them as read-only)."""
+        return list(self._undo)
+
+    def set_undo_history(self, states: list[GameState]) -> None:
+        """Give a restored game the undo snapshots it had when saved (oldest first)."""
+        self._undo.clear()
+        self._undo.extend(states[-UNDO_LEVELS:])
+
     def execute(self, line: str) -> TurnResult:
         """Run one typed line (possibly several commands). Never raises."""
         self.command_log.append(line)
