@@ -11,6 +11,7 @@ copies are shallow and cheap, so the cost per command stays flat even on very la
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 from typing import Any
 
 from game.engine.describe import DARK_NAME, DARK_TEXT, describe_room, open_exits
@@ -45,6 +46,15 @@ Several commands can go on one line: "take lamp. go north then open door".
 "it" and "them" mean what you last referred to."""
 
 _GAME_OVER = "The game is over. You can UNDO, RESTORE, RESTART or QUIT."
+
+
+@dataclass
+class _Line:
+    """One `execute` call in progress: the state before it (the undo point) and the output."""
+
+    before: GameState
+    turn: Turn
+    meta: str | None = None
 
 
 class Game:
@@ -143,65 +153,75 @@ class Game:
         return Turn(self.world, self.index, state)
 
     def _execute(self, line: str) -> TurnResult:
-        before = self.state
-        was_over = before.ended is not None
-        turn = self._turn(before.copy())
-        meta: str | None = None
+        was_over = self.state.ended is not None
+        run = _Line(before=self.state, turn=self._turn(self.state.copy()))
+        commands, first_forced = self._commands(run.turn, line)
+        for n, words in enumerate(commands):
+            if not self._step(run, words, first_forced if n == 0 else {}):
+                break
+        if not run.turn.state.same_play(run.before):
+            self._undo.append(run.before)
+        self.state = run.turn.state
+        ending = None if was_over else self.ended   # only on the line that ends the game
+        return TurnResult(line, run.turn.text, run.turn.events, self.state, ending, run.meta)
+
+    def _commands(self, turn: Turn, line: str) -> tuple[list[list[str]], dict[str, str]]:
+        """The line's commands; the first may be the answer to a pending question (then it is
+        replaced by the question's command plus the chosen object)."""
         commands = split_commands(tokenise(line), self.index)
         pending = turn.state.pending
-        turn.state.pending = None
-        first_forced: dict[str, str] | None = None
+        turn.state.pending = None      # any reply ends the question
+        forced: dict[str, str] = {}
         if pending and commands:
-            first_forced = self._answer(turn, pending, commands[0])
-            if first_forced is not None:
+            answer = self._answer(turn, pending, commands[0])
+            if answer is not None:
                 commands[0] = tokenise(pending["command"])
-            elif turn.state.pending is not None:   # narrowed: asked again
-                commands = []
-        if not commands and turn.state.pending is None:
+                forced = answer
+            elif turn.state.pending is not None:   # narrowed down: asked again
+                return [], forced
+        if not commands:
             turn.fail("empty", "I beg your pardon?")
-        for n, words in enumerate(commands):
-            forced = first_forced if n == 0 else None
-            if words in (["again"], ["g"]):
-                if not turn.state.last_command:
-                    turn.fail("nothing-to-repeat", "There is nothing to repeat.")
-                    break
-                words = tokenise(turn.state.last_command)
-            if words and words[0] in ("oops", "o"):
-                corrected = self._oops(turn, words[1:])
-                if corrected is None:
-                    break
-                words = corrected
-            command = parse(words, self.index)
-            if isinstance(command, ParseError):
-                turn.fail(command.reason, command.message, word=command.word)
-                if command.reason == "unknown-word" and command.word:
-                    self._unknown(turn, words, command.word)
-                break
-            turn.state.oops = None
-            if turn.state.ended is not None and command.verb not in AFTER_END_VERBS:
-                turn.fail("game-over", _GAME_OVER)
-                break
-            if command.verb == "undo":
-                before = self._undo_within(turn, before)
-                continue
-            if command.verb == "restart":
-                turn.state = GameState.initial(self.world)
-                turn.say(self.world.intro)
-                turn.say(describe_room(turn))
-                turn.emit("meta", request="restart")
-                continue
-            if command.verb not in META_VERBS:
-                turn.state.last_command = command.text
-            meta = self._perform(turn, command, forced or {}) or meta
-            if meta in ("quit",) or (meta and meta.startswith(("save:", "restore:"))):
-                break
-            if turn.state.ended is not None or turn.state.pending is not None:
-                break
-        if not turn.state.same_play(before):
-            self._undo.append(before)
-        self.state = turn.state
-        ending = None if was_over else self.ended   # only on the line that ends the game
-        return TurnResult(line, turn.text, turn.events, self.state, ending, meta)
+        return commands, forced
+
+    def _step(self, run: "_Line", words: list[str], forced: dict[str, str]) -> bool:
+        """One command of a line; False when the rest of the line must not run."""
+        turn = run.turn
+        if words in (["again"], ["g"]):
+            if not turn.state.last_command:
+                turn.fail("nothing-to-repeat", "There is nothing to repeat.")
+                return False
+            words = tokenise(turn.state.last_command)
+        if words and words[0] in ("oops", "o"):
+            corrected = self._oops(turn, words[1:])
+            if corrected is None:
+                return False
+            words = corrected
+        command = parse(words, self.index)
+        if isinstance(command, ParseError):
+            turn.fail(command.reason, command.message, word=command.word)
+            if command.reason == "unknown-word" and command.word:
+                self._unknown(turn, words, command.word)
+            return False
+        turn.state.oops = None
+        if turn.state.ended is not None and command.verb not in AFTER_END_VERBS:
+            turn.fail("game-over", _GAME_OVER)
+            return False
+        if command.verb == "undo":
+            run.before = self._undo_within(turn, run.before)
+            return True
+        if command.verb == "restart":
+            turn.state = GameState.initial(self.world)
+            turn.say(self.world.intro)
+            turn.say(describe_room(turn))
+            turn.emit("meta", request="restart")
+            return True
+        if command.verb not in META_VERBS:
+            turn.state.last_command = command.text
+        meta = self._perform(turn, command, forced)
+        run.meta = meta or run.meta
+        if meta == "quit" or (meta and meta.startswith(("save:", "restore:"))):
+            return False
+        return turn.state.ended is None and turn.state.pending is None
 
     def _unknown(self, turn: Turn, words: list[str], word: str) -> None:
         """Report an unknown word, and remember it so "oops RIGHTWORD" can retry the command."""
