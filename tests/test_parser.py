@@ -20,6 +20,7 @@ def parsed(line: str) -> Command | ParseError:
     ("nw", "northwest"), ("se", "southeast"), ("sw", "southwest"), ("u", "up"), ("d", "down"),
     ("in", "in"), ("out", "out"), ("go north", "north"), ("walk n", "north"),
     ("go to the north", "north"), ("enter", "in"), ("exit", "out"), ("climb up", "up"),
+    ("get in", "in"), ("get out", "out"), ("enter the box", "in"), ("leave the box", "out"),
     ("NORTH", "north"), ("  North.  ", "north"),
 ])
 def test_directions_and_abbreviations(line: str, direction: str) -> None:

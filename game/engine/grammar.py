@@ -20,6 +20,9 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     ("go DIR", "go"), ("walk DIR", "go"), ("run DIR", "go"), ("head DIR", "go"),
     ("climb DIR", "go"), ("go to DIR", "go"),
     ("enter", "enter"), ("exit", "leave"), ("leave", "leave"),
+    ("enter OBJ", "enter"), ("go into OBJ", "enter"), ("go in OBJ", "enter"),
+    ("get in", "enter"), ("get into OBJ", "enter"), ("get out", "leave"),
+    ("get out of OBJ", "leave"), ("exit OBJ", "leave"), ("leave OBJ", "leave"),
     # looking
     ("examine me", "examine_self"), ("examine myself", "examine_self"), ("x me", "examine_self"),
     ("x myself", "examine_self"), ("x self", "examine_self"), ("look at me", "examine_self"),
