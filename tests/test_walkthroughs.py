@@ -191,11 +191,14 @@ def test_lamp_warns_then_goes_out_and_the_flask_relights_it() -> None:
     game, _ = play("crystal_caverns", ["n", "n", "e", "take lamp", "light lamp"])
     oil = game.state.counters["lamp_oil"]
     assert 0 < oil < 60
+    assert "oil stands high" in game.execute("x lamp").text
+    oil -= 1
     texts = [game.execute("z").text for _ in range(oil)]
     assert "running low on oil" in "\n".join(texts[:-3])
     assert "goes out" in texts[-1]
     assert game.state.counters["lamp_oil"] == 0
     assert "out of oil" in game.execute("light lamp").text
+    assert "window in the reservoir is dry" in game.execute("x lamp").text
     # The flask lies in the grotto, which glows on its own: the game stays winnable.
     for command in ["w", "d", "d", "e", "take flask", "put oil in lamp"]:
         game.execute(command)
