@@ -228,4 +228,5 @@ def test_bland_classic_verbs() -> None:
     s.do("knock on door", "Nobody answers.")
     s.do("jump", "You jump on the spot, fruitlessly.")
     s.do("sleep", "You aren't feeling especially drowsy.")
-    assert s.game.state.turns == 7
+    s.do("look under the box", "You find nothing of interest.")
+    assert s.game.state.turns == 8

@@ -431,6 +431,7 @@ HANDLERS: dict[str, Handler] = {
     "remove": remove, "turn_on": turn_on, "turn_off": turn_off, "eat": eat, "drink": drink,
     "give": give, "show": show, "wait": wait, "climb": climb,
     "examine_self": _bland("As good-looking as ever."),
+    "look_under": _bland("You find nothing of interest."),
     "listen": _bland("You hear nothing unexpected."),
     "smell": _bland("You smell nothing unexpected."),
     "touch": _bland("You feel nothing unexpected."),
