@@ -29,6 +29,8 @@ def test_read() -> None:
     s.do("read book", "Chapter one: it was a dark and stormy night.")
     assert s.events("read")[0].data["item"] == "book"
     s.do("read apple", "There is nothing written on the apple.")
+    s.do("take book. w. d")
+    s.do("read book", "It's too dark to read.")
 
 
 def test_inventory() -> None:

@@ -73,6 +73,9 @@ def read(turn: Turn, obj: str | None, ind: str | None, direction: str | None) ->
     if text is None:
         turn.fail("not-readable", f"There is nothing written on {_the(turn, obj)}.", item=obj)
         return
+    if is_dark(turn.world, turn.state, turn.index):
+        turn.fail("too-dark", "It's too dark to read.", item=obj)
+        return
     turn.say(text)
     turn.emit("read", item=obj, text=text)
 
