@@ -247,3 +247,12 @@ def test_tools_after_with_reach_rules_as_the_indirect_object() -> None:
     game = Game(small_world(rules=rules))
     assert "The box burns." in game.execute("light box with lamp").text
     assert "You have no way to light" not in game.execute("turn on lamp with box").text
+
+
+def test_triggers_that_bounce_the_player_forever_are_cut_short() -> None:
+    triggers = (Trigger("to_a", "enter", room="b", effects=(MovePlayer("a"),)),
+                Trigger("to_b", "enter", room="a", effects=(MovePlayer("b"),)))
+    game = Game(small_world(triggers=triggers))
+    result = game.execute("e")
+    assert not [e for e in result.events if e.data.get("reason") == "internal-error"]
+    assert game.state.room in ("a", "b")
