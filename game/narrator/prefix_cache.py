@@ -219,17 +219,23 @@ class PrefixCacheStore:
         key = token_hash(tokens)
         entry = self._entries.get(key)
         if entry is not None:
-            return Checkout(self._rewind(entry), "hit", 0, entry.n_tokens)
+            cache = self._rewind(entry)
+            if cache is not None:
+                return Checkout(cache, "hit", 0, entry.n_tokens)
         entry = self._load(key, len(tokens))
         if entry is not None:
-            return Checkout(self._rewind(entry), "disk", 0, entry.n_tokens)
+            cache = self._rewind(entry)
+            if cache is not None:
+                return Checkout(cache, "disk", 0, entry.n_tokens)
 
         prefilled = 0
         source = "miss"
         start: list[Any] | None = None
         start_len = 0
-        if self._partial is not None and self._partial[0] == key:
-            start, start_len, source = self._partial[2], cache_offset(self._partial[2]), "partial"
+        offsets = {int(getattr(c, "offset", -1)) for c in self._partial[2]} \
+            if self._partial is not None else set()
+        if self._partial is not None and self._partial[0] == key and len(offsets) == 1:
+            start, start_len, source = self._partial[2], offsets.pop(), "partial"
         else:
             for cp in sorted({c for c in checkpoints if 0 < c < len(tokens)}, reverse=True):
                 sub = tokens[:cp]
@@ -254,7 +260,7 @@ class PrefixCacheStore:
         self._partial = None
         entry = CacheEntry(key, len(tokens), start, cache_nbytes(start))
         self._insert(entry)
-        return Checkout(self._rewind(entry), source, prefilled, entry.n_tokens)
+        return Checkout(self._rewind(entry) or start, source, prefilled, entry.n_tokens)
 
     def flush(self, should_stop: StopFn | None = None) -> int:
         """Write entries not yet on disk; returns how many were written. Call when idle."""
@@ -277,22 +283,32 @@ class PrefixCacheStore:
         self._partial = None
 
     # ---------------------------------------------------------------- memory
-    def _rewind(self, entry: CacheEntry) -> list[Any]:
+    def _rewind(self, entry: CacheEntry) -> list[Any] | None:
         """The entry's cache at its prefix length: trimmed in place (no copy, no recompute).
 
-        Caches that cannot be trimmed (e.g. rotating or recurrent layers) are never handed out:
-        the entry stays pristine and each use gets a copy instead.
+        Each layer is trimmed by its own excess, so a generation that failed half-way through a
+        forward pass (some layers one token ahead) still rewinds correctly. A layer *shorter*
+        than the prefix means the entry is damaged: it is dropped (None). Caches that cannot be
+        trimmed (rotating or recurrent layers) are never handed out: each use gets a copy.
         """
         entry.last_used = time.monotonic()
         self._entries.move_to_end(entry.key)
         if not can_trim_prompt_cache(entry.cache):
             return compact_copy(entry.cache)
-        extra = cache_offset(entry.cache) - entry.n_tokens
-        if extra > 0:
-            trim_prompt_cache(entry.cache, extra)
+        for layer in entry.cache:
+            extra = int(getattr(layer, "offset", 0)) - entry.n_tokens
+            if extra < 0:
+                self._entries.pop(entry.key, None)
+                return None
+            if extra > 0:
+                layer.trim(extra)
         entry.nbytes = cache_nbytes(entry.cache)
         self._evict(keep=entry.key)
         return entry.cache
+
+    def clear_partial(self) -> None:
+        """Forget an interrupted prefill (after an error its state cannot be trusted)."""
+        self._partial = None
 
     def _insert(self, entry: CacheEntry) -> None:
         self._entries[entry.key] = entry

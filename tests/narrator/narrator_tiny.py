@@ -6,6 +6,8 @@ worker tests exercise the real code paths in milliseconds instead of loading a r
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,3 +99,85 @@ def cellar() -> Scene:
 
 STYLE = NarratorStyle(style="Terse gothic prose.", tone="ominous")
 TAKE = [Event("took", {"item": "goblet"})]
+
+
+class ScriptedLlama(llama.Model):
+    """The tiny llama, with its output steered towards a token script (the forward pass and the
+    KV cache stay real). Optional per-call delay (a slow model) and failure at the N-th generated
+    token (a model that raises mid-stream, like an out-of-memory error)."""
+
+    def __init__(self, args: llama.ModelArgs, script: list[int], delay_s: float = 0.0,
+                 fail_after: int | None = None) -> None:
+        super().__init__(args)
+        self.script = script
+        self.delay_s = delay_s
+        self.fail_after = fail_after
+        self.calls = 0
+        self._step = 0
+
+    def __call__(self, inputs: mx.array, cache: Any = None, **kwargs: Any) -> mx.array:
+        out = super().__call__(inputs, cache=cache, **kwargs)
+        self.calls += 1
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        # generate_step runs the prompt but its last token, then the last token alone: that
+        # single-token call yields the first generated token (script[0])
+        self._step = -1 if inputs.shape[1] > 1 else self._step + 1
+        if self.fail_after is not None and self._step >= self.fail_after:
+            raise RuntimeError("[malloc] Out of memory: failed to allocate 1073741824 bytes")
+        bias = mx.zeros((out.shape[-1],)).at[self.script[self._step % len(self.script)]].add(100.0)
+        return out + bias
+
+
+def make_scripted(text: str, delay_s: float = 0.0, fail_after: int | None = None,
+                  model_id: str = "tiny-scripted") -> Tiny:
+    """A Tiny whose model keeps writing `text` (cycling)."""
+    tokenizer = make_tokenizer()
+    script = tokenizer.encode(text, add_special_tokens=False)
+    mx.random.seed(0)
+    args = llama.ModelArgs(model_type="llama", hidden_size=32, num_hidden_layers=2,
+                           intermediate_size=64, num_attention_heads=4, num_key_value_heads=2,
+                           rms_norm_eps=1e-5, vocab_size=len(tokenizer._tokenizer),
+                           rope_traditional=True)
+    model = ScriptedLlama(args, script, delay_s, fail_after)
+    mx.eval(model.parameters())
+    return Tiny(model, tokenizer, model_id)
+
+
+class RecordingSink:
+    """A NarrationSink that records every call with the time it arrived."""
+
+    def __init__(self) -> None:
+        self.tokens: list[tuple[int, str, float]] = []
+        self.done: dict[int, tuple[Any, str, float]] = {}
+        self.errors: dict[int, str] = {}
+        self.statuses: list[tuple[str, str]] = []
+        self.finished = threading.Event()
+        self._cond = threading.Condition()
+
+    def on_token(self, request_id: int, text: str) -> None:
+        with self._cond:
+            self.tokens.append((request_id, text, time.perf_counter()))
+            self._cond.notify_all()
+
+    def on_done(self, request_id: int, stats: Any, final_text: str) -> None:
+        with self._cond:
+            self.done[request_id] = (stats, final_text, time.perf_counter())
+            self._cond.notify_all()
+
+    def on_error(self, request_id: int, message: str) -> None:
+        with self._cond:
+            self.errors[request_id] = message
+            self._cond.notify_all()
+
+    def on_status(self, status: str, detail: str) -> None:
+        with self._cond:
+            self.statuses.append((status, detail))
+            self._cond.notify_all()
+
+    def wait_for(self, predicate: Any, timeout: float = 30.0) -> bool:
+        with self._cond:
+            return self._cond.wait_for(predicate, timeout)
+
+    def text(self, request_id: int) -> str:
+        return "".join(t for rid, t, _ in self.tokens if rid == request_id)

@@ -1,0 +1,205 @@
+"""Synchronous narration on a loaded model: prompt → cached prefix → streamed, cleaned text.
+
+This is the part that does the work; `worker.py` only runs it on its own thread and routes the
+results. Keeping it synchronous lets the benchmark (bench/narrator.py) and the tests drive
+exactly the code the game uses, without threads: ::
+
+    engine = NarrationEngine(loaded, settings, cache_directory)
+    run = engine.stream(request)
+    for text in run:            # cleaned text pieces as they are generated
+        print(text, end="")
+    run.stats, run.final_text   # measurements and the post-processed narration
+
+Every call must come from the thread that loaded the model (MLX streams are per thread).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import mlx.core as mx
+from mlx_lm.generate import generate_step
+from mlx_lm.sample_utils import make_logits_processors, make_sampler
+
+from game.narrator.api import NarrationRequest, NarrationStats
+from game.narrator.postprocess import StreamCleaner
+from game.narrator.prefix_cache import PrefillInterrupted, PrefixCacheStore
+from game.narrator.prompt import OPENING, PromptParts, build_prefix, build_prompt, should_narrate
+from game.narrator.settings import NarratorSettings
+
+StatusFn = Callable[[str, str], None]
+
+
+class IncrementalDecoder:
+    """Token ids → text pieces, decoding each new token *after* the prompt's opening tokens.
+
+    Why not mlx-lm's streaming detokenizer: it starts empty, so the first generated token loses
+    its leading space ("You" + "follow" → "Youfollow"). Decoding opening+generated and taking the
+    difference keeps the space for every tokenizer family (BPE and SentencePiece). An incomplete
+    UTF-8 sequence (U+FFFD at the end) is held back until its last byte arrives.
+    """
+
+    def __init__(self, tokenizer: Any, primer: Sequence[int]) -> None:
+        self._tokenizer = tokenizer
+        self._primer = list(primer)
+        self._base = tokenizer.decode(self._primer)
+        self._ids: list[int] = []
+        self._emitted = 0
+
+    def add(self, token: int) -> str:
+        self._ids.append(int(token))
+        text = self._tokenizer.decode(self._primer + self._ids)
+        if text.startswith(self._base):
+            new = text[len(self._base):]
+        else:  # a tokenizer whose decode is not prefix-stable: fall back to plain decoding
+            new = self._tokenizer.decode(self._ids)
+        if new.endswith("\ufffd"):
+            return ""
+        out = new[self._emitted:]
+        self._emitted = len(new)
+        return out
+
+
+@dataclass
+class NarrationRun:
+    """An iterator over one narration's visible text; `stats`/`final_text` are set at the end."""
+
+    request_id: int
+    pieces: Iterator[str]
+    stats: NarrationStats | None = None
+    final_text: str = ""
+
+    def __iter__(self) -> Iterator[str]:
+        return self.pieces
+
+
+class NarrationEngine:
+    """A loaded model, its prefix cache store and the sampling settings."""
+
+    def __init__(self, loaded: Any, settings: NarratorSettings,
+                 cache_directory: Path | None = None) -> None:
+        self.model = loaded.model
+        self.tokenizer = loaded.tokenizer
+        self.model_id: str = loaded.model_id
+        self.settings = settings
+        self.store = PrefixCacheStore(self.model, self.model_id,
+                                      settings.cache_budget_mb * 1024 * 1024,
+                                      cache_directory if settings.disk_cache else None)
+        self._eos = set(getattr(self.tokenizer, "eos_token_ids", None) or [])
+        eos_id = getattr(self.tokenizer, "eos_token_id", None)
+        if eos_id is not None:
+            self._eos.add(int(eos_id))
+
+    # ---------------------------------------------------------------- prompts
+    def prompt(self, request: NarrationRequest) -> PromptParts:
+        history = list(request.history)[-self.settings.history_turns:] \
+            if self.settings.history_turns > 0 else []
+        return build_prompt(self.tokenizer, request.style, request.scene, request.command,
+                            request.result_text, request.events, history)
+
+    def prefetch_scene(self, style: Any, scene: Any,
+                       should_stop: Callable[[], bool] | None = None,
+                       status: StatusFn | None = None) -> bool:
+        """Prefill one room's prefix unless it is ready; False if interrupted (resumable)."""
+        parts = build_prefix(self.tokenizer, style, scene)
+        if self.store.has(parts.prefix):
+            return True
+        if status is not None:
+            status("prefilling", f"preparing {scene.room_name}")
+        try:
+            self.store.get_or_prefill(parts.prefix, checkpoints=[parts.base_len],
+                                      should_stop=should_stop, chunk=32)
+        except PrefillInterrupted:
+            return False
+        return True
+
+    # ---------------------------------------------------------------- narration
+    def stream(self, request: NarrationRequest, cancel: threading.Event | None = None,
+               started_at: float | None = None, status: StatusFn | None = None) -> NarrationRun:
+        """Start narrating `request`; iterate the returned run to generate.
+
+        `cancel` is checked before prefill chunks and between tokens. `started_at` (a
+        `time.perf_counter()` value, e.g. when the player pressed Enter) is where the time to
+        first token counts from; by default, now.
+        """
+        run = NarrationRun(request.request_id, iter(()))
+        run.pieces = self._generate(run, request, cancel or threading.Event(),
+                                    time.perf_counter() if started_at is None else started_at,
+                                    status)
+        return run
+
+    def _generate(self, run: NarrationRun, request: NarrationRequest, cancel: threading.Event,
+                  t0: float, status: StatusFn | None) -> Iterator[str]:
+        s = self.settings
+        if not should_narrate(request.events, request.result_text):
+            run.stats = NarrationStats("hit", 0, 0, 0.0, 0.0, 0, extra={"skipped": 1.0})
+            return
+        parts = self.prompt(request)
+        if status is not None and not self.store.has(parts.prefix):
+            status("prefilling", request.scene.room_name)
+        try:
+            co = self.store.get_or_prefill(parts.prefix, checkpoints=[parts.base_len],
+                                           should_stop=cancel.is_set)
+        except PrefillInterrupted as stop:
+            run.stats = NarrationStats("miss", int(stop.args[0]), len(parts.tokens), 0.0, 0.0, 0,
+                                       cancelled=True, prefix_tokens=parts.prefix_len)
+            return
+        t_prefix = time.perf_counter()
+        if status is not None:
+            status("streaming", request.scene.room_name)
+        if s.seed is not None:
+            mx.random.seed(s.seed)
+        n_prompt = len(parts.suffix)
+        processors = [
+            (lambda toks, logits, p=p: p(toks[n_prompt:], logits))  # penalise only the reply
+            for p in make_logits_processors(repetition_penalty=s.repetition_penalty)
+        ] if s.repetition_penalty and s.repetition_penalty != 1.0 else None
+        steps = generate_step(mx.array(list(parts.suffix), dtype=mx.uint32), self.model,
+                              max_tokens=s.max_tokens,
+                              sampler=make_sampler(temp=s.temperature, top_p=s.top_p),
+                              logits_processors=processors, prompt_cache=co.cache)
+        decoder = IncrementalDecoder(self.tokenizer, parts.opening_tokens)
+        cleaner = StreamCleaner()
+        cleaner.feed(OPENING)
+        generated = 0
+        t_first: float | None = None
+        t_last = t_prefix
+        cancelled = False
+        try:
+            for token, _ in steps:
+                now = time.perf_counter()
+                if t_first is None:
+                    t_first = now
+                t_last = now
+                if cancel.is_set():
+                    cancelled = True
+                    break
+                if int(token) in self._eos:
+                    break
+                generated += 1
+                piece = cleaner.feed(decoder.add(int(token)))
+                if piece:
+                    yield piece
+                if cleaner.done or cancel.is_set():
+                    cancelled = cancel.is_set()
+                    break
+        finally:
+            steps.close()
+            run.final_text = cleaner.finish()  # complete sentences only, even when cancelled
+            ttft = (t_first - t0) if t_first is not None else 0.0
+            gen_time = t_last - t_first if t_first is not None else 0.0
+            run.stats = NarrationStats(
+                cache=co.source, prompt_tokens_prefilled=co.prefilled + n_prompt,
+                prompt_tokens_total=len(parts.tokens), ttft_s=ttft,
+                tokens_per_s=(generated - 1) / gen_time if generated > 1 and gen_time > 0 else 0.0,
+                generated_tokens=generated, cancelled=cancelled, prefix_tokens=parts.prefix_len,
+                extra={"prefix_s": t_prefix - t0,
+                       "prefix_fallback": 1.0 if parts.prefix_fallback else 0.0})
+
+    def flush(self, should_stop: Callable[[], bool] | None = None) -> int:
+        """Persist new prefix caches (call when idle)."""
+        return self.store.flush(should_stop)

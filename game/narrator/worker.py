@@ -1,0 +1,261 @@
+"""The MLX narrator: one long-lived thread that owns the model and does all MLX work.
+
+Why one thread: since MLX 0.31.2 a stream belongs to the thread that created it, so a model or
+KV cache made on one thread can fail on another (mlx#3727, mlx-lm#1181). The worker thread
+loads the model, prefills and generates; other threads only exchange plain Python objects with
+it under a lock (requests in, sink callbacks out).
+
+Cancellation: every request gets its own `threading.Event`; a new `submit` (or `cancel`) sets the
+current one, and the generation loop checks it between tokens, so the narration stops within one
+token. Idle work (prefetching adjacent rooms, writing caches to disk) checks "is a request
+waiting?" between small chunks and gives way at once.
+
+Failure policy: nothing here may stop the game. A model that fails to load, runs out of memory
+or raises mid-stream produces `on_error`/`on_status("error", ...)` and the worker carries on;
+requests made while no model is loaded get an immediate `on_error` naming the cause.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from game.narrator.api import NarrationRequest, NarrationSink, NarrationStats, NarratorStatus
+from game.narrator.settings import NarratorSettings
+
+log = logging.getLogger(__name__)
+
+Loader = Callable[[str | None, Callable[[str, float], None]], Any]
+
+
+def default_loader(spec: str | None, progress: Callable[[str, float], None]) -> Any:
+    """N1's model resolution (embedded SmolLM2, HF ids, folders), imported on the worker thread."""
+    from game.narrator.model import load_narrator_model
+
+    return load_narrator_model(spec, progress)
+
+
+def default_cache_directory() -> Path:
+    from game.paths import cache_dir
+
+    return cache_dir() / "prompt-cache"
+
+
+@dataclass
+class _Job:
+    request: NarrationRequest
+    sink: NarrationSink
+    submitted_at: float
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class MLXNarrator:
+    """The `Narrator` backed by mlx-lm (see the module docstring for the threading rules)."""
+
+    def __init__(self, settings: NarratorSettings, loader: Loader | None = None,
+                 cache_directory: Path | None = None, idle_poll_s: float = 0.5) -> None:
+        self._settings = settings
+        self._loader = loader or default_loader
+        self._cache_directory = cache_directory
+        self._idle_poll_s = idle_poll_s
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._jobs: deque[_Job] = deque()
+        self._current: _Job | None = None
+        self._prefetch: list[tuple[Any, Any]] = []  # (style, scene)
+        self._last_style: Any = None
+        self._status: NarratorStatus = "loading"
+        self._detail = ""
+        self._status_sink: NarrationSink | None = None
+        self._closing = False
+        self._thread: threading.Thread | None = None
+        self._model_name = settings.model or "SmolLM2-135M-Instruct"
+        self.load_error: str | None = None
+
+    # ---------------------------------------------------------------- Narrator protocol
+    def start(self, status_sink: NarrationSink | None = None) -> None:
+        """Start the worker (it loads the model first). `status_sink` gets on_status calls
+        until the first `submit` supplies a sink of its own."""
+        with self._lock:
+            if status_sink is not None:
+                self._status_sink = status_sink
+            if self._thread is not None:
+                return
+            self._thread = threading.Thread(target=self._run, name="narrator", daemon=True)
+            self._thread.start()
+
+    def submit(self, request: NarrationRequest, sink: NarrationSink) -> None:
+        with self._wake:
+            if self._current is not None:
+                self._current.cancel.set()
+            for job in self._jobs:
+                job.cancel.set()
+            self._jobs.append(_Job(request, sink, time.perf_counter()))
+            self._status_sink = sink
+            self._last_style = request.style
+            self._wake.notify_all()
+
+    def cancel(self) -> None:
+        with self._lock:
+            if self._current is not None:
+                self._current.cancel.set()
+            for job in self._jobs:
+                job.cancel.set()
+
+    def prefetch(self, scenes: Sequence[Any], style: Any = None, world_id: str = "") -> None:
+        if not self._settings.prefetch:
+            return
+        with self._wake:
+            use = style if style is not None else self._last_style
+            self._prefetch = [(use, s) for s in scenes]
+            self._wake.notify_all()
+
+    def close(self) -> None:
+        with self._wake:
+            self._closing = True
+            if self._current is not None:
+                self._current.cancel.set()
+            for job in self._jobs:
+                job.cancel.set()
+            self._wake.notify_all()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=10)
+
+    @property
+    def status(self) -> NarratorStatus:
+        return self._status
+
+    @property
+    def model_name(self) -> str:
+        return self._model_name
+
+    @property
+    def status_detail(self) -> str:
+        return self._detail
+
+    # ---------------------------------------------------------------- worker thread
+    def _set_status(self, status: NarratorStatus, detail: str = "") -> None:
+        self._status, self._detail = status, detail
+        sink = self._status_sink
+        if sink is not None:
+            try:
+                sink.on_status(status, detail)
+            except Exception:  # a faulty UI callback must not kill the narrator
+                log.exception("narrator status callback failed")
+
+    def _has_request(self) -> bool:
+        return bool(self._jobs) or self._closing
+
+    def _run(self) -> None:
+        engine = self._load()
+        while True:
+            with self._wake:
+                while not self._jobs and not self._closing and not (
+                        engine is not None and self._prefetch):
+                    if not self._wake.wait(timeout=self._idle_poll_s) and engine is not None:
+                        break  # idle timeout: a chance to flush caches
+                if self._closing:
+                    break
+                jobs = list(self._jobs)
+                self._jobs.clear()
+                prefetch = self._prefetch.pop(0) if (not jobs and self._prefetch) else None
+                self._current = jobs[-1] if jobs else None
+            for stale in jobs[:-1]:  # superseded before they started: end them cleanly
+                self._finish_cancelled(stale)
+            if jobs:
+                self._narrate(engine, jobs[-1])
+                with self._lock:
+                    self._current = None
+            elif prefetch is not None and engine is not None:
+                self._prefetch_one(engine, *prefetch)
+            elif engine is not None:
+                self._flush(engine)
+        if engine is not None:
+            self._flush(engine)
+        self._set_status("off", "closed")
+
+    def _load(self) -> Any:
+        from game.narrator.narration import NarrationEngine  # imports MLX on this thread
+
+        self._set_status("loading", f"loading {self._model_name}")
+
+        def progress(message: str, fraction: float) -> None:
+            self._set_status("loading", f"{message} ({fraction:.0%})")
+
+        try:
+            loaded = self._loader(self._settings.model or None, progress)
+            directory = self._cache_directory
+            if directory is None and self._settings.disk_cache:
+                directory = default_cache_directory()
+            engine = NarrationEngine(loaded, self._settings, directory)
+            self._model_name = getattr(loaded, "model_id", self._model_name)
+        except Exception as exc:  # ModelUnavailable, OOM, corrupt weights...
+            self.load_error = _one_line(exc) if not type(exc).__name__ == "ModelUnavailable" \
+                else str(exc)
+            log.warning("narrator model failed to load: %s", self.load_error)
+            self._set_status("error", self.load_error)
+            return None
+        self._set_status("idle", self._model_name)
+        return engine
+
+    def _finish_cancelled(self, job: _Job) -> None:
+        stats = NarrationStats("hit", 0, 0, 0.0, 0.0, 0, cancelled=True)
+        self._call(job, "on_done", job.request.request_id, stats, "")
+
+    def _call(self, job: _Job, name: str, *args: Any) -> None:
+        try:
+            getattr(job.sink, name)(*args)
+        except Exception:
+            log.exception("narrator sink %s failed", name)
+
+    def _narrate(self, engine: Any, job: _Job) -> None:
+        rid = job.request.request_id
+        if engine is None:
+            self._call(job, "on_error", rid, f"narrator unavailable: {self.load_error}")
+            return
+        if job.cancel.is_set():
+            self._finish_cancelled(job)
+            return
+        try:
+            run = engine.stream(job.request, job.cancel, job.submitted_at, self._set_status)
+            for piece in run:
+                self._call(job, "on_token", rid, piece)
+            stats = run.stats or NarrationStats("hit", 0, 0, 0.0, 0.0, 0)
+            self._call(job, "on_done", rid, stats, run.final_text)
+            self._set_status("idle", self._model_name)
+        except Exception as exc:  # generation failure, out of memory: report and carry on
+            log.exception("narration %s failed", rid)
+            engine.store.clear_partial()
+            message = f"narration failed: {_one_line(exc)}"
+            self._call(job, "on_error", rid, message)
+            self._set_status("error", message)
+
+    def _prefetch_one(self, engine: Any, style: Any, scene: Any) -> None:
+        try:
+            done = engine.prefetch_scene(style, scene, self._has_request, self._set_status)
+        except Exception as exc:
+            log.warning("prefetch of %s failed: %s", getattr(scene, "room_id", "?"), exc)
+            engine.store.clear_partial()
+            return
+        if not done:
+            with self._lock:  # interrupted by a request: try again when idle
+                self._prefetch.insert(0, (style, scene))
+        elif not self._has_request():
+            self._set_status("idle", self._model_name)
+
+    def _flush(self, engine: Any) -> None:
+        try:
+            engine.flush(self._has_request)
+        except Exception as exc:
+            log.warning("saving prompt caches failed: %s", exc)
