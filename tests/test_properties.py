@@ -6,8 +6,11 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pathlib import Path
+
 from engine_session import engine_world
 from game.engine.game import Game
+from game.engine.loader import load_world
 from game.engine.state import GameState
 
 WORLD = engine_world()
@@ -109,3 +112,22 @@ def test_copies_never_leak_changes_into_each_other(lines: list[str]) -> None:
         game.execute(line)
     for state, frozen in snapshots:
         assert state.to_dict() == frozen
+
+
+CAVERNS = load_world(Path(__file__).resolve().parent.parent / "worlds" / "crystal_caverns.yaml")
+CAVERN_WORDS = sorted({w for item in CAVERNS.items.values() for w in item.name.lower().split()})
+CAVERN_VERBS = sorted({v for rule in CAVERNS.rules for v in rule.verbs if v != "*"} | set(VERBS))
+cavern_commands = st.builds(
+    lambda verb, nouns: " ".join([verb, *nouns]),
+    st.sampled_from(CAVERN_VERBS), st.lists(st.sampled_from(CAVERN_WORDS + ["all", "it"]), max_size=3))
+
+
+@FAST
+@given(st.lists(cavern_commands, max_size=30))
+def test_random_play_in_the_shipped_caverns_never_raises(lines: list[str]) -> None:
+    game = Game(CAVERNS)
+    twin = Game(CAVERNS)
+    for line in lines:
+        result = game.execute(line)
+        assert not internal_errors(result), (line, result.events)
+        assert twin.execute(line).text == result.text
