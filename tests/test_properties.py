@@ -3,10 +3,10 @@ and saved states behave exactly like the originals."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from pathlib import Path
 
 from engine_session import engine_world
 from game.engine.game import Game
