@@ -284,6 +284,8 @@ class Game:
         indirect: str | None = None
         if command.indirect:
             outcome = self._resolve(turn, command.indirect, scope, verb, forced, "indirect")
+            if isinstance(outcome, Ask) and verb in ("unlock", "lock"):
+                outcome = self._fitting_key(turn, command, scope, outcome)
             if not isinstance(outcome, Resolved):
                 self._unresolved(turn, command, outcome, forced, "indirect", keys)
                 return None
@@ -319,6 +321,18 @@ class Game:
             turn.paragraphs.append("\n".join(lines))
         self._end_turn(turn, score_before)
         return None
+
+    def _fitting_key(self, turn: Turn, command: Command, scope: list[str], ask: Ask) -> Ask | Resolved:
+        """ "unlock door with key" holding two keys: the one that fits needs no question."""
+        spec = command.objects
+        if spec is None or spec.all or len(spec.phrases) != 1:
+            return ask
+        target = resolve_phrase(turn, spec.phrases[0], scope, command.verb)
+        if isinstance(target, Resolved) and len(target.ids) == 1:
+            key = self.world.items[target.ids[0]].key
+            if key in ask.candidates:
+                return Resolved((key,))
+        return ask
 
     def _end_turn(self, turn: Turn, score_before: int) -> None:
         """After a move: the every-turn triggers, then the classic score notice."""
