@@ -49,9 +49,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"{args.script}: cannot read script: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    if args.narrator == "on":
-        print("note: narrated runs are not available yet; running without the narrator",
-              file=sys.stderr)
+    if args.narrator != "off":  # narration printed under each command's text
+        from game.narrator.factory import make_narrator
+        from game.narrator.headless import run_narrated
+        from game.narrator.settings import SettingsError, load_settings
+
+        try:
+            settings = load_settings(mode=args.narrator, model=args.model)
+        except SettingsError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        run_narrated(Game(world), commands, make_narrator(settings), stats_out=args.stats)
+        return 0
     sys.stdout.write(run_script(Game(world), commands).transcript())
     return 0
 
@@ -136,7 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="play a world headless from a command script")
     run.add_argument("world", help="a world file or the name of a shipped world")
     run.add_argument("--script", required=True, help="one command per line; # comments")
-    run.add_argument("--narrator", choices=("on", "off"), default="off")
+    run.add_argument("--narrator", choices=("on", "off", "fake"), default="off",
+                     help="print a narration under each command's text (on: the model)")
+    run.add_argument("--model", help="narrator model: a Hugging Face id or a local folder")
+    run.add_argument("--stats", action="store_true", help="print narrator timings to stderr")
     run.set_defaults(func=cmd_run)
 
     validate = sub.add_parser("validate", help="check a world file and report every problem")

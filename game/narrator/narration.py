@@ -28,7 +28,7 @@ from mlx_lm.sample_utils import make_logits_processors, make_sampler
 from game.narrator.api import NarrationRequest, NarrationStats
 from game.narrator.postprocess import StreamCleaner
 from game.narrator.prefix_cache import PrefillInterrupted, PrefixCacheStore
-from game.narrator.prompt import OPENING, PromptParts, build_prefix, build_prompt, should_narrate
+from game.narrator.prompt import PromptParts, build_prefix, build_prompt, should_narrate
 from game.narrator.settings import NarratorSettings
 
 StatusFn = Callable[[str, str], None]
@@ -164,7 +164,7 @@ class NarrationEngine:
                               logits_processors=processors, prompt_cache=co.cache)
         decoder = IncrementalDecoder(self.tokenizer, parts.opening_tokens)
         cleaner = StreamCleaner()
-        cleaner.feed(OPENING)
+        head = cleaner.feed(parts.opening)  # shown with the first generated token
         generated = 0
         t_first: float | None = None
         t_last = t_prefix
@@ -183,7 +183,8 @@ class NarrationEngine:
                 generated += 1
                 piece = cleaner.feed(decoder.add(int(token)))
                 if piece:
-                    yield piece
+                    yield head + piece
+                    head = ""
                 if cleaner.done or cancel.is_set():
                     cancelled = cancel.is_set()
                     break

@@ -109,6 +109,8 @@ class StreamCleaner:
         if len(ends) >= self._max_sentences:
             clean = clean[: ends[self._max_sentences - 1]]
             self.done = True
+        if self.done:
+            clean = clean.rstrip()
         safe = len(clean) if self.done else self._safe_length(clean)
         out = clean[self._emitted:safe]
         if safe > self._emitted:

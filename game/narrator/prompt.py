@@ -32,7 +32,19 @@ if TYPE_CHECKING:
     from game.engine.world import NarratorStyle
 
 OPENING = "You"
-"""The fixed start of every narration: pins second person for a small model."""
+"""The start of every narration: pins second person for a small model."""
+
+# Measured on the embedded model: after "You" alone it copies the verb of the last exemplar
+# ("You take the torch" for "open hearth"). Opening with the verb of what actually happened
+# keeps the prose on the action; a refusal opens with "You try", never with its success.
+_OPENINGS: tuple[tuple[str, str], ...] = (
+    ("failed", "You try"), ("moved", "You"), ("took", "You take"), ("dropped", "You drop"),
+    ("put", "You put"), ("examined", "You look at"), ("read", "You read"),
+    ("opened", "You open"), ("closed", "You close"), ("unlocked", "You unlock"),
+    ("locked", "You lock"), ("lit", "You light"), ("extinguished", "You put out"),
+    ("ate", "You eat"), ("drank", "You drink"), ("gave", "You give"), ("wore", "You put on"),
+    ("removed", "You take off"), ("waited", "You wait"), ("looked", "You look"),
+)
 
 TURN_HEADER = "\n\nNow:"
 """Every suffix starts with this, so the token boundary at the prefix cut is the same each turn."""
@@ -42,6 +54,10 @@ _SPLIT_MARK = "\x00\x01SPLIT\x01\x00"
 
 # Events that carry nothing worth narrating on their own (the engine's text says it all).
 _SILENT_KINDS = frozenset({"unknown-word", "asked", "meta", "inventory", "undone"})
+_SILENT_REASONS = frozenset({
+    "not-in-scope", "unknown-word", "nothing", "oops", "nothing-to-repeat", "cannot-undo",
+    "game-over", "internal-error", "self", "loop", "not-interested",
+})
 
 RULES = """You are the narrator of a text adventure game. The game engine decides what happens; \
 you retell the outcome to the player as a short piece of a story.
@@ -70,24 +86,7 @@ class Exemplar:
 
 # Short, concrete, second person, no labels, nothing beyond the listed things.
 DEFAULT_EXEMPLARS: tuple[Exemplar, ...] = (
-    Exemplar(
-        place="Place: Wine Cellar. A low vault of damp brick that smells of old wine.\n"
-              "Exits: up, east.\nAlso here: a wine rack, a cobwebbed barrel.",
-        happened="Taken.",
-        here=("an oil lamp",),
-        carrying=("a brass key",),
-        command="take lamp",
-        narration="You lift the oil lamp from its hook, and its cold brass weighs in your hand.",
-    ),
-    Exemplar(
-        place="Place: Narrow Stair. Worn steps spiral up into the dark.\n"
-              "Exits: up, down.\nAlso here: an iron door.",
-        happened="The iron door is locked.",
-        here=(),
-        carrying=("a candle",),
-        command="open door",
-        narration="You pull at the iron door, but it will not move. The lock holds fast.",
-    ),
+    # Ordered so that the most common actions come last (a small model copies the latest one).
     Exemplar(
         place="Place: Mossy Clearing. Sunlight falls through a ring of old oaks.\n"
               "Exits: north, west.\nAlso here: a tree stump.",
@@ -98,6 +97,42 @@ DEFAULT_EXEMPLARS: tuple[Exemplar, ...] = (
         command="west",
         narration="You step into the mossy clearing. Sunlight falls through the oaks onto a "
                   "wooden bucket in the grass.",
+    ),
+    Exemplar(
+        place="Place: Narrow Stair. Worn steps spiral up into the dark.\n"
+              "Exits: up, down.\nAlso here: an iron door.",
+        happened="The iron door is locked.",
+        here=(),
+        carrying=("a candle",),
+        command="open door",
+        narration="You try to pull the iron door open, but it will not move. The lock holds fast.",
+    ),
+    Exemplar(
+        place="Place: Old Well. A ring of mossy stones around a black shaft.\n"
+              "Exits: east.\nAlso here: the well, a bucket chain.",
+        happened="The water far below is black and still.",
+        here=(),
+        carrying=("a lantern",),
+        command="examine well",
+        narration="You look at the well. Far below the mossy stones, the black water lies still.",
+    ),
+    Exemplar(
+        place="Place: Kitchen. Copper pans hang above a scrubbed table.\n"
+              "Exits: south.\nAlso here: a table, a stove.",
+        happened="Dropped.",
+        here=("a loaf of bread",),
+        carrying=("a knife",),
+        command="drop bread",
+        narration="You drop the loaf of bread, and it lands on the scrubbed table.",
+    ),
+    Exemplar(
+        place="Place: Wine Cellar. A low vault of damp brick that smells of old wine.\n"
+              "Exits: up, east.\nAlso here: a wine rack, a cobwebbed barrel.",
+        happened="Taken.",
+        here=(),
+        carrying=("a brass key", "an oil lamp"),
+        command="take lamp",
+        narration="You take the oil lamp from its hook. Its cold brass weighs in your hand.",
     ),
 )
 
@@ -117,6 +152,7 @@ class PromptParts:
     base_len: int
     opening_tokens: tuple[int, ...]
     prefix_fallback: bool  # True when the text cut had to be moved to a token boundary
+    opening: str = OPENING  # the text the reply was opened with (the narration starts with it)
 
     @property
     def prefix(self) -> tuple[int, ...]:
@@ -144,12 +180,26 @@ def token_hash(tokens: Sequence[int]) -> str:
     return h.hexdigest()[:32]
 
 
+def opening_for(events: Sequence["Event"]) -> str:
+    """The words the reply is opened with, from the first event that names an action."""
+    kinds = [e.kind for e in events]
+    for kind, opening in _OPENINGS:
+        if kind in kinds:
+            return opening
+    return OPENING
+
+
 def should_narrate(events: Sequence["Event"], result_text: str) -> bool:
-    """False when narration would add nothing: parser errors, questions, meta commands."""
+    """False when narration would add nothing or invite contradiction: parser errors,
+    questions, meta commands, and refusals about things that are not there or not possible
+    to say anything about (a small model would happily describe the missing lamp)."""
     if not result_text.strip():
         return False
     kinds = {e.kind for e in events}
-    return not kinds or not kinds <= _SILENT_KINDS
+    if kinds and kinds <= _SILENT_KINDS:
+        return False
+    return not (kinds == {"failed"} and all(
+        e.data.get("reason") in _SILENT_REASONS for e in events))
 
 
 # ------------------------------------------------------------------ text blocks
@@ -258,9 +308,9 @@ def _common_prefix_len(a: Sequence[int], b: Sequence[int]) -> int:
 
 
 def render_tokens(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene",
-                  turn: str) -> PromptParts:
+                  turn: str, opening: str = OPENING) -> PromptParts:
     """Render, tokenize and split one prompt; the prefix is verified to be a token prefix."""
-    text = _render(tokenizer, build_messages(style, scene, turn)) + OPENING
+    text = _render(tokenizer, build_messages(style, scene, turn)) + opening
     b, s = text.find(_BASE_MARK), text.find(_SPLIT_MARK)
     if b < 0 or s < 0 or s < b:
         raise ValueError("the chat template dropped or reordered the prompt's content")
@@ -275,11 +325,11 @@ def render_tokens(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene",
     fallback = prefix_len != len(prefix)
     if prefix_len >= len(full):  # always leave at least one token to run
         prefix_len = len(full) - 1
-    opening = _encode(tokenizer, OPENING) if OPENING else []
-    n_open = max(1, min(len(opening), len(full) - prefix_len))
+    opening_ids = list(tokenizer.encode(opening, add_special_tokens=False)) if opening else []
+    n_open = max(1, min(len(opening_ids), len(full) - prefix_len))
     return PromptParts(tokens=tuple(full), prefix_len=prefix_len,
                        base_len=min(base_len, prefix_len), opening_tokens=tuple(full[-n_open:]),
-                       prefix_fallback=fallback)
+                       prefix_fallback=fallback, opening=opening)
 
 
 def build_prompt(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene", command: str,
@@ -288,7 +338,7 @@ def build_prompt(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene", 
     """The full prompt for one narrated turn."""
     turn = turn_block(result_text, list(scene.visible_items), list(scene.inventory), command,
                       history, describe_events(events))
-    return render_tokens(tokenizer, style, scene, turn)
+    return render_tokens(tokenizer, style, scene, turn, opening_for(events))
 
 
 def build_prefix(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene") -> PromptParts:

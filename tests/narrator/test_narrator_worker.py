@@ -12,7 +12,7 @@ from game.narrator.api import NarrationRequest, Narrator
 from game.narrator.settings import NarratorSettings
 from game.narrator.worker import MLXNarrator
 
-SENTENCES = " walk into the hall. The air is cold. The hall is quiet. You"
+SENTENCES = " the goblet. The air is cold. The hall is quiet. You"  # after "You take"
 WORDS = " walk slowly and the hall is quiet and you"  # never ends a sentence
 
 
@@ -50,8 +50,8 @@ def test_streams_with_request_ids_and_stats():
         stats, final, _ = sink.done[7]
         assert {rid for rid, _, _ in sink.tokens} == {7}
         streamed = sink.text(7)
-        assert streamed.startswith("You walk into the hall.")  # leading space kept after "You"
-        assert final == "You walk into the hall. The air is cold. The hall is quiet."
+        assert streamed.startswith("You take the goblet.")  # leading space kept after the opening
+        assert final == "You take the goblet. The air is cold. The hall is quiet."
         assert stats.cache == "miss" and not stats.cancelled
         assert stats.prompt_tokens_prefilled == stats.prompt_tokens_total
         assert stats.ttft_s > 0 and stats.generated_tokens > 5 and stats.tokens_per_s > 0
@@ -117,7 +117,7 @@ def test_error_mid_stream_is_reported_and_worker_survives():
         holder["tiny"].model.fail_after = None  # the trouble passes
         narrator.submit(request(2), sink)
         assert sink.wait_for(lambda: 2 in sink.done)
-        assert sink.done[2][1].startswith("You walk into the hall.")
+        assert sink.done[2][1].startswith("You take the goblet.")
     finally:
         narrator.close()
 
