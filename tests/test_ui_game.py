@@ -8,7 +8,7 @@ from textual.widgets import Button, Static
 from game import paths
 from game.engine.game import Game
 from game.engine.loader import load_world
-from game.ui.screens.dialogs import EndingScreen, LoadScreen, QuitScreen, SaveScreen
+from game.ui.screens.dialogs import LoadScreen, QuitScreen, SaveScreen
 from game.ui.screens.game import GameScreen
 from game.ui.screens.help import HelpScreen
 from game.ui.screens.settings import SettingsScreen
@@ -16,7 +16,7 @@ from game.ui.screens.title import TitleScreen
 from game.ui.widgets.map_view import MapView
 from game.ui.widgets.status_bar import StatusBar
 from game.ui.widgets.story import StoryPane
-from ui_support import enter, make_app, screen_text, walkthrough
+from ui_support import enter, make_app, screen_text
 
 
 def static_text(screen, selector: str) -> str:
@@ -174,19 +174,3 @@ async def test_title_screen_lists_worlds_and_starts_one(tmp_path):
         await pilot.pause()
         assert isinstance(app.screen, GameScreen)
         assert app.screen.session.world.id
-
-
-async def test_walkthrough_wins_and_shows_the_ending_panel(tmp_path):
-    app = make_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        for line in walkthrough("tutorial"):
-            assert isinstance(app.screen, GameScreen), f"game ended early, before {line!r}"
-            await enter(pilot, line)
-        assert isinstance(app.screen, EndingScreen)
-        assert app.screen.info.kind == "win"
-        assert app.screen.info.score == app.screen.info.max_score == 30
-        assert "You have won" in screen_text(pilot)
-        await pilot.press("u")  # undo from the ending panel: back into the game
-        await pilot.pause()
-        assert isinstance(app.screen, GameScreen)
-        assert app.screen.session.game.ended is None

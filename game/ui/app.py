@@ -72,6 +72,7 @@ class AdventureApp(App[None]):
         self._initial_theme = theme
         self._title_art = title_art
         self.narrator: Narrator | None = None
+        self._narrator_loading = False
         self.narration_on = self.settings.mode != "off"
         self.game_screen: GameScreen | None = None
         self.sink = MessageSink(self)
@@ -82,8 +83,7 @@ class AdventureApp(App[None]):
         self.narrator_info = NarratorInfo("off" if not self.narration_on else "loading",
                                           model=self.settings.mode if self.settings.mode == "fake" else "")
         if self.narration_on:
-            self.run_worker(self._start_narrator, thread=True, group="narrator", exit_on_error=False)
-        self.set_interval(0.25, self._poll_narrator)
+            self._launch_narrator()
         if self._start_slot:
             self.load_game(self._start_slot)
         elif self._start_world:
@@ -98,25 +98,42 @@ class AdventureApp(App[None]):
             art = art_file.read_text(encoding="utf-8") if art_file.is_file() else ""
         return TitleScreen(list_worlds(self.worlds_dir), art, self.saves.latest() is not None)
 
+    def _launch_narrator(self) -> None:
+        """Starts building the narrator in a thread worker (once at a time)."""
+        if self._narrator_loading:
+            return  # `_narrator_ready` notices changed settings and starts again
+        self._narrator_loading = True
+        self.run_worker(self._start_narrator, thread=True, group="narrator", exit_on_error=False)
+
     def _start_narrator(self) -> None:
         """Worker thread: build and start the narrator (slow for a real model), then hand it over."""
+        settings = self.settings
         try:
-            narrator = self._narrator_factory(self.settings)
-            narrator.start()
+            narrator = self._narrator_factory(settings)
+            # Status (model loading progress, errors) comes through our sink from the start.
+            narrator.start(status_sink=self.sink)  # type: ignore[call-arg]
         except Exception as exc:  # any failure: play on in plain text
-            self.post_message(NarratorStatusChanged("error", ""))
-            self.call_from_thread(self.notify, f"The narrator could not start: {exc}",
-                                  title="Narrator", severity="error", timeout=8)
+            self.call_from_thread(self._narrator_failed, str(exc))
             return
-        self.call_from_thread(self._narrator_ready, narrator)
+        self.call_from_thread(self._narrator_ready, narrator, settings)
 
-    def _narrator_ready(self, narrator: Narrator) -> None:
+    def _narrator_failed(self, message: str) -> None:
+        self._narrator_loading = False
+        self.post_message(NarratorStatusChanged("error", f"The narrator could not start: {message}"))
+
+    def _narrator_ready(self, narrator: Narrator, settings: NarratorSettings) -> None:
+        self._narrator_loading = False
+        if settings != self.settings or not self.narration_on:  # changed while it was loading
+            narrator.close()
+            if self.narration_on:
+                self._launch_narrator()
+            return
         self.narrator = narrator
         self.narrator_info = dataclasses.replace(self.narrator_info, model=narrator.model_name)
         self._poll_narrator()
 
     def _poll_narrator(self) -> None:
-        """Keeps the status current even for changes no sink was told about (model loading)."""
+        """Re-reads the status after the UI changed something (settings, a new narrator)."""
         if not self.narration_on:
             status = "off"
         elif self.narrator is None:
@@ -235,10 +252,12 @@ class AdventureApp(App[None]):
             self.game_screen.stop_narration()
         sampling_changed = (choice.temperature, choice.max_tokens) != (
             self.settings.temperature, self.settings.max_tokens)
+        # Turning narration on when it was started "off" means: use the model.
+        mode = "on" if choice.narrator_on and self.settings.mode == "off" else None
         self.settings = self.settings.with_overrides(temperature=choice.temperature,
-                                                     max_tokens=choice.max_tokens)
-        was_on, self.narration_on = self.narration_on, choice.narrator_on
-        if self.narration_on and (sampling_changed or self.narrator is None) and self.settings.mode != "off":
+                                                     max_tokens=choice.max_tokens, mode=mode)
+        self.narration_on = choice.narrator_on
+        if self.narration_on and (sampling_changed or self.narrator is None):
             self._restart_narrator()
         self._poll_narrator()
 
@@ -248,7 +267,7 @@ class AdventureApp(App[None]):
         if old is not None:
             old.close()
         self.narrator_info = dataclasses.replace(self.narrator_info, status="loading", detail="")
-        self.run_worker(self._start_narrator, thread=True, group="narrator", exit_on_error=False)
+        self._launch_narrator()
 
     # ------------------------------------------------------------------ palette and quitting
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -272,6 +291,12 @@ class AdventureApp(App[None]):
                 self.shutdown()
 
         self.push_screen(QuitScreen(autosaves=playing), answered)
+
+    def on_unmount(self) -> None:
+        """However the app ends (quit, Ctrl+C, a test finishing), stop the narrator's thread."""
+        if self.narrator is not None:
+            self.narrator.close()
+            self.narrator = None
 
     def shutdown(self) -> None:
         """Autosaves the game in play, stops the narrator and exits."""

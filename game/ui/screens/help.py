@@ -9,9 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
 HELP_TEXT = """\
-# How to play
-
-Type what you want to do and press **Enter**. Short sentences work best.
+**How to play.** Type what you want to do and press **Enter**. Short sentences work best.
 
 | To… | type, for example |
 |---|---|
@@ -29,7 +27,7 @@ Type what you want to do and press **Enter**. Short sentences work best.
 **Tab** completes verbs, exits and the names of things you can see; **↑/↓** recall earlier
 commands. The story appears at once; the narrator's prose follows in *italics*.
 
-## Keys
+**Keys**
 
 | key | does |
 |---|---|

@@ -51,8 +51,8 @@ class StatusBar(Widget):
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         text.append("narrator ", dim)
         text.append(info.status, self.get_component_rich_style(_STATE_STYLE.get(info.status, "status--dim"), partial=True))
-        if info.detail:
-            text.append(f" {info.detail}", dim)
+        if info.detail and info.status in ("loading", "prefilling", "error"):
+            text.append(f" {info.detail}", dim)  # progress or the reason; idle needs no detail
         parts = []
         if info.model:
             parts.append(info.model)

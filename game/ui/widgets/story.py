@@ -80,6 +80,7 @@ class StoryPane(ScrollView, can_focus=True):
         self._wrap_width = 0
         self._open_narration: int | None = None
         self._strip_cache: LRUCache[int, Strip] = LRUCache(2048)
+        self._follow = True  # keep the end in view (until the reader scrolls up)
 
     # ------------------------------------------------------------------ public API
     def add(self, kind: str, text: str) -> None:
@@ -224,13 +225,18 @@ class StoryPane(ScrollView, can_focus=True):
         return self.scroll_offset.y >= self.max_scroll_y - 1
 
     # ------------------------------------------------------------------ Textual hooks
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._follow = new_value >= self.max_scroll_y - 1  # the reader left the end, or came back
+
     def on_resize(self, event: Resize) -> None:
+        """Re-wraps on a width change; keeps following the end when the pane shrinks (a hint
+        line appearing under it) or grows."""
         if self._width() != self._wrap_width:
-            follow = self._at_end()
             self._rewrap_all()
-            if follow:
-                self.scroll_end(animate=False, immediate=True, x_axis=False)
             self.refresh()
+        if self._follow:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
