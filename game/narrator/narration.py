@@ -163,7 +163,7 @@ class NarrationEngine:
                               sampler=make_sampler(temp=s.temperature, top_p=s.top_p),
                               logits_processors=processors, prompt_cache=co.cache)
         decoder = IncrementalDecoder(self.tokenizer, parts.opening_tokens)
-        cleaner = StreamCleaner()
+        cleaner = StreamCleaner(s.max_sentences)
         head = cleaner.feed(parts.opening)  # shown with the first generated token
         generated = 0
         t_first: float | None = None

@@ -24,6 +24,10 @@ _LABELS = (
     "you carry", "also here", "exits", "earlier", "changes", "narrate this", "note", "response",
 )
 _LABEL_RE = re.compile(r"(?im)^\s*(?:" + "|".join(re.escape(x) for x in _LABELS) + r")\s*:")
+# The prompt's own multi-word labels are echoes wherever they appear, not only at a line start.
+_INLINE_LABEL_RE = re.compile(
+    r"(?i)\b(?:the game says|game says|the player types|items here|you carry|also here|"
+    r"narrate this|outcome|earlier)\s*:")
 _LEADING_LABEL = re.compile(r"^\s*(?:" + "|".join(re.escape(x) for x in _LABELS) + r")\s*:\s*",
                             re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
@@ -34,7 +38,7 @@ _OPENING_LABEL = "you carry:"
 def cut_at_stop(text: str) -> str:
     """Everything before the first role token, template label line, or blank line."""
     cut = len(text)
-    for pattern in (_ROLE_TOKEN, _LABEL_RE):
+    for pattern in (_ROLE_TOKEN, _LABEL_RE, _INLINE_LABEL_RE):
         m = pattern.search(text)
         if m:
             cut = min(cut, m.start())
@@ -70,7 +74,9 @@ def finalize(raw: str, max_sentences: int = MAX_SENTENCES) -> str:
     """The narration to keep: clean, complete sentences only, or "" when nothing good is left."""
     text = cut_at_stop(raw)
     text = _LEADING_LABEL.sub("", text, count=1)
-    text = " ".join(text.split()).strip().strip('"“”').strip()
+    text = " ".join(text.split()).strip()
+    if text[:1] in ('"', "“"):  # the whole narration wrapped in quotes
+        text = text[1:].rstrip('"”').strip()
     ends = sentence_ends(text)
     if not ends:
         return ""

@@ -38,7 +38,7 @@ OPENING = "You"
 # ("You take the torch" for "open hearth"). Opening with the verb of what actually happened
 # keeps the prose on the action; a refusal opens with "You try", never with its success.
 _OPENINGS: tuple[tuple[str, str], ...] = (
-    ("failed", "You try"), ("moved", "You"), ("took", "You take"), ("dropped", "You drop"),
+    ("failed", "You try"), ("moved", "You step into"), ("took", "You take"), ("dropped", "You drop"),
     ("put", "You put"), ("examined", "You look at"), ("read", "You read"),
     ("opened", "You open"), ("closed", "You close"), ("unlocked", "You unlock"),
     ("locked", "You lock"), ("lit", "You light"), ("extinguished", "You put out"),

@@ -11,6 +11,7 @@ The file is `<user config dir>/crystal-adventure/narrator.toml` (or `narrator.ya
     temperature = 0.7
     top_p = 0.9
     max_tokens = 80
+    max_sentences = 2
     repetition_penalty = 1.15
     seed = 7
     cache_budget_mb = 512
@@ -44,6 +45,7 @@ class NarratorSettings:
     temperature: float = 0.6
     top_p: float = 0.9
     max_tokens: int = 72
+    max_sentences: int = 2            # the narration is cut after this many sentences (1..3)
     repetition_penalty: float = 1.15
     seed: int | None = 0              # None = a different narration every run
     cache_budget_mb: int = 512        # in-memory prefix caches (LRU)
@@ -124,6 +126,7 @@ def _validated(s: NarratorSettings, source: str) -> NarratorSettings:
             temperature=float(s.temperature),
             top_p=float(s.top_p),
             max_tokens=int(s.max_tokens),
+            max_sentences=int(s.max_sentences),
             repetition_penalty=float(s.repetition_penalty),
             seed=None if s.seed is None else int(s.seed),
             cache_budget_mb=int(s.cache_budget_mb),
@@ -141,6 +144,8 @@ def _validated(s: NarratorSettings, source: str) -> NarratorSettings:
         problems.append("top_p must be within (0, 1]")
     if not 1 <= s.max_tokens <= 1024:
         problems.append("max_tokens must be within 1..1024")
+    if not 1 <= s.max_sentences <= 3:
+        problems.append("max_sentences must be within 1..3")
     if not 0.5 <= s.repetition_penalty <= 2.0:
         problems.append("repetition_penalty must be within 0.5..2")
     if s.cache_budget_mb < 0:

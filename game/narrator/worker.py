@@ -182,7 +182,7 @@ class MLXNarrator:
             elif engine is not None:
                 self._flush(engine)
         if engine is not None:
-            self._flush(engine)
+            self._flush(engine, final=True)  # what this run prefilled serves the next run
         self._set_status("off", "closed")
 
     def _load(self) -> Any:
@@ -254,8 +254,8 @@ class MLXNarrator:
         elif not self._has_request():
             self._set_status("idle", self._model_name)
 
-    def _flush(self, engine: Any) -> None:
+    def _flush(self, engine: Any, final: bool = False) -> None:
         try:
-            engine.flush(self._has_request)
+            engine.flush(None if final else self._has_request)
         except Exception as exc:
             log.warning("saving prompt caches failed: %s", exc)

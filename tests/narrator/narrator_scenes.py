@@ -53,11 +53,13 @@ SCENES: tuple[Case, ...] = (
     Case(SHORE, "push boat", "The boat is too heavy to move.",
          (Event("failed", {"reason": "custom", "item": "boat"}),), ("boat",)),
     Case(DARK, "north", "It is pitch dark. You are likely to be eaten by a grue.",
-         (Event("moved", {"to": "tunnel"}),), ("dark",)),
+         (Event("moved", {"to": "tunnel"}),), ("dark", "black", "see nothing", "pitch")),
 )
 
 _FIRST_PERSON = re.compile(r"\b(I|I'm|I've|me|my|mine|we|our)\b")
-_FORMAT_DEBRIS = re.compile(r"<\||\|>|^\s*\w[\w ]{0,20}:|\n|assistant|Outcome", re.IGNORECASE)
+_FORMAT_DEBRIS = re.compile(
+    r"<\||\|>|^\s*\w[\w ]{0,20}:|\n|assistant|outcome|game says|player types|items here|"
+    r"you carry:|narrate this", re.IGNORECASE)
 
 
 def check(case: Case, narration: str) -> list[str]:

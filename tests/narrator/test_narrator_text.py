@@ -31,6 +31,8 @@ from game.narrator.settings import NarratorSettings, SettingsError, load_setting
     ("You take the lamp.<|im_end|>\n<|im_start|>user\nPlace:", "You take the lamp."),
     ("You take the lamp.\nassistant: You take it again.", "You take the lamp."),
     ("You take the lamp.\nOutcome: Taken.", "You take the lamp."),
+    ("You try to pull the boat, but it will not. The game says: You have nowhere to go.",
+     "You try to pull the boat, but it will not."),                     # measured echo
     ("You take the lamp.\n\nThe player types: look", "You take the lamp."),
     ("Outcome: You take the lamp.", ""),            # a label where prose should start
     ("You carry: a lamp.", ""),                       # the prompt's own label echoed
@@ -39,6 +41,8 @@ from game.narrator.settings import NarratorSettings, SettingsError, load_setting
     ("You.", ""),                                     # too short to be narration
     ("You walk on and on and", ""),                   # no complete sentence at all
     ('You say "Hello." and wave.', 'You say "Hello." and wave.'),
+    ('You whisper, "Hello."', 'You whisper, "Hello."'),
+    ('"You wave at her."', "You wave at her."),
     ("  You   step\ninto the hall.  ", "You step into the hall."),
 ])
 def test_finalize(raw, expected):
@@ -133,7 +137,7 @@ def test_dark_room_reveals_nothing(tok):
 def test_opening_follows_what_happened():
     assert opening_for(TAKE) == "You take"
     assert opening_for([Event("failed", {"reason": "locked"}), Event("took", {})]) == "You try"
-    assert opening_for([Event("moved", {"to": "x"}), Event("score-changed", {})]) == "You"
+    assert opening_for([Event("moved", {"to": "x"}), Event("score-changed", {})]) == "You step into"
     assert opening_for([]) == OPENING
 
 
