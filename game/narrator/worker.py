@@ -240,6 +240,9 @@ class MLXNarrator:
             message = f"narration failed: {_one_line(exc)}"
             self._call(job, "on_error", rid, message)
             self._set_status("error", message)
+            # the worker and the model survive: ready for the next command ("error" stays only
+            # when no model could be loaded at all)
+            self._set_status("idle", f"{self._model_name} (last narration failed)")
 
     def _prefetch_one(self, engine: Any, style: Any, scene: Any) -> None:
         try:

@@ -114,6 +114,7 @@ def test_error_mid_stream_is_reported_and_worker_survives():
         assert "Out of memory" in sink.errors.get(1, "")
         assert 1 not in sink.done
         assert ("error", sink.errors[1]) in sink.statuses
+        assert sink.wait_for(lambda: narrator.status == "idle")  # ready for the next command
         holder["tiny"].model.fail_after = None  # the trouble passes
         narrator.submit(request(2), sink)
         assert sink.wait_for(lambda: 2 in sink.done)
