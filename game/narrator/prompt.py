@@ -90,8 +90,7 @@ DEFAULT_EXEMPLARS: tuple[Exemplar, ...] = (
     Exemplar(
         place="Place: Mossy Clearing. Sunlight falls through a ring of old oaks.\n"
               "Exits: north, west.\nAlso here: a tree stump.",
-        happened="Mossy Clearing\nSunlight falls through a ring of old oaks. You can see a "
-                 "wooden bucket here.",
+        happened="You can see a wooden bucket here.",
         here=("a wooden bucket",),
         carrying=(),
         command="west",
@@ -224,31 +223,50 @@ def location_block(scene: "Scene") -> str:
 
 def turn_block(happened: str, here: Sequence[str], carrying: Sequence[str], command: str,
                history: Sequence[str] = (), changes: str = "") -> str:
-    """The per-turn part. Starts with TURN_HEADER (see its docstring)."""
+    """The per-turn part. Starts with TURN_HEADER (see its docstring).
+
+    Kept short on purpose: every token here is prefilled on every turn (the time to first
+    token grows with it), unlike the cached prefix above it.
+    """
     lines = [TURN_HEADER]
     if history:
-        lines.append("Earlier: " + " / ".join(_clip(h, 160) for h in history))
+        lines.append("Earlier: " + " / ".join(_clip(h, 100) for h in history))
     lines.append(f"Items here: {_names(list(here))}.")
     lines.append(f"You carry: {_names(list(carrying))}.")
     lines.append(f"The player types: {command.strip()}")
-    lines.append(f"The game says: {_clip(happened, 700)}")
+    lines.append(f"The game says: {_clip(happened, 320) or 'Done.'}")
     if changes:
         lines.append(f"Changes: {changes}")
-    lines.append("Narrate this in one to three sentences.")
     return "\n".join(lines)
 
 
+def new_information(result_text: str, scene: "Scene") -> str:
+    """The engine's text minus what the location block already says (room name, description,
+    exits line), so that entering a room does not repeat 100 tokens the prefix already holds."""
+    text = result_text
+    if scene.room_description.strip():
+        text = text.replace(scene.room_description.strip(), " ")
+    lines = [ln for ln in text.splitlines()
+             if ln.strip() and ln.strip() != scene.room_name.strip()
+             and not ln.strip().lower().startswith("exits:")]
+    return " ".join(" ".join(lines).split())
+
+
 def describe_events(events: Sequence["Event"]) -> str:
-    """A compact, factual line of state changes (ids and names only; the text says the rest)."""
+    """State changes the text may not spell out: revealed items, score, the end of the game.
+
+    (The action itself is in the opening and the engine text; flags and counters are internal
+    ids that would only leak into the prose.)
+    """
     parts: list[str] = []
     for e in events:
-        if e.kind in _SILENT_KINDS or e.kind in ("message", "looked", "examined", "failed"):
-            continue
-        detail = [str(v) for k, v in sorted(e.data.items())
-                  if isinstance(v, str) and k in ("item", "name", "to", "direction", "room",
-                                                  "container", "ending")]
-        parts.append(e.kind + (" " + " ".join(detail) if detail else ""))
-    return _clip("; ".join(parts), 200)
+        if e.kind == "revealed":
+            parts.append("something is revealed")
+        elif e.kind == "score-changed":
+            parts.append("your score goes up")
+        elif e.kind == "ended":
+            parts.append("the story ends")
+    return "; ".join(dict.fromkeys(parts))
 
 
 def _exemplar_messages() -> list[dict[str, str]]:
@@ -336,8 +354,8 @@ def build_prompt(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene", 
                  result_text: str, events: Sequence["Event"] = (),
                  history: Sequence[str] = ()) -> PromptParts:
     """The full prompt for one narrated turn."""
-    turn = turn_block(result_text, list(scene.visible_items), list(scene.inventory), command,
-                      history, describe_events(events))
+    turn = turn_block(new_information(result_text, scene), list(scene.visible_items),
+                      list(scene.inventory), command, history, describe_events(events))
     return render_tokens(tokenizer, style, scene, turn, opening_for(events))
 
 

@@ -52,7 +52,7 @@ class NarratorSettings:
     disk_cache: bool = True           # persist prefix caches between runs
     prefetch: bool = True             # prefill adjacent rooms while the player is idle
     fake_tokens_per_s: float = 40.0   # the fake narrator's streaming rate
-    history_turns: int = 3            # recent turns shown to the model
+    history_turns: int = 1            # recent turns shown to the model (each costs prefill)
 
     def with_overrides(self, **overrides: Any) -> "NarratorSettings":
         """A copy with the given non-None values replaced (CLI flags left unset are None)."""

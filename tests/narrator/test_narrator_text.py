@@ -121,10 +121,19 @@ def test_prompt_carries_the_turn_and_the_style(tok):
     p = build_prompt(tok, STYLE, hall(), "take goblet", "Taken.", TAKE, ["> look / A hall."])
     text = tok.decode(list(p.tokens))
     for needle in ("Terse gothic prose.", "ominous", "Great Hall", "hearth, tapestry",
-                   "a silver goblet", "a torch", "take goblet", "Taken.", "> look / A hall.",
-                   "took goblet"):
+                   "a silver goblet", "a torch", "take goblet", "Taken.", "> look / A hall."):
         assert needle in text
     assert "You are a helpful assistant" not in text  # no injected default system header
+
+
+def test_move_text_does_not_repeat_the_location_block(tok):
+    scene = hall()
+    text = f"Great Hall\n{scene.room_description}\nExits: north and east.\nA bat flutters past."
+    p = build_prompt(tok, STYLE, scene, "north", text, [Event("moved", {"to": "hall"})], [])
+    suffix = tok.decode(list(p.suffix))
+    assert "The game says: A bat flutters past." in suffix
+    assert "vaulted" not in suffix and "Exits" not in suffix
+    assert p.opening == "You step into"
 
 
 def test_dark_room_reveals_nothing(tok):
