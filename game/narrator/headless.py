@@ -91,13 +91,15 @@ class _WaitingSink:
 
 
 def run_narrated(game: Game, commands: Sequence[str], narrator: Narrator,
-                 out: TextIO = sys.stdout, err: TextIO = sys.stderr,
+                 out: TextIO | None = None, err: TextIO | None = None,
                  timeout_s: float = 900.0, stats_out: bool = False) -> ScriptRun:
     """Play `commands`, printing each command's text and then its narration.
 
     The printed narration is the streamed text; when post-processing shortened it (an unfinished
     last sentence), the kept version is printed again in its place on a new line.
     """
+    out = out if out is not None else sys.stdout
+    err = err if err is not None else sys.stderr
     sink = _WaitingSink(out, err)
     narrator.start(sink)
     run = ScriptRun(game, [game.intro().text])

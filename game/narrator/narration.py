@@ -112,7 +112,7 @@ class NarrationEngine:
             status("prefilling", f"preparing {scene.room_name}")
         try:
             self.store.get_or_prefill(parts.prefix, checkpoints=[parts.base_len],
-                                      should_stop=should_stop, chunk=32)
+                                      should_stop=should_stop, chunk=16)  # yields fast
         except PrefillInterrupted:
             return False
         return True

@@ -201,8 +201,9 @@ class MLXNarrator:
             engine = NarrationEngine(loaded, self._settings, directory)
             self._model_name = getattr(loaded, "model_id", self._model_name)
         except Exception as exc:  # ModelUnavailable, OOM, corrupt weights...
-            self.load_error = _one_line(exc) if not type(exc).__name__ == "ModelUnavailable" \
-                else str(exc)
+            # ModelUnavailable messages are written for the player; others get their type
+            self.load_error = str(exc) if type(exc).__name__ == "ModelUnavailable" \
+                else _one_line(exc)
             log.warning("narrator model failed to load: %s", self.load_error)
             self._set_status("error", self.load_error)
             return None
