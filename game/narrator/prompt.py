@@ -309,12 +309,24 @@ def _encode(tokenizer: Any, text: str) -> list[int]:
     return list(tokenizer.encode(text, add_special_tokens=add_special))
 
 
-def _render(tokenizer: Any, messages: list[dict[str, str]]) -> str:
+def _apply(tokenizer: Any, messages: list[dict[str, str]]) -> str:
     kwargs: dict[str, Any] = {"tokenize": False, "add_generation_prompt": True}
     try:
         return tokenizer.apply_chat_template(messages, enable_thinking=False, **kwargs)
     except TypeError:  # templates/tokenizers that reject unknown kwargs
         return tokenizer.apply_chat_template(messages, **kwargs)
+
+
+def _render(tokenizer: Any, messages: list[dict[str, str]]) -> str:
+    """The chat template's text; templates without a system role (Gemma's raise) get the
+    system text at the top of the first user message instead."""
+    try:
+        return _apply(tokenizer, messages)
+    except Exception:
+        if not messages or messages[0]["role"] != "system" or len(messages) < 2:
+            raise
+        merged = dict(messages[1], content=messages[0]["content"] + "\n\n" + messages[1]["content"])
+        return _apply(tokenizer, [merged] + messages[2:])
 
 
 def _common_prefix_len(a: Sequence[int], b: Sequence[int]) -> int:

@@ -136,6 +136,20 @@ def test_move_text_does_not_repeat_the_location_block(tok):
     assert p.opening == "You step into"
 
 
+def test_template_without_system_role():
+    """Gemma-style templates raise on a system message: the rules move into the first turn."""
+    tok = make_tokenizer()
+    tok._tokenizer.chat_template = (
+        "{% for m in messages %}{% if m['role'] == 'system' %}"
+        "{{ raise_exception('System role not supported') }}{% endif %}"
+        "<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+        "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+    p = build_prompt(tok, STYLE, hall(), "take goblet", "Taken.", TAKE, [])
+    text = tok.decode(list(p.tokens))
+    assert text.startswith("<|im_start|>user\nYou are the narrator")
+    assert not p.prefix_fallback and p.base_len > 0
+
+
 def test_dark_room_reveals_nothing(tok):
     dark = hall()
     dark.dark = True
