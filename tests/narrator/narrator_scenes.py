@@ -81,6 +81,38 @@ def check(case: Case, narration: str) -> list[str]:
     return problems
 
 
+BASELINE_SYSTEM = ("You are the narrator of a text adventure. Narrate the outcome of the player's "
+                   "command in second person, present tense, in 1-3 sentences. Only mention "
+                   "things in the scene.")
+
+
+def baseline(loaded, temperature: float = 0.7) -> None:  # pragma: no cover - a measurement
+    """Issue 5's baseline: plain instructions, no exemplars, no opened reply, whole prompt."""
+    from mlx_lm import stream_generate
+    from mlx_lm.sample_utils import make_sampler
+
+    from game.narrator.postprocess import finalize
+
+    bad = 0
+    for case in SCENES:
+        s = case.scene
+        user = (f"Scene: {s.room_name}. {s.room_description} Exits: {', '.join(s.exits)}. "
+                f"Here: {', '.join(s.fixed_features + s.visible_items) or 'nothing'}. "
+                f"You carry: {', '.join(s.inventory) or 'nothing'}.\n"
+                f"Command: {case.command}\nOutcome: {case.text}")
+        prompt = loaded.tokenizer.apply_chat_template(
+            [{"role": "system", "content": BASELINE_SYSTEM}, {"role": "user", "content": user}],
+            tokenize=False, add_generation_prompt=True)
+        raw = "".join(r.text for r in stream_generate(
+            loaded.model, loaded.tokenizer, prompt, max_tokens=72,
+            sampler=make_sampler(temp=temperature, top_p=0.9)))
+        text = " ".join(raw.split())
+        problems = check(case, text) if text else ["empty"]
+        bad += bool(problems)
+        print(f"> {case.command}: {text!r} {problems or ''} (post-processed: {finalize(raw)!r})")
+    print(f"baseline temperature={temperature}: {bad}/{len(SCENES)} with problems")
+
+
 def main() -> None:  # pragma: no cover - a tuning aid
     import sys
     import time
@@ -90,8 +122,11 @@ def main() -> None:  # pragma: no cover - a tuning aid
     from game.narrator.settings import NarratorSettings
     from game.narrator.worker import default_loader
 
-    temp = float(sys.argv[1]) if len(sys.argv) > 1 else NarratorSettings().temperature
     loaded = default_loader(None, lambda m, f: None)
+    if sys.argv[1:2] == ["--baseline"]:
+        baseline(loaded)
+        return
+    temp = float(sys.argv[1]) if len(sys.argv) > 1 else NarratorSettings().temperature
     engine = NarrationEngine(loaded, NarratorSettings(temperature=temp), None)
     bad = empty = 0
     for i, case in enumerate(SCENES):
