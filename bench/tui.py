@@ -15,6 +15,7 @@ Last line: key_echo_median_ms=X key_echo_p99_ms=Y
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import fcntl
 import json
 import os
@@ -41,7 +42,7 @@ def run_child(stats_path: Path, rate: float, mode: str) -> None:
     from game import paths
     from game.narrator.settings import NarratorSettings
     from game.ui.app import AdventureApp
-    from game.ui.narration import NarrationToken
+    from game.ui.narration import NarrationDone
     from game.ui.screens.game import GameScreen
 
     from textual.binding import Binding
@@ -53,14 +54,15 @@ def run_child(stats_path: Path, rate: float, mode: str) -> None:
 
         tokens = 0
         narrations = 0
+        _passage = None
         started_cpu = 0.0
         started_wall = 0.0
 
         # Textual runs the handlers of every class in the MRO, so these add to the app's own
         # (which still show the tokens and start the game) rather than replace them.
-        def on_narration_token(self, message: NarrationToken) -> None:
+        def on_narration_done(self, message: NarrationDone) -> None:
             if self.started_wall:
-                self.tokens += 1
+                self.tokens += message.stats.generated_tokens
 
         def on_mount(self) -> None:
             self.set_timer(1.0, lambda: self.set_interval(0.05, self._keep_streaming))
@@ -71,10 +73,21 @@ def run_child(stats_path: Path, rate: float, mode: str) -> None:
             self.started_wall = time.perf_counter()
 
         def _keep_streaming(self) -> None:
+            """Re-narrates a long passage whenever the narrator falls idle.
+
+            The fake narrator retells the first sentence of the engine's text, so the passage
+            (the world's intro, as one sentence) gives narrations of about 100 tokens: the
+            figures are then about streaming, not about running one engine turn per sentence.
+            """
             screen = self.game_screen
-            if mode != "off" and isinstance(screen, GameScreen) and screen.current_request is None:
-                screen.run_command("look")  # long room text, narrated again
-                self.narrations += 1
+            if mode == "off" or not isinstance(screen, GameScreen) or screen.current_request:
+                return
+            if self._passage is None:
+                self._passage = screen.run_command("look")
+                text = " ".join(screen.session.world.intro.split()).replace(". ", "; ")
+                self._passage = dataclasses.replace(self._passage, text=text)
+            screen._narrate(self._passage)
+            self.narrations += 1
 
         def action_finish(self) -> None:
             """F12 from the typist: write the figures and leave."""
@@ -91,7 +104,13 @@ def run_child(stats_path: Path, rate: float, mode: str) -> None:
     settings = NarratorSettings(mode=mode, fake_tokens_per_s=rate)
     app = BenchApp(settings, world=paths.worlds_dir() / "tutorial.yaml",
                    saves_dir=Path(tempfile.mkdtemp(prefix="bench-tui-")), theme="textual-dark")
-    app.run()
+    profile_to = os.environ.get("BENCH_TUI_PROFILE")  # a file for cProfile stats (diagnosis)
+    if profile_to:
+        import cProfile
+
+        cProfile.runctx("app.run()", globals(), {"app": app}, profile_to)
+    else:
+        app.run()
 
 
 # ---------------------------------------------------------------- parent: the typist
@@ -115,8 +134,13 @@ def measure(keys: int, rate: float, size: tuple[int, int], mode: str = "fake") -
     pid, fd = pty.fork()
     if pid == 0:  # child
         os.environ["TERM"] = "xterm-256color"
+        os.environ["COLORTERM"] = "truecolor"  # as most terminals today; else Textual maps every
+        # colour down to 256 per segment, which is a cost of the terminal, not of this UI
         os.environ.pop("TEXTUAL", None)
-        run_child(stats_path, rate, mode)
+        try:
+            run_child(stats_path, rate, mode)
+        except BaseException as exc:  # noqa: BLE001 - report anything, the parent reads it
+            stats_path.with_name("error.txt").write_text(repr(exc))
         os._exit(0)
     cols, rows = size
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
@@ -168,6 +192,9 @@ def measure(keys: int, rate: float, size: tuple[int, int], mode: str = "fake") -
             break
         read_available(fd, 0.1)
     stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
+    stats["terminal_bytes"] = len(TRANSCRIPT)
+    if stats_path.with_name("error.txt").exists():
+        print("the app failed:", stats_path.with_name("error.txt").read_text(), file=sys.stderr)
     return latencies, stats
 
 
@@ -201,6 +228,7 @@ def main() -> None:
               f"({stats['cpu_s'] / stats['wall_s'] * 100:.0f}% of one core)")
     else:
         print("no token statistics from the app (did the narrator stream?)")
+    print(f"terminal output: {stats['terminal_bytes'] / 1024:.0f} KiB in total")
     print(f"key_echo_median_ms={median:.2f} key_echo_p99_ms={p99:.2f}")
 
 

@@ -131,3 +131,15 @@ async def test_input_history_and_tab_completion():
         box.value = "take la"
         await pilot.press("tab")
         assert box.value == "take lamp"
+
+
+async def test_a_long_command_scrolls_the_input_to_keep_the_cursor_in_view():
+    app = Host()
+    async with app.run_test(size=(40, 20)) as pilot:
+        box = app.query_one(CommandInput)
+        box.focus()
+        await pilot.press(*("x" * 60))
+        await pilot.pause()
+        assert box.value == "x" * 60
+        assert box.scroll_offset.x > 0  # the input's width did not grow; its view moved
+        assert box.outer_size.width == 40

@@ -9,17 +9,19 @@ settings and the theme. The narrator's worker thread reaches the app only throug
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 from typing import Callable, Iterable
 
 from textual.app import App, SystemCommand
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 
 from game import paths
 from game.narrator.api import NarrationRequest, Narrator
 from game.narrator.settings import NarratorSettings
-from game.ui.narration import (MessageSink, NarrationDone, NarrationFailed, NarrationToken,
+from game.ui.narration import (MessageSink, NarrationDone, NarrationFailed, NarrationTokens,
                                NarratorStatusChanged)
 from game.ui.saving import SaveSlots
 from game.ui.screens.dialogs import LoadScreen, QuitScreen
@@ -33,6 +35,7 @@ from game.ui.world_list import list_worlds
 NarratorFactory = Callable[[NarratorSettings], Narrator]
 DEFAULT_THEME = "textual-dark"
 _READY = ("idle", "streaming", "prefilling")
+NARRATION_HZ = 30  # the most story-pane updates per second while prose streams
 
 
 def default_narrator_factory(settings: NarratorSettings) -> Narrator:
@@ -73,6 +76,8 @@ class AdventureApp(App[None]):
         self._title_art = title_art
         self.narrator: Narrator | None = None
         self._narrator_loading = False
+        self._last_delivery = 0.0
+        self._delivery_timer: Timer | None = None
         self.narration_on = self.settings.mode != "off"
         self.game_screen: GameScreen | None = None
         self.sink = MessageSink(self)
@@ -156,11 +161,30 @@ class AdventureApp(App[None]):
         if self.narrator is not None:
             self.narrator.cancel()
 
-    def on_narration_token(self, message: NarrationToken) -> None:
-        if self.game_screen is not None:
-            self.game_screen.narration_token(message.request_id, message.text)
+    def on_narration_tokens(self, message: NarrationTokens) -> None:
+        """Shows streamed prose, at most `NARRATION_HZ` times a second.
+
+        Each update costs a frame; a model may stream 200 tokens a second. Capping the updates
+        leaves the loop free for the player's keys (bench/tui.py measures the difference) while
+        the text still flows smoothly; tokens that arrive meanwhile go into the next update.
+        """
+        wait = self._last_delivery + 1 / NARRATION_HZ - time.monotonic()
+        if wait <= 0:
+            self._deliver_tokens()
+        elif self._delivery_timer is None:
+            self._delivery_timer = self.set_timer(wait, self._deliver_tokens)
+
+    def _deliver_tokens(self) -> None:
+        self._last_delivery = time.monotonic()
+        if self._delivery_timer is not None:
+            self._delivery_timer.stop()
+            self._delivery_timer = None
+        for request_id, text in self.sink.take_tokens():
+            if self.game_screen is not None:
+                self.game_screen.narration_token(request_id, text)
 
     def on_narration_done(self, message: NarrationDone) -> None:
+        self._deliver_tokens()  # the last tokens may still be waiting in the sink
         stats = message.stats
         self.narrator_info = dataclasses.replace(
             self.narrator_info, ttft_s=stats.ttft_s, tokens_per_s=stats.tokens_per_s,
@@ -169,6 +193,7 @@ class AdventureApp(App[None]):
             self.game_screen.narration_done(message.request_id, stats, message.final_text)
 
     def on_narration_failed(self, message: NarrationFailed) -> None:
+        self._deliver_tokens()
         self.notify(message.message, title="Narrator", severity="error", timeout=6)
         if self.game_screen is not None:
             self.game_screen.narration_failed(message.request_id)

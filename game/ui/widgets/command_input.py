@@ -47,6 +47,26 @@ class CommandInput(Input):
         self._cycle: list[str] = []
         self._cycle_pos = -1
 
+    def _watch_value(self, value: str) -> None:
+        """Input's own watcher, minus the whole-screen layout pass it triggers per keystroke.
+
+        Textual's Input grows its virtual width with the text, and a virtual-size change asks
+        the screen for a new layout. This input's size never depends on its text (full width,
+        fixed height), so that pass only costs time: bench/tui.py measured it as the bulk of
+        the work per key press on the game screen. The repaint still happens.
+        """
+        self._layout_muted = True
+        try:
+            super()._watch_value(value)
+        finally:
+            self._layout_muted = False
+
+    def refresh(self, *regions, repaint: bool = True, layout: bool = False,
+                recompose: bool = False):  # type: ignore[override]
+        if getattr(self, "_layout_muted", False):
+            layout = False
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
     def set_words(self, words: WordSource) -> None:
         """Points completion at a new source (a new game)."""
         self._words = words

@@ -205,7 +205,7 @@ class StoryPane(ScrollView, can_focus=True):
         for y in range(first, len(self._lines)):
             self._strip_cache.discard(y)
         self.refresh_lines(first, max(len(new), len(old)) - changed)
-        if follow:
+        if follow and len(new) != len(old):  # only a new line moves the view
             self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def _rewrap_all(self) -> None:
@@ -219,7 +219,19 @@ class StoryPane(ScrollView, can_focus=True):
         self._set_virtual_size()
 
     def _set_virtual_size(self) -> None:
-        self.virtual_size = Size(self._wrap_width, len(self._lines))
+        """Grows the scrollable area without a layout pass.
+
+        Assigning `virtual_size` asks the whole screen for a new layout (the reactive is
+        declared with layout=True); measured in bench/tui.py that was most of the CPU spent per
+        streamed token, once per wrapped line. The pane's own size never depends on its content
+        (it is 1fr with an always-shown scrollbar), so setting the value quietly and updating
+        the scrollbar is enough.
+        """
+        size = Size(self._wrap_width, len(self._lines))
+        if size == self.virtual_size:
+            return
+        self.set_reactive(StoryPane.virtual_size, size)
+        self._scroll_update(size)
 
     def _at_end(self) -> bool:
         return self.scroll_offset.y >= self.max_scroll_y - 1
