@@ -5,6 +5,10 @@ tenth room dark, a lit lamp carried) in a temporary folder, loads it with the re
 plays 10,000 mixed commands (moves, take/drop, examine, open/close, inventory, look) chosen by
 a seeded random generator, timing each `Game.execute`.
 
+Load time is one `load_world` call (it parses and validates everything; nothing is checked
+twice) per repeat, in a fresh state each time; the quietest of LOAD_REPEATS is reported, with
+its process CPU time beside it (on a shared machine wall time includes waiting for a core).
+
 Targets (issue 2): load < 0.5 s, median command < 0.2 ms, p99 < 2 ms.
 The last line is machine-readable: `load_s=X cmd_median_ms=Y cmd_p99_ms=Z`.
 """
@@ -28,6 +32,7 @@ from game.engine.world import World  # noqa: E402
 WIDTH, HEIGHT = 40, 25          # 1,000 rooms
 COMMANDS = 10_000
 REPEATS = 3                     # the machine may be shared: report the quietest pass
+LOAD_REPEATS = 5
 COLOURS = ("red", "blue", "green", "grey", "white", "black", "brown", "yellow")
 
 
@@ -128,18 +133,35 @@ def play(world: World) -> tuple[list[float], list[float], Game]:
     return wall, cpu, game
 
 
+def time_loads(path: Path) -> tuple[World, list[float], list[float]]:
+    """LOAD_REPEATS timed `load_world` calls: the world, wall seconds and process-CPU seconds."""
+    walls: list[float] = []
+    cpus: list[float] = []
+    world = None
+    for _ in range(LOAD_REPEATS):
+        world = None                        # the previous world is freed outside the timing
+        gc.collect()
+        c0, t0 = time.process_time(), time.perf_counter()
+        world = load_world(path)            # parses and validates; raises on any problem
+        t1, c1 = time.perf_counter(), time.process_time()
+        walls.append(t1 - t0)
+        cpus.append(c1 - c0)
+    assert world is not None
+    return world, walls, cpus
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench_grid.yaml"
         path.write_text(generate_world(), encoding="utf-8")
         size_kb = path.stat().st_size / 1024
+        world, load_walls, load_cpus = time_loads(path)
         started = time.perf_counter()
-        world = load_world(path)            # parses and validates; raises on any problem
-        load_s = time.perf_counter() - started
-        started = time.perf_counter()
-        problems = validate_world_file(path)
+        problems = validate_world_file(path)  # the same work as load_world, for comparison
         validate_only_s = time.perf_counter() - started
     assert not problems, problems[:3]
+    quietest = min(range(LOAD_REPEATS), key=lambda i: load_walls[i])
+    load_s, load_cpu_s = load_walls[quietest], load_cpus[quietest]
 
     runs = [play(world) for _ in range(REPEATS)]
     best = min(runs, key=lambda run: percentile(run[0], 0.99))
@@ -149,7 +171,10 @@ def main() -> int:
     repeats = ", ".join(f"{statistics.median(r[0]):.3f}/{percentile(r[0], 0.99):.3f}" for r in runs)
     rows = [
         ("world", f"{len(world.rooms)} rooms, {len(world.items)} items, {size_kb:.0f} KiB YAML"),
-        ("load + validate", f"{load_s:.3f} s  (load_world; target < 0.5 s)"),
+        ("load + validate", f"{load_s:.3f} s, cpu {load_cpu_s:.3f} s  (load_world, quietest of "
+                            f"{LOAD_REPEATS}; target < 0.5 s)"),
+        ("all loads", "wall/cpu s: " + ", ".join(f"{w:.3f}/{c:.3f}" for w, c in
+                                                  zip(load_walls, load_cpus))),
         ("validate only", f"{validate_only_s:.3f} s  (validate_world_file)"),
         ("commands", f"{COMMANDS} mixed; {game.state.turns} turns; {len(game.state.visited)} rooms visited"),
         ("median command", f"{median:.4f} ms  (target < 0.2 ms)"),

@@ -11,7 +11,7 @@ never handed out, so it only has to be complete enough to check.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from game.engine.decode import Obj, Word
 from game.engine.problems import Problem
@@ -28,23 +28,31 @@ STATE_NEEDS: dict[str, str | None] = {
     "lit": "light", "unlit": "light", "worn": "wearable", "hidden": None, "revealed": None,
 }
 _COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
+# Item properties that need another property of the same item.
+_NEEDS_OF_ITEM = (("key", "lockable"), ("locked", "lockable"), ("open", "openable"),
+                  ("lit", "light"), ("switchable", "light"), ("worn", "wearable"))
 
 
-@dataclass(frozen=True)
-class Ref:
+class Ref(NamedTuple):
     """A use of an id, checked once every declaration is known.
 
     Reads as "<where> <verb> '<name>'": "exit 'north' of room 'hall' leads to 'kitchen'".
     `needs` names an item property the target must have (openable, lockable, light, wearable,
-    or "holder" for container-or-surface).
+    or "holder" for container-or-surface). A big world records thousands and nearly all are
+    fine, so a Ref is a light tuple and its position is only worked out when asked for.
     """
 
     kind: str  # room, item, place, flag, counter, ending
     name: str
-    pos: SourcePos
+    written: Any  # the value as decoded: a `Word` knows where it was written
+    file: str
     where: str
     verb: str = "refers to"
     needs: str | None = None
+
+    @property
+    def pos(self) -> SourcePos:
+        return getattr(self.written, "pos", None) or SourcePos(self.file, 1, 1)
 
 
 @dataclass
@@ -77,8 +85,7 @@ class Builder:
             needs: str | None = None) -> None:
         """Record a use of an id (a `Word`, which knows its position) for `checks.py`."""
         if isinstance(name, str):
-            at = getattr(name, "pos", None) or SourcePos(self.file, 1, 1)
-            self.parts.refs.append(Ref(kind, str(name), at, where, verb, needs))
+            self.parts.refs.append(Ref(kind, str(name), name, self.file, where, verb, needs))
 
     def report(self, pos: SourcePos, message: str) -> None:
         self.parts.problems.append(Problem(self.file, pos.line, pos.column, message))
@@ -180,17 +187,17 @@ class Builder:
         self._self_consistency(obj, label)
         for name in ("aliases", "adjectives", "also_in"):
             if name in values:
-                values[name] = tuple(str(v) for v in values[name])
+                values[name] = tuple(map(str, values[name]))
         if key is not None:
             values["key"] = str(key)
         return Item(id=item_id, location=str(location or NOWHERE), pos=obj.pos, **values)
 
     def _self_consistency(self, obj: Obj, label: str) -> None:
         """Properties that need another property of the same item."""
-        for prop, needs in (("key", "lockable"), ("locked", "lockable"), ("open", "openable"),
-                            ("lit", "light"), ("switchable", "light"), ("worn", "wearable")):
-            value = obj.get(prop)
-            if value not in (None, False) and obj.get(needs) is not True:
+        get = obj.values.get
+        for prop, needs in _NEEDS_OF_ITEM:
+            value = get(prop)
+            if value not in (None, False) and get(needs) is not True:
                 what = "a `key`" if prop == "key" else f"`{prop}: true`"
                 being = "a light source" if needs == "light" else needs
                 self.report(obj.at(prop), f"{label} has {what} but is not {being}; add "

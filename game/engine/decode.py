@@ -36,16 +36,25 @@ INVALID = Invalid()
 class Word(str):
     """A decoded id or reference that remembers where it was written."""
 
-    __slots__ = ("file", "line", "column")
+    __slots__ = ("file", "node")
 
     def __new__(cls, text: str, file: str, node: YNode) -> "Word":
         word = super().__new__(cls, text)
-        word.file, word.line, word.column = file, node.line, node.column
+        word.file, word.node = file, node
         return word
 
     @property
+    def line(self) -> int:
+        return self.node.line
+
+    @property
+    def column(self) -> int:
+        return self.node.column
+
+    @property
     def pos(self) -> SourcePos:
-        return SourcePos(self.file, self.line, self.column)
+        node = self.node
+        return SourcePos(self.file, node.line, node.column)
 
 
 class Obj:
@@ -116,6 +125,8 @@ class Decoder:
             return self.wrong(node, spec, where)
         if kind is Text and type(node.value) is str:
             return node.value  # the most common case, first
+        if kind is Name:
+            return self.name(node, spec, where)  # type: ignore[arg-type]
         return self.scalar(node, spec, where)
 
     def wrong(self, node: YNode, spec: Spec, where: str, extra: str = "") -> Invalid:
@@ -169,6 +180,18 @@ class Decoder:
             return INVALID
         return Word(text, self.file, node)
 
+    def quick_name(self, node: YNode, spec: Name) -> Word | None:
+        """What `name` gives a well-formed id or verb, else None (then `name` says what is wrong).
+
+        Skips making the `where` text of messages for the thousands of ids that need none.
+        """
+        value = node.value
+        if node.kind != "scalar" or value is None or not (node.plain or isinstance(value, str)):
+            return None
+        if (_VERB_RE if spec.kind == "verb" else _ID_RE).match(node.raw):
+            return Word(node.raw, self.file, node)
+        return None
+
     # ------------------------------------------------------------ collections
     def list_of(self, node: YNode, spec: ListOf, where: str) -> Any:
         if node.kind != "seq":
@@ -177,7 +200,19 @@ class Decoder:
             self.report(node, f"{where} is empty; it needs at least {spec.min_items} entry")
         out = []
         item = spec.item
+        if type(item) is Struct:
+            # Entries are labelled by their id when they have one, else "room #3".
+            struct, label = self.struct, STRUCTS[item.name].label  # type: ignore[union-attr]
+            for index, child in enumerate(node.value, 1):
+                value = struct(child, item.name, f"{label} #{index}")  # type: ignore[union-attr]
+                if value is not INVALID:
+                    out.append(value)
+            return out
+        text_items = type(item) is Text
         for index, child in enumerate(node.value):
+            if text_items and child.kind == "scalar" and type(child.value) is str:
+                out.append(child.value)  # what `decode` gives text, without making a label
+                continue
             label = (f"{STRUCTS[item.name].label} #{index + 1}" if isinstance(item, Struct)
                      else f"entry {index + 1} of {where}")
             value = self.decode(child, item, label)
@@ -206,11 +241,26 @@ class Decoder:
         if node.kind != "map":
             return self.wrong(node, spec, where)
         obj = Obj(self.file, node, where)
+        key_spec = spec.key
+        # An enum key (an exit direction) that is one of its values needs no further check.
+        known = key_spec.values if type(key_spec) is Enum else ()  # type: ignore[union-attr]
+        # The spec a scalar value is decoded with (exits: a room id), for `quick_name`.
+        value_spec = spec.value
+        if type(value_spec) is OneOf:
+            value_spec = next((o for o in value_spec.options  # type: ignore[union-attr]
+                               if _node_kind(o) == "scalar"), None)
+        scalar_name = value_spec if type(value_spec) is Name else None
         for key, text, value in self._pairs(node, where):
-            name = self.scalar(key, spec.key, f"{spec.entry} name '{text}' in {where}")
+            if text in known and (key.plain or isinstance(key.value, str)):
+                name = text
+            else:
+                name = self.scalar(key, key_spec, f"{spec.entry} name '{text}' in {where}")
             if name is INVALID:
                 continue
-            decoded = self.decode(value, spec.value, f"{spec.entry} '{text}' of {where}")
+            decoded = (self.quick_name(value, scalar_name)  # type: ignore[arg-type]
+                       if scalar_name is not None and value.kind == "scalar" else None)
+            if decoded is None:
+                decoded = self.decode(value, spec.value, f"{spec.entry} '{text}' of {where}")
             obj.key_nodes[str(name)] = key
             if decoded is not INVALID:
                 obj.values[str(name)] = decoded
@@ -226,11 +276,21 @@ class Decoder:
             # "room #3".
             if key.raw == "id" and value.kind == "scalar" and value.value is not None:
                 label = f"{struct.label} '{value.raw}'"
-        pairs = self._pairs(node, label)
         obj = Obj(self.file, node, label)
         fields = struct.by_key
         values, key_nodes = obj.values, obj.key_nodes
-        for key, text, value in pairs:
+        seen: dict[str, YNode] = {}
+        for key, value in node.value:
+            # The checks of `_pairs`, inline: this loop sees every key of every room and item.
+            if key.kind != "scalar" or key.value is None:
+                self.report(key, f"a key in {label} must be a plain word, not {describe_node(key)}")
+                continue
+            text = key.raw
+            if text in seen:
+                self.report(key, f"key '{text}' appears twice in {label} (first on line "
+                                 f"{seen[text].line}); remove one of them")
+                continue
+            seen[text] = key
             field = fields.get(text)
             if field is None:
                 allowed = list(fields)
@@ -250,11 +310,16 @@ class Decoder:
                     or (kind is Bool and type(value.value) is bool)):
                 values[text] = value.value
                 continue
+            if kind is Name:
+                word = self.quick_name(value, spec)  # type: ignore[arg-type]
+                if word is not None:
+                    values[text] = word
+                    continue
             decoded = self.decode(value, spec, f"'{text}' of {label}")
             if decoded is not INVALID:
                 values[text] = decoded
-        for field in struct.fields:
-            if field.required and field.key not in obj.key_nodes:
+        for field in struct.required:
+            if field.key not in key_nodes:
                 self.report(node, f"{label} is missing the required key '{field.key}' "
                                   f"({field.doc.rstrip('.').lower()}); add `{field.key}:`")
         if struct.exactly_one_of:

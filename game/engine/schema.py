@@ -119,6 +119,10 @@ class StructDef:
     def by_key(self) -> dict[str, Field]:
         return {f.key: f for f in self.fields}
 
+    @cached_property
+    def required(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.required)
+
     def field(self, key: str) -> Field | None:
         return self.by_key.get(key)
 

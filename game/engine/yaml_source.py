@@ -7,14 +7,28 @@ expands it. So this module composes the tree itself from the parser's event stre
 recursion, with hard caps on file size, nesting depth and the node count *after* alias
 expansion, and it rejects every tag that is not plain data (`!!python/object` and friends)
 before anything could be constructed. Parsing uses libyaml (`CSafeLoader`) when available.
+
+The fast path (libyaml present): libyaml's own composer builds the node tree in C and one
+iterative pass turns it into YNodes, checking the same caps. It is taken only when it is sure to
+give exactly what the event composer gives: no aliases (aliases need an `&anchor`, so a file
+without `&` has none; otherwise shared nodes are looked for), no tags (tag resolution is
+replaced by a marker, so any explicit tag shows up; a bare `!` cannot, so text where a `!` could
+start a tag skips the fast path), one non-empty document, no YAML error and every cap kept.
+Anything else, including every error, is composed again by the event composer, whose messages
+and positions are the reference. libyaml's composer recurses once per nesting level; libyaml
+refuses nesting deeper than 1,000 levels (checked once at import; without that limit the fast
+path is off), which keeps the recursion to a few hundred kilobytes of stack.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
+from yaml.error import Mark
 from yaml.events import (
     AliasEvent,
     CollectionStartEvent,
@@ -26,7 +40,7 @@ from yaml.events import (
     SequenceStartEvent,
     StreamEndEvent,
 )
-from yaml.nodes import ScalarNode
+from yaml.nodes import MappingNode, ScalarNode
 from yaml.resolver import Resolver
 
 MAX_BYTES = 5 * 1024 * 1024     # a generous world is a few hundred kilobytes
@@ -38,6 +52,7 @@ _SAFE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = frozenset(_YAML + t for t in ("str", "int", "float", "bool", "null", "seq", "map"))
 _RESOLVER = Resolver()
+_NO_MARK = Mark("<world>", 0, 0, 0, None, None)  # an event without a position: line 1, column 1
 _CONSTRUCTOR = SafeConstructor()
 
 
@@ -54,24 +69,28 @@ class SourceError(Exception):
 class YNode:
     """A YAML node: kind 'map' (value: list of (key, value) nodes), 'seq' or 'scalar'.
 
-    `line`/`column` are 1-based. Scalars keep their `raw` text and whether they were `plain`
-    (unquoted), so ids like `on` or `yes` can be read as the words the author typed.
+    `line`/`column` are 1-based, read from the parser's `mark` (its 0-based start position)
+    when asked for: most nodes are never asked. Scalars keep their `raw` text and whether they
+    were `plain` (unquoted), so ids like `on` or `yes` can be read as the words the author typed.
     """
 
-    __slots__ = ("kind", "value", "raw", "plain", "line", "column", "size", "height")
+    __slots__ = ("kind", "value", "raw", "plain", "mark")
 
-    def __init__(self, kind: str, value: Any, line: int, column: int,
-                 raw: str = "", plain: bool = False) -> None:
+    def __init__(self, kind: str, value: Any, mark: Any, raw: str = "",
+                 plain: bool = False) -> None:
         self.kind = kind
         self.value = value
         self.raw = raw
         self.plain = plain
-        self.line = line
-        self.column = column
-        # Nodes and nesting levels in this subtree once aliases are expanded. Only anchored
-        # nodes are ever measured (aliases are rare); 0 means "not measured".
-        self.size = 1 if kind == "scalar" else 0
-        self.height = 1 if kind == "scalar" else 0
+        self.mark = mark
+
+    @property
+    def line(self) -> int:
+        return self.mark.line + 1
+
+    @property
+    def column(self) -> int:
+        return self.mark.column + 1
 
     def __repr__(self) -> str:
         return f"YNode({self.kind}, {self.raw or self.value!r} @{self.line}:{self.column})"
@@ -94,6 +113,10 @@ def decode_bytes(data: bytes) -> str:
 
 def compose(text: str) -> YNode:
     """The single document in `text` as a YNode tree; raises SourceError on any YAML problem."""
+    if _NodeParser is not None and _SAFE_LOADER is _C_SAFE_LOADER:
+        root = _compose_fast(text)
+        if root is not None:
+            return root
     loader = None
     try:
         loader = _SAFE_LOADER(text)
@@ -113,6 +136,125 @@ def compose(text: str) -> YNode:
     finally:
         if loader is not None:
             loader.dispose()
+
+
+# ---------------------------------------------------------------- fast path (libyaml composer)
+
+_C_SAFE_LOADER: type | None = getattr(yaml, "CSafeLoader", None)
+_UNRESOLVED = "<unresolved>"    # the "tag" of every node whose tag libyaml would resolve
+# A `!` where a tag token could begin and followed by what ends the bare `!` tag: the one tag
+# the marker cannot reveal (libyaml resolves `! x` like an untagged plain scalar).
+_BARE_TAG = re.compile(r"(?:^|(?<=[\s\ufeff\[\]{},:?\"']))!(?=[\s,]|\Z)")
+
+try:
+    from yaml._yaml import CParser as _CParser
+except ImportError:  # no libyaml: the event composer over PyYAML's pure-Python parser
+    _CParser = None
+
+_NodeParser: Any = None
+if _CParser is not None and _C_SAFE_LOADER is not None:
+    class _NodeParser(_CParser):  # type: ignore[no-redef]
+        """libyaml's composer with tag resolution replaced by a marker (values are read here)."""
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+            return _UNRESOLVED
+
+        def descend_resolver(self, parent: Any, index: Any) -> None:
+            pass
+
+        def ascend_resolver(self) -> None:
+            pass
+
+    def _nesting_is_capped() -> bool:
+        """Whether this libyaml refuses deep nesting (so its recursive composer stays shallow)."""
+        for probe in ("[" * 1200 + "]" * 1200, "- " * 1200 + "x"):
+            parser = _NodeParser(probe)
+            try:
+                parser.get_single_node()
+            except yaml.YAMLError:
+                continue
+            finally:
+                parser.dispose()
+            return False
+        return True
+
+    if not _nesting_is_capped():
+        _NodeParser = None
+
+
+def _compose_fast(text: str) -> YNode | None:
+    """The tree composed by libyaml, or None when only the event composer can be trusted."""
+    if "!" in text and _BARE_TAG.search(text):
+        return None
+    parser = _NodeParser(text)
+    try:
+        root = parser.get_single_node()
+    except yaml.YAMLError:
+        return None
+    finally:
+        parser.dispose()
+    if root is None:
+        return None
+    return _convert(root, "&" in text)
+
+
+def _convert(root: Any, may_share: bool) -> YNode | None:
+    """YNodes for libyaml's nodes, without recursion; None at a tag, an alias or a broken cap.
+
+    Without aliases the node count is the expanded count and the depth is the plain nesting,
+    so the caps mean what they mean in the event composer. Aliases need an anchor, so only a
+    text with `&` in it can have shared nodes (`may_share`), and only then are they looked for.
+    """
+    max_depth, max_nodes = MAX_DEPTH, MAX_NODES
+    unresolved, scalar_type, mapping_type = _UNRESOLVED, ScalarNode, MappingNode
+    maybe_typed, resolved = _MAYBE_TYPED, _resolved_plain
+    seen: set[int] = set()
+    stack: list[tuple[Any, YNode, int]] = []
+    count = 0
+    children: Any = [root]
+    made: YNode | None = None
+    depth = 0
+    while True:
+        # Make YNodes for `children`, the nodes at `depth` (the root, or those of `made`).
+        depth += 1
+        if depth > max_depth:
+            return None
+        count += len(children)
+        if count > max_nodes:
+            return None
+        out: list[YNode] = []
+        for child in children:
+            if child.tag is not unresolved:
+                return None
+            if may_share:
+                if id(child) in seen:
+                    return None
+                seen.add(id(child))
+            if type(child) is scalar_type:
+                raw = child.value
+                if child.style == "":  # plain (libyaml's composer writes "" for plain style)
+                    value = raw if raw[:1] not in maybe_typed else resolved(raw)
+                    node = YNode("scalar", value, child.start_mark, raw, True)
+                else:
+                    node = YNode("scalar", raw, child.start_mark, raw, False)
+            else:
+                node = YNode("map" if type(child) is mapping_type else "seq", [],
+                             child.start_mark)
+                if child.value:
+                    stack.append((child, node, depth))
+            out.append(node)
+        if made is None:
+            result = out[0]
+        elif made.kind == "map":
+            made.value = list(zip(out[0::2], out[1::2]))
+        else:
+            made.value = out
+        if not stack:
+            return result
+        source, made, depth = stack.pop()
+        children = source.value
+        if made.kind == "map":
+            children = [node for pair in children for node in pair]
 
 
 def _line_col(text: str, index: int) -> tuple[int, int]:
@@ -166,6 +308,9 @@ class _Composer:
         self.stack: list[_Open] = []
         self.expanded = 0
         self.aliases = 0
+        # (nodes, nesting levels) of finished subtrees once aliases are expanded, by id; only
+        # anchored subtrees are ever measured (aliases are rare).
+        self.measured: dict[int, tuple[int, int]] = {}
 
     def run(self, loader: Any) -> YNode:
         root: YNode | None = None
@@ -179,11 +324,10 @@ class _Composer:
                 self.expanded += 1
                 if self.expanded > MAX_NODES or len(stack) >= MAX_DEPTH:
                     self._count(event, 1, 1)  # raises with the right message
-                mark = event.start_mark
                 raw = event.value
                 plain = event.implicit[0]
-                node = YNode("scalar", _plain_value(raw) if plain else raw, mark.line + 1,
-                             mark.column + 1, raw, plain)
+                node = YNode("scalar", _plain_value(raw) if plain else raw,
+                             event.start_mark or _NO_MARK, raw, plain)
                 if stack:
                     stack[-1].children.append(node)
                 else:
@@ -240,7 +384,7 @@ class _Composer:
             if self.aliases > MAX_ALIASES:
                 raise SourceError(line, column, f"more than {MAX_ALIASES} aliases; world files "
                                   "should repeat text instead of aliasing it this much")
-            self._count(event, target.size, target.height)
+            self._count(event, *self._measure(target))
             return target
         self._check_tag(event)
         self._count(event, 1, 1)
@@ -250,17 +394,31 @@ class _Composer:
             except (KeyError, ValueError):
                 raise SourceError(line, column, f"'{event.value}' does not match its tag "
                                   f"'{_short_tag(event.tag or '')}'; remove the tag") from None
-            node = YNode("scalar", value, line, column, raw=event.value,
+            node = YNode("scalar", value, event.start_mark or _NO_MARK, raw=event.value,
                          plain=bool(event.implicit[0]) and event.tag is None)
             if event.anchor:
                 self.anchors[event.anchor] = node
             return node
         kind = "map" if isinstance(event, MappingStartEvent) else "seq"
-        node = YNode(kind, [], line, column)
+        node = YNode(kind, [], event.start_mark or _NO_MARK)
         self.stack.append(_Open(node, event.anchor))
         if event.anchor:
             self.open_anchors.add(event.anchor)
         return None
+
+    def _measure(self, node: YNode) -> tuple[int, int]:
+        """Nodes and nesting levels of a finished subtree (nesting is capped: this is shallow)."""
+        if node.kind == "scalar":
+            return 1, 1
+        known = self.measured.get(id(node))
+        if known is None:
+            children = ([c for pair in node.value for c in pair] if node.kind == "map"
+                        else node.value)
+            sizes = [self._measure(child) for child in children]
+            known = (1 + sum(size for size, _ in sizes),
+                     1 + max((height for _, height in sizes), default=0))
+            self.measured[id(node)] = known
+        return known
 
     def _attach(self, node: YNode) -> YNode | None:
         """Add a finished node to its parent; returns it when it is the document's root."""
@@ -278,21 +436,10 @@ class _Composer:
         else:
             node.value = children
         if frame.anchor:
-            _measure(node)
+            self._measure(node)
             self.open_anchors.discard(frame.anchor)
             self.anchors[frame.anchor] = node
         return self._attach(node)
-
-
-def _measure(node: YNode) -> None:
-    """Fill in `size` and `height` of a finished subtree (nesting is capped, so this is shallow)."""
-    if node.size:
-        return
-    children = ([c for pair in node.value for c in pair] if node.kind == "map" else node.value)
-    for child in children:
-        _measure(child)
-    node.size = 1 + sum(c.size for c in children)
-    node.height = 1 + max((c.height for c in children), default=0)
 
 
 def _scalar_value(event: Any) -> Any:
@@ -311,6 +458,16 @@ def _plain_value(text: str) -> Any:
     """An unquoted scalar's value; most start with a letter that can only begin text."""
     if text[:1] not in _MAYBE_TYPED:
         return text
+    return _resolved_plain(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _resolved_plain(text: str) -> Any:
+    """The value of a plain scalar that might not be text (`yes`, `12`, `name`, `~`).
+
+    Such words repeat (keys like `name`, values like `true`) and resolving runs the resolver's
+    regular expressions, so results are kept; they are immutable (text, number, bool, None).
+    """
     return _typed_value(_RESOLVER.resolve(ScalarNode, text, (True, False)), text)
 
 
