@@ -7,9 +7,9 @@ command's authoritative text, then streams the narration under it.
 
 from __future__ import annotations
 
-import itertools
 import sys
 import threading
+import time
 from typing import Sequence, TextIO
 
 from game.engine.events import Scene, TurnResult
@@ -17,14 +17,16 @@ from game.engine.game import Game
 from game.engine.script import SHELL_ONLY, ScriptRun
 from game.narrator.api import NarrationRequest, NarrationStats, Narrator, NarratorStatus
 
-_ids = itertools.count(1)
-
-
 def request_for(game: Game, result: TurnResult, history: Sequence[str] = (),
                 request_id: int | None = None) -> NarrationRequest:
-    """The narration request for a turn just played (the scene is the state after it)."""
+    """The narration request for a turn just played (the scene is the state after it).
+
+    The default id is the monotonic clock in nanoseconds: increasing across games and restores
+    in one process (a stale token can never carry the id of a newer request), with no counter
+    kept in module state.
+    """
     return NarrationRequest(
-        request_id=next(_ids) if request_id is None else request_id,
+        request_id=time.monotonic_ns() if request_id is None else request_id,
         world_id=game.world.id, style=game.world.narrator, scene=game.scene(),
         command=result.command, result_text=result.text, events=list(result.events),
         history=list(history))

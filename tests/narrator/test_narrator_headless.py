@@ -39,6 +39,8 @@ def test_request_for_a_turn():
     assert req.style == game.world.narrator and req.scene == game.scene()
     assert req.command == "read sign" and req.result_text == result.text
     assert list(req.history) == ["> look / Boat Landing"]
+    ids = [request_for(game, result).request_id for _ in range(3)]
+    assert ids == sorted(set(ids))  # distinct and increasing without a caller-kept counter
 
 
 def test_run_narrated_prints_narration_under_each_text():
