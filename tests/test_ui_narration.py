@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 
 from game.narrator.fake import FakeNarrator, fake_narration
 from game.narrator.worker import MLXNarrator
 from game.ui.screens.dialogs import EndingScreen
 from game.ui.screens.game import GameScreen
+from game.ui.screens.settings import SettingsChoice
 from game.ui.widgets.command_input import CommandInput
 from game.ui.widgets.status_bar import StatusBar
 from game.ui.widgets.story import StoryPane
@@ -142,3 +144,32 @@ async def test_full_walkthroughs_with_the_fake_narrator(tmp_path):
             await pilot.press("u")  # undo from the ending panel: back into the game
             await pilot.pause()
             assert app.screen is game_screen and game_screen.session.game.ended is None
+
+
+async def test_settings_turn_narration_off_and_on_and_restart_with_new_sampling(tmp_path):
+    made = []
+
+    def factory(settings):
+        made.append(settings)
+        return FakeNarrator(tokens_per_s=2000)
+
+    app = make_app(tmp_path, mode="fake", narrator_factory=factory)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        current = SettingsChoice(True, app.settings.temperature, app.settings.max_tokens, app.theme)
+        app.apply_settings(dataclasses.replace(current, narrator_on=False))
+        await pilot.pause()
+        assert app.narrator_info.status == "off" and "narrator off" in screen_text(pilot)
+        before = len(narrations(screen))
+        await enter(pilot, "x sign")
+        assert screen.current_request is None and len(narrations(screen)) == before
+
+        first = app.narrator
+        app.apply_settings(dataclasses.replace(current, temperature=0.9, max_tokens=40))
+        await until(pilot, lambda: app.narrator is not None and app.narrator is not first
+                    and app.narrator.status == "idle")
+        assert (made[-1].temperature, made[-1].max_tokens) == (0.9, 40)
+        assert first.status == "off"  # the old narrator was closed
+        await enter(pilot, "n")
+        await until(pilot, lambda: screen.current_request is None)
+        assert len(narrations(screen)) == before + 1

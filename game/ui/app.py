@@ -157,6 +157,12 @@ class AdventureApp(App[None]):
         narrator.submit(request, self.sink)
         return True
 
+    def prefetch(self, session: Session) -> None:
+        """Lets an idle narrator prefill the rooms next door (it yields at once to a request)."""
+        narrator = self.narrator
+        if self.narration_on and narrator is not None and narrator.status in _READY:
+            narrator.prefetch(session.adjacent_scenes(), session.world.narrator, session.world.id)
+
     def cancel_narration(self) -> None:
         if self.narrator is not None:
             self.narrator.cancel()

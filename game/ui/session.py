@@ -7,22 +7,19 @@ widgets draw (`PanelInfo`, `MapData`). Kept apart from the screens so it is test
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from game.engine.events import TurnResult
+from game.engine.events import Scene, TurnResult
 from game.engine.game import Game
 from game.engine.loader import load_world
 from game.engine.world import World
 from game.narrator.api import NarrationRequest
+from game.narrator.headless import adjacent_scenes, request_for
 from game.saves.document import TranscriptEntry
 from game.saves.store import Origin
 from game.ui.map_layout import MapData, MapRoom
 from game.ui.widgets.side_panel import PanelInfo
-
-_request_ids = itertools.count(1)
-
 
 @dataclass
 class Session:
@@ -50,8 +47,8 @@ class Session:
     def execute(self, line: str) -> TurnResult:
         result = self.game.execute(line)
         self.transcript.append(TranscriptEntry(line, result.text, turn=result.state.turns))
-        self._recent.append(f"> {line}\n{result.text}")
-        del self._recent[: -max(self.history_turns, 0) or len(self._recent)]
+        self._recent.append(f"> {line} / {result.text}")
+        del self._recent[: -(max(self.history_turns, 0) + 1)]  # this turn + the ones before it
         return result
 
     def undo(self) -> bool:
@@ -63,7 +60,7 @@ class Session:
             self.transcript[-1].narration = text
 
     def restore_history(self, history: list[str]) -> None:
-        self._recent = list(history)[-max(self.history_turns, 1):]
+        self._recent = list(history)[-(max(self.history_turns, 0) + 1):]
 
     @property
     def narrator_history(self) -> list[str]:
@@ -71,17 +68,13 @@ class Session:
         return list(self._recent)
 
     def request_for(self, result: TurnResult) -> NarrationRequest:
-        """A narration request for this turn's outcome, with a fresh id."""
-        return NarrationRequest(
-            request_id=next(_request_ids),
-            world_id=self.world.id,
-            style=self.world.narrator,
-            scene=self.game.scene(),
-            command=result.command,
-            result_text=result.text,
-            events=tuple(result.events),
-            history=tuple(self._recent[:-1]),
-        )
+        """A narration request for this turn's outcome (the narrator's own helper builds it,
+        so the TUI and `adventure run` ask in the same way), with the turns before it."""
+        return request_for(self.game, result, self._recent[:-1])
+
+    def adjacent_scenes(self) -> list[Scene]:
+        """What the player would see through each exit: for the narrator's idle prefill."""
+        return adjacent_scenes(self.game)
 
     def completions(self) -> list[str]:
         return self.game.completions()

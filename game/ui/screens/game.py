@@ -176,6 +176,7 @@ class GameScreen(Screen[None]):
         if self.app.submit_narration(request):
             self.current_request = request.request_id
             self.story.begin_narration()
+            self.app.prefetch(self.session)  # done after this narration, while the player reads
 
     def stop_narration(self, note: str | None = None) -> None:
         """Cancels the narration in progress (if any) and keeps what had streamed."""
