@@ -174,3 +174,29 @@ async def test_title_screen_lists_worlds_and_starts_one(tmp_path):
         await pilot.pause()
         assert isinstance(app.screen, GameScreen)
         assert app.screen.session.world.id
+
+
+async def test_palette_offers_the_game_commands_and_footer_shows_the_keys(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {"Save game", "Load game", "Undo", "Help", "Stop narration", "Toggle map",
+                "Settings", "Quit"} <= titles
+        footer = screen_text(pilot).splitlines()[-1]
+        for label in ("Help", "Stop", "Save", "Load", "Undo", "Map", "Quit"):
+            assert label in footer
+
+
+async def test_narrow_terminals_give_the_side_panel_room_to_the_story(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        side = app.screen.query_one("#side")
+        assert side.display and side.region.width >= 28
+        await pilot.resize_terminal(60, 24)
+        await pilot.pause()
+        assert app.screen.has_class("narrow") and side.region.width == 0
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert side.region.width > 28
