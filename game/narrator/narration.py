@@ -143,7 +143,7 @@ class NarrationEngine:
             status("prefilling", request.scene.room_name)
         try:
             co = self.store.get_or_prefill(parts.prefix, checkpoints=[parts.base_len],
-                                           should_stop=cancel.is_set)
+                                           should_stop=cancel.is_set, chunk=128)
         except PrefillInterrupted as stop:
             run.stats = NarrationStats("miss", int(stop.args[0]), len(parts.tokens), 0.0, 0.0, 0,
                                        cancelled=True, prefix_tokens=parts.prefix_len)
