@@ -134,6 +134,18 @@ async def test_save_then_load_restores_the_game(tmp_path):
         assert "Restored" in app.screen.query_one(StoryPane).plain_text()
 
 
+async def test_every_turn_is_autosaved(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await enter(pilot, "n")
+        await pilot.pause()
+        latest = app.saves.store.latest_autosave()
+        assert latest is not None and latest.location == "Cliff Path" and latest.turns == 1
+        await enter(pilot, "s")
+        await pilot.pause()
+        assert app.saves.store.latest_autosave().location == "Boat Landing"
+
+
 async def test_quit_confirms_autosaves_and_continue_resumes(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:

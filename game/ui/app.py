@@ -21,6 +21,7 @@ from textual.timer import Timer
 from game import paths
 from game.narrator.api import NarrationRequest, Narrator
 from game.narrator.settings import NarratorSettings
+from game.saves.errors import SaveError
 from game.ui.narration import (MessageSink, NarrationDone, NarrationFailed, NarrationTokens,
                                NarratorStatusChanged)
 from game.ui.saving import SaveSlots
@@ -77,6 +78,7 @@ class AdventureApp(App[None]):
         self.narrator: Narrator | None = None
         self._narrator_loading = False
         self._last_delivery = 0.0
+        self._autosave_failed = False
         self._delivery_timer: Timer | None = None
         self.narration_on = self.settings.mode != "off"
         self.game_screen: GameScreen | None = None
@@ -243,6 +245,20 @@ class AdventureApp(App[None]):
             self.notify(str(exc), title="Not saved", severity="error")
             return
         self.notify(f"Saved to “{slot}”.", title="Saved", timeout=3)
+
+    def autosave_soon(self, session: Session) -> None:
+        """Autosaves after the turn's text is on screen (a few ms; the ring keeps five)."""
+        self.call_after_refresh(self._autosave, session)
+
+    def _autosave(self, session: Session) -> None:
+        try:
+            self.saves.autosave(session)
+        except (SaveError, OSError) as exc:
+            if not self._autosave_failed:  # say it once, not on every turn
+                self.notify(f"Autosave failed: {exc}", title="Not saved", severity="warning")
+            self._autosave_failed = True
+        else:
+            self._autosave_failed = False
 
     def load_game(self, slot: str) -> None:
         try:

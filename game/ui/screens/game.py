@@ -136,6 +136,7 @@ class GameScreen(Screen[None]):
             self._handle_meta(result.meta)
         else:
             self._narrate(result)
+        self.app.autosave_soon(self.session)  # every turn, like the plain loop
         if result.ending is not None:
             self.show_ending(result)
         return result
