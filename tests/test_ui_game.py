@@ -170,6 +170,14 @@ async def test_quit_confirms_autosaves_and_continue_resumes(tmp_path):
         assert isinstance(again.screen, GameScreen)
         assert static_text(again.screen, "#location") == "Cliff Path"
 
+    # `adventure play --load SLOT` goes straight into the saved game.
+    slot = app.saves.latest()
+    direct = make_app(tmp_path, world=None, load_slot=slot)
+    async with direct.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(direct.screen, GameScreen)
+        assert static_text(direct.screen, "#location") == "Cliff Path"
+
 
 async def test_title_screen_lists_worlds_and_starts_one(tmp_path):
     app = make_app(tmp_path, world=None)

@@ -22,7 +22,8 @@ def walkthrough(world: str) -> list[str]:
 
 
 def make_app(tmp_path: Path, *, world: str | None = "tutorial", mode: str = "off",
-             fake_rate: float = 200.0, narrator_factory=None) -> AdventureApp:
+             fake_rate: float = 200.0, narrator_factory=None,
+             load_slot: str | None = None) -> AdventureApp:
     """The real app, with saves in `tmp_path`, a fixed theme, and the given narrator mode."""
     settings = NarratorSettings(mode=mode, fake_tokens_per_s=fake_rate)
     kwargs = {} if narrator_factory is None else {"narrator_factory": narrator_factory}
@@ -30,6 +31,7 @@ def make_app(tmp_path: Path, *, world: str | None = "tutorial", mode: str = "off
         settings,
         world=paths.worlds_dir() / f"{world}.yaml" if world else None,
         saves_dir=tmp_path / "saves",
+        load_slot=load_slot,
         theme=THEME,
         **kwargs,
     )
