@@ -31,11 +31,14 @@ def carried_by_player(state: GameState, item: str) -> bool:
     return False
 
 
+_NEGATED = {"closed": "open", "unlocked": "locked", "unlit": "lit", "revealed": "hidden"}
+
+
 def item_is(state: GameState, item: str, name: str) -> bool:
     """Item state names as the world format spells them, including the negated forms."""
-    negated = {"closed": "open", "unlocked": "locked", "unlit": "lit", "revealed": "hidden"}
-    if name in negated:
-        return not state.is_(item, negated[name])
+    negated = _NEGATED.get(name)
+    if negated is not None:
+        return not state.is_(item, negated)
     return state.is_(item, name)
 
 
@@ -43,6 +46,14 @@ def holds(condition: Condition | None, state: GameState) -> bool:
     """Whether a condition holds now. `None` (no condition) always holds."""
     if condition is None:
         return True
+    test = _TESTS.get(type(condition))
+    if test is not None:
+        return test(condition, state)
+    return _holds_any(condition, state)
+
+
+def _holds_any(condition: Condition, state: GameState) -> bool:
+    """`holds` for any condition object (subclasses too), by the isinstance chain."""
     if isinstance(condition, Has):
         return carried_by_player(state, condition.item)
     if isinstance(condition, ItemAt):
@@ -68,3 +79,35 @@ def holds(condition: Condition | None, state: GameState) -> bool:
     if isinstance(condition, Not):
         return not holds(condition.condition, state)
     raise TypeError(f"unknown condition {condition!r}")
+
+
+def _all_hold(conditions: tuple[Condition, ...], state: GameState) -> bool:
+    for condition in conditions:
+        if not holds(condition, state):
+            return False
+    return True
+
+
+def _any_holds(conditions: tuple[Condition, ...], state: GameState) -> bool:
+    for condition in conditions:
+        if holds(condition, state):
+            return True
+    return False
+
+
+# Every-turn triggers and rules test conditions constantly: one dict lookup by exact type finds
+# the test (anything else, such as a subclass, goes through the isinstance chain above).
+_TESTS = {
+    Has: lambda c, state: carried_by_player(state, c.item),
+    ItemAt: lambda c, state: state.locations.get(c.item) == c.place,
+    ItemIs: lambda c, state: item_is(state, c.item, c.state),
+    InRoom: lambda c, state: state.room == c.room,
+    FlagSet: lambda c, state: state.flags.get(c.flag, False),
+    FlagUnset: lambda c, state: not state.flags.get(c.flag, False),
+    CounterCompare: lambda c, state: compare(c.op, state.counters.get(c.counter, 0), c.value),
+    Visited: lambda c, state: c.room in state.visited,
+    TurnsCompare: lambda c, state: compare(c.op, state.turns, c.value),
+    All: lambda c, state: _all_hold(c.conditions, state),
+    Any_: lambda c, state: _any_holds(c.conditions, state),
+    Not: lambda c, state: not holds(c.condition, state),
+}

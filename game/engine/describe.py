@@ -10,14 +10,14 @@ from game.engine.world import PLAYER, DIRECTIONS
 
 DARK_NAME = "Darkness"
 DARK_TEXT = "It is pitch dark, and you can't see a thing."
+_RANK = {d: n for n, d in enumerate(DIRECTIONS)}  # exits are listed in this order
 
 
 def open_exits(turn: Turn) -> list[str]:
     """Exits the player can see: those without a condition, or whose condition holds."""
     room = turn.world.rooms[turn.state.room]
     exits = [e for e in room.exits if e.when is None or holds(e.when, turn.state)]
-    rank = {d: n for n, d in enumerate(DIRECTIONS)}
-    return [e.direction for e in sorted(exits, key=lambda e: rank.get(e.direction, 99))]
+    return [e.direction for e in sorted(exits, key=lambda e: _RANK.get(e.direction, 99))]
 
 
 def _visible_here(turn: Turn, place: str) -> list[str]:

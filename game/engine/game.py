@@ -18,7 +18,7 @@ from game.engine.describe import DARK_NAME, DARK_TEXT, describe_room, open_exits
 from game.engine.events import Event, Scene, TurnResult
 from game.engine.grammar import AFTER_END_VERBS, FILLERS, META_VERBS, PATTERNS, VERB_ALSO_KEYS
 from game.engine.index import WorldIndex
-from game.engine.parser import Command, ParseError, parse, split_commands, tokenise
+from game.engine.parser import Command, ParseError, line_commands, parse, tokenise
 from game.engine.phrasing import capitalise
 from game.engine.resolve import (
     Ask, Refused, Resolved, answer_question, matches, question, resolve_phrase,
@@ -168,7 +168,7 @@ class Game:
     def _commands(self, turn: Turn, line: str) -> tuple[list[list[str]], dict[str, str]]:
         """The line's commands; the first may be the answer to a pending question (then it is
         replaced by the question's command plus the chosen object)."""
-        commands = split_commands(tokenise(line), self.index)
+        commands = line_commands(line, self.index)
         pending = turn.state.pending
         turn.state.pending = None      # any reply ends the question
         forced: dict[str, str] = {}

@@ -8,7 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from game.engine.grammar import PATTERNS, VERB_KEYS, grammar_words, normalise_rule_verb
-from game.engine.world import Item, Rule, World
+from game.engine.world import Item, Rule, Trigger, World
+
+MEMO_SIZE = 1024  # entries kept per memo before it starts afresh
 
 
 def item_words(item: Item) -> frozenset[str]:
@@ -39,6 +41,14 @@ class WorldIndex:
     any_verb_rules: tuple[tuple[int, Rule], ...] = ()
     custom_verbs: tuple[tuple[str, ...], ...] = ()  # rule verb phrases the grammar lacks, longest first
     builtin_first_words: frozenset[str] = frozenset()
+    turn_triggers: tuple[Trigger, ...] = ()   # the world's `on: turn` triggers, in file order
+    enter_triggers: tuple[Trigger, ...] = ()  # the world's `on: enter` triggers, in file order
+    # Memos of pure functions of a command's words and this index (nothing here changes
+    # during play): parsed commands (parser.parse), lines split into commands
+    # (parser.line_commands) and candidate rules by verb keys.
+    parsed: dict = field(default_factory=dict, compare=False, repr=False)
+    split_lines: dict = field(default_factory=dict, compare=False, repr=False)
+    rule_candidates: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, world: World) -> "WorldIndex":
@@ -78,7 +88,26 @@ class WorldIndex:
             any_verb_rules=tuple(any_rules),
             custom_verbs=tuple(sorted(custom, key=lambda p: (-len(p), p))),
             builtin_first_words=frozenset(builtin_first),
+            turn_triggers=tuple(t for t in world.triggers if t.on == "turn"),
+            enter_triggers=tuple(t for t in world.triggers if t.on == "enter"),
         )
+
+    def rules_for(self, keys: tuple[str, ...]) -> tuple[Rule, ...]:
+        """The rules for any of `keys` or for any verb ("*"), once each, in file order."""
+        found = self.rule_candidates.get(keys)
+        if found is None:
+            candidates = list(self.any_verb_rules)
+            for key in keys:
+                candidates.extend(self.rules_by_key.get(key, ()))
+            candidates.sort(key=lambda pair: pair[0])
+            unique: dict[int, Rule] = {}
+            for n, rule in candidates:
+                unique.setdefault(n, rule)
+            found = tuple(unique.values())
+            if len(self.rule_candidates) >= MEMO_SIZE:
+                self.rule_candidates.clear()
+            self.rule_candidates[keys] = found
+        return found
 
     def sort_items(self, ids: "list[str] | tuple[str, ...] | set[str]") -> list[str]:
         """Items in declaration order, so listings never depend on the order things moved."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from game.engine.grammar import (
     ALL_WORDS, ARTICLES, DIRECTION_WORDS, EXCEPT_WORDS, MULTI_VERBS, PATTERNS, PREPOSITIONS,
 )
-from game.engine.index import WorldIndex
+from game.engine.index import MEMO_SIZE, WorldIndex
 
 MAX_LINE = 4000          # characters considered from one line
 MAX_COMMANDS = 20        # commands considered from one line
@@ -27,6 +27,8 @@ TOOL_VERBS = frozenset({"turn_on", "turn_off", "examine", "read", "touch", "knoc
                         "climb", "listen", "smell", "eat", "drink", "wear"})
 _TOKEN = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*|[.;!?,]")
 _STOPS = {".", ";", "!", "?"}
+MEMO_LINE = 256          # lines longer than this (commands of more than 1/8 as many words)
+                         # are not memoised
 _SLOT_VERBS = {"save": "save", "restore": "restore", "load": "restore"}
 
 _PATTERNS_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
@@ -75,6 +77,21 @@ class _Match:
 def tokenise(line: str) -> list[str]:
     """Lower-case word tokens and sentence punctuation; everything else is dropped."""
     return _TOKEN.findall(line[:MAX_LINE].lower())
+
+
+def line_commands(line: str, index: WorldIndex) -> list[list[str]]:
+    """`split_commands(tokenise(line), index)`: a pure function of the line and the index, so
+    remembered per index (as tuples; every call gets lists of its own). Long lines are not."""
+    memo = index.split_lines
+    found = memo.get(line)
+    if found is None:
+        found = tuple(tuple(words) for words in split_commands(tokenise(line), index))
+        if len(line) > MEMO_LINE:
+            return [list(words) for words in found]
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        memo[line] = found
+    return [list(words) for words in found]
 
 
 def _starts_command(tokens: list[str], index: WorldIndex) -> bool:
@@ -267,7 +284,25 @@ def _custom(words: list[str], text: str, index: WorldIndex, phrase: tuple[str, .
 
 
 def parse(tokens: list[str], index: WorldIndex) -> Command | ParseError:
-    """Parse one command's tokens (already split) into a `Command`, or say what went wrong."""
+    """Parse one command's tokens (already split) into a `Command`, or say what went wrong.
+
+    A pure function of the words and the (unchanging) index, with an immutable result, so
+    results are remembered per index: players and replays repeat the same commands a lot.
+    """
+    key = tuple(tokens)
+    memo = index.parsed
+    found = memo.get(key)
+    if found is None:
+        found = _parse(tokens, index)
+        if len(key) > MEMO_LINE // 8:
+            return found
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        memo[key] = found
+    return found
+
+
+def _parse(tokens: list[str], index: WorldIndex) -> Command | ParseError:
     if tokens and tokens[0] in _SLOT_VERBS:   # slot names are free text: no vocabulary check
         slot = "_".join(t for t in tokens[1:] if t not in _STOPS and t != ",") or "quicksave"
         return Command(_SLOT_VERBS[tokens[0]], " ".join(tokens), slot=slot)

@@ -82,7 +82,10 @@ def matches(turn: Turn, words: tuple[str, ...], candidates: "list[str] | tuple[s
     found = []
     for item in candidates:
         own = vocab[item]
-        if all(w in own or _singular(w, own) for w in words):
+        for w in words:
+            if w not in own and not _singular(w, own):
+                break
+        else:
             found.append(item)
     return found
 

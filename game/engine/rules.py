@@ -134,18 +134,18 @@ def _fire(turn: Turn, trigger: Trigger, depth: int) -> None:
 
 
 def run_enter_triggers(turn: Turn, depth: int = 0) -> None:
-    for trigger in turn.world.triggers:
+    for trigger in turn.index.enter_triggers:
         if turn.state.ended is not None:
             return
-        if trigger.on == "enter" and _trigger_applies(turn, trigger):
+        if _trigger_applies(turn, trigger):
             _fire(turn, trigger, depth)
 
 
 def run_turn_triggers(turn: Turn) -> None:
-    for trigger in turn.world.triggers:
+    for trigger in turn.index.turn_triggers:
         if turn.state.ended is not None:
             return
-        if trigger.on == "turn" and _trigger_applies(turn, trigger):
+        if _trigger_applies(turn, trigger):
             _fire(turn, trigger, 0)
 
 
@@ -153,20 +153,12 @@ def run_turn_triggers(turn: Turn) -> None:
 def matching_rules(turn: Turn, keys: tuple[str, ...], obj: str | None,
                    indirect: str | None) -> list[Rule]:
     """Rules for any of `keys` (or "*") that apply here and now, in file order."""
-    index = turn.index
-    candidates: list[tuple[int, Rule]] = list(index.any_verb_rules)
-    for key in keys:
-        candidates.extend(index.rules_by_key.get(key, ()))
+    candidates = turn.index.rules_for(keys)
     if not candidates:
         return []
-    candidates.sort(key=lambda pair: pair[0])
     state = turn.state
     found: list[Rule] = []
-    seen: set[int] = set()
-    for n, rule in candidates:
-        if n in seen:
-            continue
-        seen.add(n)
+    for rule in candidates:
         if rule.once and f"rule:{rule.id}" in state.fired:
             continue
         if rule.room is not None and rule.room != state.room:

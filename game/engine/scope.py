@@ -65,15 +65,20 @@ def is_open_holder(world: World, state: GameState, item: str) -> bool:
 
 def contents_deep(world: World, state: GameState, place: str) -> list[str]:
     """Items in `place` and, recursively, inside its open containers and on its surfaces."""
+    # `state.items_at`, `state.is_` and `is_open_holder`, inline: scope is worked out at least
+    # once per command, over every item in the room and in the player's hands.
     found: list[str] = []
     stack = [place]
+    contents, items = state.contents, world.items
+    hidden, opened = state.item_states["hidden"], state.item_states["open"]
     while stack:
         here = stack.pop()
-        for item in state.items_at(here):
-            if state.is_(item, "hidden"):
+        for item in contents.get(here, ()):
+            if item in hidden:
                 continue
             found.append(item)
-            if is_open_holder(world, state, item):
+            it = items[item]
+            if it.surface or (it.container and (not it.openable or item in opened)):
                 stack.append(item)
     return found
 

@@ -127,24 +127,15 @@ class GameState:
         )
 
     def copy(self) -> "GameState":
-        """An independent state; O(1): containers are shared until one side changes them."""
-        clone = GameState(
-            room=self.room,
-            locations=self.locations,
-            item_states=self.item_states,
-            flags=self.flags,
-            counters=self.counters,
-            score=self.score,
-            turns=self.turns,
-            visited=self.visited,
-            fired=self.fired,
-            ended=self.ended,
-            last_objects=self.last_objects,
-            pending=self.pending,  # never mutated in place, only replaced
-            last_command=self.last_command,
-            oops=self.oops,
-            contents=self.contents,
-        )
+        """An independent state; O(1): containers are shared until one side changes them.
+
+        Every field is taken as it is (`pending` is never mutated in place, only replaced), so
+        the clone skips `__init__`: `__post_init__` would find nothing to fill in, since a
+        state's `item_states` always has every key and `contents` always matches `locations`.
+        (A state holds nothing but its fields, so copying its `__dict__` copies exactly them.)
+        """
+        clone = _new_state(GameState)
+        clone.__dict__.update(self.__dict__)
         self._shared = set(_CONTAINERS)
         clone._shared = set(_CONTAINERS)
         return clone
@@ -267,3 +258,6 @@ def _pair(value: Any) -> tuple[str, str] | None:
         return None
     command, word = value
     return (str(command), str(word))
+
+
+_new_state = object.__new__
