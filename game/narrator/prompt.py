@@ -179,13 +179,28 @@ def token_hash(tokens: Sequence[int]) -> str:
     return h.hexdigest()[:32]
 
 
-def opening_for(events: Sequence["Event"]) -> str:
-    """The words the reply is opened with, from the first event that names an action."""
+def opening_for(events: Sequence["Event"], scene: "Scene | None" = None) -> str:
+    """The words the reply is opened with, from the first event that names an action.
+
+    A move opens with the name of the room the engine put the player in: measured on the
+    embedded model, "You step into" alone was completed with the previous room's name
+    (copied from the history line), contradicting the engine.
+    """
     kinds = [e.kind for e in events]
     for kind, opening in _OPENINGS:
         if kind in kinds:
+            if kind == "moved" and scene is not None and not scene.dark and scene.room_name:
+                return f"{opening} {_with_article(scene.room_name)}."
             return opening
     return OPENING
+
+
+def _with_article(name: str) -> str:
+    """'the Lighthouse Yard', but 'Mara's Cottage' and 'The Sanctum' stay as written."""
+    words = name.split()
+    if not words or words[0].lower() in ("the", "a", "an") or "'s" in words[0]:
+        return name
+    return f"the {name}"
 
 
 def should_narrate(events: Sequence["Event"], result_text: str) -> bool:
@@ -368,7 +383,7 @@ def build_prompt(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene", 
     """The full prompt for one narrated turn."""
     turn = turn_block(new_information(result_text, scene), list(scene.visible_items),
                       list(scene.inventory), command, history, describe_events(events))
-    return render_tokens(tokenizer, style, scene, turn, opening_for(events))
+    return render_tokens(tokenizer, style, scene, turn, opening_for(events, scene))
 
 
 def build_prefix(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene") -> PromptParts:

@@ -29,6 +29,7 @@ from game.narrator.api import NarrationRequest, NarrationSink, NarrationStats, N
 from game.narrator.settings import NarratorSettings
 
 log = logging.getLogger(__name__)
+_CLOSE_TIMEOUT_S = 120.0
 
 Loader = Callable[[str | None, Callable[[str, float], None]], Any]
 
@@ -130,7 +131,12 @@ class MLXNarrator:
             self._wake.notify_all()
             thread = self._thread
         if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=10)
+            # Wait for the final cache flush: a daemon thread still inside MLX when the
+            # interpreter exits aborts the process ("terminate called without an active
+            # exception"). Cancellation stops generation within a token; only disk writes remain.
+            thread.join(timeout=_CLOSE_TIMEOUT_S)
+            if thread.is_alive():
+                log.warning("narrator worker still busy after %.0f s at close", _CLOSE_TIMEOUT_S)
 
     @property
     def status(self) -> NarratorStatus:

@@ -133,7 +133,7 @@ def test_move_text_does_not_repeat_the_location_block(tok):
     suffix = tok.decode(list(p.suffix))
     assert "The game says: A bat flutters past." in suffix
     assert "vaulted" not in suffix and "Exits" not in suffix
-    assert p.opening == "You step into"
+    assert p.opening == "You step into the Great Hall."
 
 
 def test_template_without_system_role():
@@ -162,6 +162,11 @@ def test_opening_follows_what_happened():
     assert opening_for([Event("failed", {"reason": "locked"}), Event("took", {})]) == "You try"
     assert opening_for([Event("moved", {"to": "x"}), Event("score-changed", {})]) == "You step into"
     assert opening_for([]) == OPENING
+    moved = [Event("moved", {"to": "hall"})]
+    assert opening_for(moved, hall()) == "You step into the Great Hall."
+    dark = hall()
+    dark.dark = True
+    assert opening_for(moved, dark) == "You step into"  # nothing to name in the dark
 
 
 def test_should_narrate():
