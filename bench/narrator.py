@@ -38,8 +38,9 @@ from game.narrator.settings import NarratorSettings  # noqa: E402
 from game.paths import resolve_world  # noqa: E402
 
 WORLD = "crystal_caverns"
-# Commands in the first room that the engine accepts; each becomes a ~25-token action suffix.
-ACTIONS = ["x cairn", "take flute", "look", "inventory", "examine flute", "listen"]
+# Narrated commands in the world's first room ("setup; ...; command"): one room, one prefix.
+ACTIONS = ["x cairn", "x cairn; take flute", "listen", "smell", "x cairn; take flute; examine flute",
+           "x cairn; take flute; play flute"]
 LLAMA_THREADS = 2
 
 
@@ -54,9 +55,12 @@ def requests(actions: list[str]) -> list[NarrationRequest]:
     """Real engine outcomes in the world's first room, as the game would send them."""
     world = load_world(resolve_world(WORLD))
     out = []
-    for i, command in enumerate(actions):
+    for i, line in enumerate(actions):
+        *setup, command = [part.strip() for part in line.split(";")]
         game = Game(world)
         game.intro()
+        for earlier in setup:
+            game.execute(earlier)
         result = game.execute(command)
         out.append(NarrationRequest(i + 1, world.id, world.narrator, game.scene(), command,
                                     result.text, tuple(result.events), ()))
@@ -113,8 +117,10 @@ def disk_child(cache_dir: str, index: int) -> None:
     from mlx_lm import generate
 
     generate(loaded.model, loaded.tokenizer, "Hello", max_tokens=2)
-    sample = narrate(engine, requests(ACTIONS)[index])
-    run_stats = {"ttft_s": sample.ttft_s, "tokens_per_s": sample.tokens_per_s}
+    run = engine.stream(requests(ACTIONS)[index])
+    for _ in run:
+        pass
+    run_stats = {"ttft_s": run.stats.ttft_s, "tokens_per_s": run.stats.tokens_per_s, "cache": run.stats.cache}
     print("DISK " + json.dumps(run_stats))
 
 
@@ -124,7 +130,8 @@ def disk_ttft(cache_dir: Path, index: int) -> tuple[float, str]:
                          env=env, capture_output=True, text=True, timeout=900)
     for line in out.stdout.splitlines():
         if line.startswith("DISK "):
-            return json.loads(line[5:])["ttft_s"], ""
+            result = json.loads(line[5:])
+            return result["ttft_s"], result["cache"]
     raise RuntimeError(f"disk child failed: {out.stderr[-2000:]}")
 
 
@@ -133,11 +140,11 @@ def disk_ttft(cache_dir: Path, index: int) -> tuple[float, str]:
 class LlamaCpp:
     """The same GGUF under llama-cpp-python, which reuses the longest common token prefix itself."""
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int = LLAMA_THREADS) -> None:
         from llama_cpp import Llama
 
-        self.llm = Llama(str(embedded_gguf_path()), n_ctx=2048, n_threads=LLAMA_THREADS,
-                         n_threads_batch=LLAMA_THREADS, n_batch=512, verbose=False, seed=0)
+        self.llm = Llama(str(embedded_gguf_path()), n_ctx=2048, n_threads=threads,
+                         n_threads_batch=threads, n_batch=512, verbose=False, seed=0)
 
     def run(self, tokens: list[int], max_tokens: int, cold: bool) -> tuple[Sample, float]:
         """One generation; returns the sample and the prefill rate (prompt tokens evaluated / s)."""
@@ -181,6 +188,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-llamacpp", action="store_true")
+    parser.add_argument("--llama-threads", type=int, default=LLAMA_THREADS,
+                        help="llama.cpp threads (default 2; the narrator's OpenBLAS uses cores-1)")
     parser.add_argument("--disk-child", nargs=2, metavar=("CACHE_DIR", "INDEX"))
     args = parser.parse_args()
     if args.disk_child:
@@ -201,7 +210,7 @@ def main() -> None:
           f"{[len(engine.prompt(r).suffix) for r in reqs]} tokens")
     narrate(engine, reqs[0])  # warm-up (MLX kernels, sampler compile)
 
-    llama = None if args.no_llamacpp else LlamaCpp()
+    llama = None if args.no_llamacpp else LlamaCpp(args.llama_threads)
     cold, cached, narr_tps, bare_tps = [], [], [], []
     ll_cold, ll_cached, ll_tps, ll_prefill, our_prefill = [], [], [], [], []
     for r in range(args.rounds):
@@ -230,7 +239,9 @@ def main() -> None:
               f"bare {bare_tps[-1]:.1f} tok/s" + (f" | llama.cpp cold {ll_cold[-1]:.3f}s cached "
                                                  f"{ll_cached[-1]:.3f}s {ll_tps[-1]:.1f} tok/s" if llama else ""))
     engine.flush()
-    disk = [disk_ttft(workdir / "cache", 1 + r % (len(reqs) - 1))[0] for r in range(min(2, args.rounds))]
+    disk_runs = [disk_ttft(workdir / "cache", 1 + r % (len(reqs) - 1)) for r in range(min(2, args.rounds))]
+    disk = [ttft for ttft, _ in disk_runs]
+    print(f"fresh-process runs: {[f'{t:.3f}s ({source})' for t, source in disk_runs]}")
 
     rows = [
         ("ttft cold (whole prompt)", f"{med(cold):.3f} s", f"{med(ll_cold):.3f} s" if llama else "-"),
@@ -240,7 +251,8 @@ def main() -> None:
         ("generation tok/s (narrator)", f"{med(narr_tps):.1f}", f"{med(ll_tps):.1f}" if llama else "-"),
         ("generation tok/s (bare stream_generate)", f"{med(bare_tps):.1f}", "-"),
     ]
-    print(f"\n{'measure (median of ' + str(args.rounds) + ')':42s} {'narrator (MLX)':>16s} {'llama.cpp':>12s}")
+    print(f"\n{'measure (median of ' + str(args.rounds) + ')':42s} {'narrator (MLX)':>16s} "
+          f"{'llama.cpp ' + str(args.llama_threads) + 't':>12s}")
     for name, ours, theirs in rows:
         print(f"{name:42s} {ours:>16s} {theirs:>12s}")
     r4 = med(narr_tps) / med(ll_tps) if llama else float("nan")
