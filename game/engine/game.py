@@ -62,7 +62,7 @@ class Game:
 
     def __init__(self, world: World, state: GameState | None = None) -> None:
         self.world = world
-        self.index = WorldIndex.build(world)
+        self.index = WorldIndex.of(world)
         self.state = state.copy() if state is not None else GameState.initial(world)
         self.command_log: list[str] = []
         self._undo: deque[GameState] = deque(maxlen=UNDO_LEVELS)

@@ -5,12 +5,15 @@ Nothing here changes during play; a `Game` builds one `WorldIndex` when it start
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 from game.engine.grammar import PATTERNS, VERB_KEYS, grammar_words, normalise_rule_verb
 from game.engine.world import Item, Rule, Trigger, World
 
 MEMO_SIZE = 1024  # entries kept per memo before it starts afresh
+# id(world) -> (weak reference to the world, its index); an entry leaves with its world.
+_BUILT: dict[int, tuple["weakref.ref[World]", "WorldIndex"]] = {}
 
 
 def item_words(item: Item) -> frozenset[str]:
@@ -49,6 +52,18 @@ class WorldIndex:
     parsed: dict = field(default_factory=dict, compare=False, repr=False)
     split_lines: dict = field(default_factory=dict, compare=False, repr=False)
     rule_candidates: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, world: World) -> "WorldIndex":
+        """The index of `world`, built once per World object and shared by all its games
+        (it is read-only apart from its memos of pure functions, which sharing keeps warm)."""
+        entry = _BUILT.get(id(world))
+        if entry is not None and entry[0]() is world:
+            return entry[1]
+        index = cls.build(world)
+        key = id(world)
+        _BUILT[key] = (weakref.ref(world, lambda _, key=key: _BUILT.pop(key, None)), index)
+        return index
 
     @classmethod
     def build(cls, world: World) -> "WorldIndex":
