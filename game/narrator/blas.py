@@ -318,7 +318,10 @@ def ensure_fast_blas() -> BlasStatus:
     global _status
     with _lock:
         if _status is None:
-            _status = _patch()
+            try:
+                _status = _patch()
+            except Exception as exc:  # noqa: BLE001 - an unusual libc/ELF must only cost speed
+                _status = BlasStatus("reference", f"could not route MLX to OpenBLAS: {exc}")
         return _status
 
 
