@@ -195,15 +195,16 @@ def _compose_fast(text: str) -> YNode | None:
         parser.dispose()
     if root is None:
         return None
-    return _convert(root, "&" in text)
+    return _convert(root, "&" in text, "!" in text)
 
 
-def _convert(root: Any, may_share: bool) -> YNode | None:
+def _convert(root: Any, may_share: bool, may_tag: bool = True) -> YNode | None:
     """YNodes for libyaml's nodes, without recursion; None at a tag, an alias or a broken cap.
 
     Without aliases the node count is the expanded count and the depth is the plain nesting,
     so the caps mean what they mean in the event composer. Aliases need an anchor, so only a
-    text with `&` in it can have shared nodes (`may_share`), and only then are they looked for.
+    text with `&` in it can have shared nodes (`may_share`), and only then are they looked for;
+    every tag starts with `!`, so only a text with `!` in it can have tags (`may_tag`).
     """
     max_depth, max_nodes = MAX_DEPTH, MAX_NODES
     unresolved, scalar_type, mapping_type = _UNRESOLVED, ScalarNode, MappingNode
@@ -224,7 +225,7 @@ def _convert(root: Any, may_share: bool) -> YNode | None:
             return None
         out: list[YNode] = []
         for child in children:
-            if child.tag is not unresolved:
+            if may_tag and child.tag is not unresolved:
                 return None
             if may_share:
                 if id(child) in seen:
