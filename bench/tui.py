@@ -156,6 +156,7 @@ def measure(keys: int, rate: float, size: tuple[int, int], mode: str = "fake") -
         pass
     rng = random.Random(7)
     latencies: list[float] = []
+    misses = 0
     value = ""
     for _ in range(keys):
         if len(value) >= 24:  # clear the line (Ctrl+U) and let that redraw settle
@@ -171,13 +172,21 @@ def measure(keys: int, rate: float, size: tuple[int, int], mode: str = "fake") -
         start = time.perf_counter()
         os.write(fd, ch.encode())
         while True:
-            chunk = read_available(fd, 1.0)
-            if not chunk and time.perf_counter() - start > 5:
-                Path("/tmp/bench_tui_fail.txt").write_bytes(bytes(TRANSCRIPT))
-                raise SystemExit(f"no echo of {value!r} within 5 s (output in /tmp/bench_tui_fail.txt)")
+            chunk = read_available(fd, 0.5)
             seen += chunk
             if target in seen:
                 latencies.append((time.perf_counter() - start) * 1000)
+                misses = 0
+                break
+            if time.perf_counter() - start > 5:  # counted as a 5 s echo: a miss is not hidden
+                latencies.append(5000.0)
+                misses += 1
+                print(f"no echo of {value!r} within 5 s", file=sys.stderr)
+                if misses >= 3:
+                    Path("/tmp/bench_tui_fail.txt").write_bytes(bytes(TRANSCRIPT))
+                    raise SystemExit("the app stopped echoing (output in /tmp/bench_tui_fail.txt)")
+                os.write(fd, b"\x15")  # start a fresh line
+                value = ""
                 break
         gap_end = time.monotonic() + rng.uniform(0.02, 0.06)
         while time.monotonic() < gap_end:  # keep draining so the child never blocks on output

@@ -36,7 +36,7 @@ from game.ui.world_list import list_worlds
 NarratorFactory = Callable[[NarratorSettings], Narrator]
 DEFAULT_THEME = "textual-dark"
 _READY = ("idle", "streaming", "prefilling")
-NARRATION_HZ = 30  # the most story-pane updates per second while prose streams
+NARRATION_HZ = 20  # the most story-pane updates per second while prose streams (bench/tui.py)
 
 
 def default_narrator_factory(settings: NarratorSettings) -> Narrator:
