@@ -118,11 +118,14 @@ class AdventureApp(App[None]):
         try:
             narrator = self._narrator_factory(settings)
             # Status (model loading progress, errors) comes through our sink from the start.
-            narrator.start(status_sink=self.sink)  # type: ignore[call-arg]
+            narrator.start(status_sink=self.sink)
         except Exception as exc:  # any failure: play on in plain text
             self.call_from_thread(self._narrator_failed, str(exc))
             return
-        self.call_from_thread(self._narrator_ready, narrator, settings)
+        try:
+            self.call_from_thread(self._narrator_ready, narrator, settings)
+        except RuntimeError:  # the app closed while the model was loading
+            narrator.close()
 
     def _narrator_failed(self, message: str) -> None:
         self._narrator_loading = False
