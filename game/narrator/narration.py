@@ -23,12 +23,13 @@ from typing import Any, Callable, Iterator, Sequence
 
 import mlx.core as mx
 from mlx_lm.generate import generate_step
-from mlx_lm.sample_utils import make_logits_processors, make_sampler
+from mlx_lm.sample_utils import make_logits_processors
 
 from game.narrator.api import NarrationRequest, NarrationStats
 from game.narrator.postprocess import StreamCleaner
 from game.narrator.prefix_cache import PrefillInterrupted, PrefixCacheStore
 from game.narrator.prompt import PromptParts, build_prefix, build_prompt, should_narrate
+from game.narrator.sampling import make_fast_sampler
 from game.narrator.settings import NarratorSettings
 
 StatusFn = Callable[[str, str], None]
@@ -160,7 +161,7 @@ class NarrationEngine:
         ] if s.repetition_penalty and s.repetition_penalty != 1.0 else None
         steps = generate_step(mx.array(list(parts.suffix), dtype=mx.uint32), self.model,
                               max_tokens=s.max_tokens,
-                              sampler=make_sampler(temp=s.temperature, top_p=s.top_p),
+                              sampler=make_fast_sampler(s.temperature, s.top_p),
                               logits_processors=processors, prompt_cache=co.cache)
         decoder = IncrementalDecoder(self.tokenizer, parts.opening_tokens)
         cleaner = StreamCleaner(s.max_sentences)
