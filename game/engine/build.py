@@ -17,9 +17,9 @@ from game.engine.decode import Obj, Word
 from game.engine.problems import Problem
 from game.engine.world import (
     DIRECTION_ABBREVIATIONS, NOWHERE, PLAYER, AddCounter, AddScore, All, Any_, ClearFlag,
-    Condition, CounterCompare, Effect, EndGame, Ending, Exit, FlagSet, FlagUnset, Has, InRoom,
-    Item, ItemAt, ItemIs, Message, MoveItem, MovePlayer, NarratorStyle, Not, Reveal, Room, Rule,
-    SetCounter, SetFlag, SetItemState, SourcePos, Trigger, TurnsCompare, Visited,
+    Condition, CounterCompare, Description, Effect, EndGame, Ending, Exit, FlagSet, FlagUnset,
+    Has, InRoom, Item, ItemAt, ItemIs, Message, MoveItem, MovePlayer, NarratorStyle, Not, Reveal,
+    Room, Rule, SetCounter, SetFlag, SetItemState, SourcePos, Trigger, TurnsCompare, Visited,
 )
 
 # What an item must be for a state to make sense (set_state / item_is / an exit's door).
@@ -147,7 +147,7 @@ class Builder:
                     exits.append(made)
         return Room(id=str(obj.get("id")), name=obj.get("name", ""),
                     description=obj.get("description", ""), exits=tuple(exits), dark=dark,
-                    pos=obj.pos)
+                    descriptions=self.descriptions(obj.get("descriptions", ())), pos=obj.pos)
 
     def exit(self, direction: str, value: Any, pos: SourcePos, where: str) -> Exit | None:
         if isinstance(value, Word):
@@ -190,6 +190,8 @@ class Builder:
                 values[name] = tuple(map(str, values[name]))
         if key is not None:
             values["key"] = str(key)
+        if "descriptions" in values:
+            values["descriptions"] = self.descriptions(values["descriptions"])
         return Item(id=item_id, location=str(location or NOWHERE), pos=obj.pos, **values)
 
     def _self_consistency(self, obj: Obj, label: str) -> None:
@@ -202,6 +204,20 @@ class Builder:
                 being = "a light source" if needs == "light" else needs
                 self.report(obj.at(prop), f"{label} has {what} but is not {being}; add "
                                           f"`{needs}: true` or remove `{prop}`")
+
+    def descriptions(self, entries: list[Obj]) -> tuple[Description, ...]:
+        """The `descriptions:` of a room or item, their conditions' references recorded.
+
+        Each entry's label already names its owner ("description #2 in 'descriptions' of
+        room 'hall'"), so a problem in a condition points at the right one.
+        """
+        made: list[Description] = []
+        for entry in entries:
+            when, text = entry.get("when"), entry.get("text")
+            condition = self.condition(when, f"'when' of {entry.label}") if when else None
+            if condition is not None and text is not None:
+                made.append(Description(condition, text))
+        return tuple(made)
 
     # ------------------------------------------------------------ rules and triggers
     def rule(self, obj: Obj, number: int) -> Rule:

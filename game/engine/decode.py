@@ -202,9 +202,12 @@ class Decoder:
         item = spec.item
         if type(item) is Struct:
             # Entries are labelled by their id when they have one, else "room #3".
-            struct, label = self.struct, STRUCTS[item.name].label  # type: ignore[union-attr]
+            definition = STRUCTS[item.name]  # type: ignore[union-attr]
+            struct, label = self.struct, definition.label
+            owner = f" in {where}" if definition.label_with_owner else ""
             for index, child in enumerate(node.value, 1):
-                value = struct(child, item.name, f"{label} #{index}")  # type: ignore[union-attr]
+                value = struct(child, item.name,  # type: ignore[union-attr]
+                               f"{label} #{index}{owner}")
                 if value is not INVALID:
                     out.append(value)
             return out

@@ -14,7 +14,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from game.engine.describe import DARK_NAME, DARK_TEXT, describe_room, open_exits
+from game.engine.describe import (
+    DARK_NAME, DARK_TEXT, current_description, describe_room, open_exits,
+)
 from game.engine.events import Event, Scene, TurnResult
 from game.engine.grammar import AFTER_END_VERBS, FILLERS, META_VERBS, PATTERNS, VERB_ALSO_KEYS
 from game.engine.index import WorldIndex
@@ -131,7 +133,7 @@ class Game:
         return Scene(
             room_id=room.id,
             room_name=DARK_NAME if dark else room.name,
-            room_description=DARK_TEXT if dark else room.description.strip(),
+            room_description=DARK_TEXT if dark else current_description(room, self.state),
             exits=[] if dark else open_exits(turn),
             fixed_features=fixed,
             visible_items=loose,

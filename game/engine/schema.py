@@ -114,6 +114,9 @@ class StructDef:
     doc: str
     fields: tuple[Field, ...]
     exactly_one_of: tuple[str, ...] = ()
+    # List entries without an id are called "<label> #N". Set for entries nested inside a room
+    # or item, whose number alone would not say whose they are: "<label> #N in <where>".
+    label_with_owner: bool = False
 
     @cached_property
     def by_key(self) -> dict[str, Field]:
@@ -146,6 +149,7 @@ ROOM, ITEM, PLACE, FLAG, COUNTER, ENDING = (Name("room"), Name("item"), Name("pl
                                             Name("flag"), Name("counter"), Name("ending"))
 CONDITION = Choice("condition")
 EFFECTS = ListOf(Choice("effect"))
+DESCRIPTIONS = ListOf(Struct("state_description"))
 _CMP_FIELDS = tuple(Field(op, Int(), f"compare with `{op}`") for op in COMPARISONS)
 
 STRUCTS: dict[str, StructDef] = {
@@ -195,6 +199,9 @@ STRUCTS: dict[str, StructDef] = {
               "true, false, or a condition: dark while it holds."),
         Field("exits", MapOf(Enum(EXIT_KEYS), OneOf((ROOM, Struct("exit"))), "exit"),
               "Direction -> room id, or a mapping with `to`, `door`, `when`, `refuse`."),
+        Field("descriptions", DESCRIPTIONS,
+              "Descriptions that follow the game state: the first whose `when` holds "
+              "replaces `description`."),
     )),
     "exit": StructDef("exit", "An exit with conditions.", (
         Field("to", ROOM, "The room it leads to.", True),
@@ -228,7 +235,15 @@ STRUCTS: dict[str, StructDef] = {
         Field("edible", Bool(), "Can be eaten."),
         Field("drinkable", Bool(), "Can be drunk."),
         Field("hidden", Bool(), "Out of scope until revealed."),
+        Field("descriptions", DESCRIPTIONS,
+              "Examine texts that follow the game state: the first whose `when` holds "
+              "replaces `description`."),
     )),
+    "state_description": StructDef(
+        "description", "A description used while a condition holds.", (
+            Field("when", CONDITION, "This text is used while the condition holds.", True),
+            Field("text", Text(), "The description to use instead of the plain one.", True),
+        ), label_with_owner=True),
     "rule": StructDef("rule", "Gives a verb meaning beyond the built-ins.", (
         Field("id", Name("rule"), "Optional; generated from position when absent."),
         Field("verb", OneOf((Name("verb"), ListOf(Name("verb"), 1))),

@@ -189,6 +189,19 @@ Effect = Union[Message, MoveItem, SetFlag, ClearFlag, AddCounter, SetCounter, Se
 
 # ---------------------------------------------------------------- world parts
 @dataclass(frozen=True)
+class Description:
+    """A description that replaces the plain one while `when` holds.
+
+    Rooms and items keep their plain `description` and may add a list of these; the first whose
+    condition holds is the one shown, so the text follows the game state (a guardian that has
+    knelt is described kneeling, not still barring the way) instead of contradicting it.
+    """
+
+    when: Condition
+    text: str
+
+
+@dataclass(frozen=True)
 class Exit:
     direction: str
     to: str
@@ -205,6 +218,7 @@ class Room:
     description: str
     exits: tuple[Exit, ...] = ()
     dark: bool | Condition = False   # a room may be dark, or dark while a condition holds
+    descriptions: tuple[Description, ...] = ()  # the first that holds replaces `description`
     pos: SourcePos = field(default_factory=SourcePos, compare=False)
 
     def exit(self, direction: str) -> Exit | None:
@@ -238,6 +252,7 @@ class Item:
     edible: bool = False
     drinkable: bool = False
     hidden: bool = False             # not in scope until revealed
+    descriptions: tuple[Description, ...] = ()  # the first that holds replaces `description`
     pos: SourcePos = field(default_factory=SourcePos, compare=False)
 
 
