@@ -9,6 +9,7 @@ settings and the theme. The narrator's worker thread reaches the app only throug
 from __future__ import annotations
 
 import dataclasses
+import gc
 import time
 from pathlib import Path
 from typing import Callable, Iterable
@@ -97,6 +98,14 @@ class AdventureApp(App[None]):
             self.start_world(self._start_world)
         else:
             self.push_screen(self.title_screen())
+        self.call_after_refresh(self._freeze_startup_objects)
+
+    def _freeze_startup_objects(self) -> None:
+        """Moves everything alive after start-up (modules, Textual, styles, the world) out of
+        the garbage collector's reach. Full collections otherwise walk all of it and paused the
+        UI for 20-50 ms every few seconds (bench/tui.py: the worst key echoes); objects made
+        later are collected as usual."""
+        gc.freeze()
 
     def title_screen(self) -> TitleScreen:
         art = self._title_art
