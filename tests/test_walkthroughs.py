@@ -227,8 +227,10 @@ def test_the_lever_needs_light_and_lowers_the_drawbridge() -> None:
     game, _ = play("crystal_caverns", LOSE_SCRIPTS[("crystal_caverns", "fell")][:-1])
     game.execute("pull lever")  # pitch dark: the lever cannot be found
     assert game.state.flags["bridge_lowered"] is False
-    assert "drawbridge stands raised" in game.execute("n").text
+    assert "You will need a light here" in game.execute("n").text
+    assert game.state.room == "chasm_edge" and game.ended is None
     game, _ = play("crystal_caverns", walkthrough_until("crystal_caverns", "pull lever"))
+    assert "drawbridge stands raised" in game.execute("n").text
     score = game.state.score
     assert "drawbridge comes down" in game.execute("pull lever").text
     assert game.state.score == score + 10
@@ -242,6 +244,7 @@ def test_the_guardian_lets_only_the_piper_pass() -> None:
     assert "spear bars the archway" in game.execute("n").text
     assert game.state.room == "guardian_hall"
     game.execute("play flute")
+    assert "kneels a giant" in game.execute("look").text  # the room text follows the state
     game.execute("n")
     assert game.state.room == "crystal_gallery"
 
