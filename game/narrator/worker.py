@@ -80,6 +80,7 @@ class MLXNarrator:
         self._status_sink: NarrationSink | None = None
         self._closing = False
         self._thread: threading.Thread | None = None
+        self._finished = threading.Event()  # set once the worker has flushed and let go of MLX
         self._model_name = settings.model or "SmolLM2-135M-Instruct"
         self.load_error: str | None = None
 
@@ -131,11 +132,9 @@ class MLXNarrator:
             self._wake.notify_all()
             thread = self._thread
         if thread is not None and thread is not threading.current_thread():
-            # Wait for the final cache flush: a daemon thread still inside MLX when the
-            # interpreter exits aborts the process ("terminate called without an active
-            # exception"). Cancellation stops generation within a token; only disk writes remain.
-            thread.join(timeout=_CLOSE_TIMEOUT_S)
-            if thread.is_alive():
+            # Wait for the final cache flush (cancellation stops generation within a token;
+            # only disk writes remain). The thread itself never ends: see `_park`.
+            if not self._finished.wait(timeout=_CLOSE_TIMEOUT_S):
                 log.warning("narrator worker still busy after %.0f s at close", _CLOSE_TIMEOUT_S)
 
     @property
@@ -189,7 +188,21 @@ class MLXNarrator:
                 self._flush(engine)
         if engine is not None:
             self._flush(engine, final=True)  # what this run prefilled serves the next run
+        del engine
         self._set_status("off", "closed")
+        self._park()
+
+    def _park(self) -> None:
+        """Signal that the worker is done, then wait forever instead of returning.
+
+        Why: when a thread that used MLX ends, MLX's thread-local destructors take the GIL
+        after `join()` has already returned; if the interpreter is finalizing by then, CPython
+        kills the thread mid-destructor and the process aborts ("terminate called without an
+        active exception", exit status 134; seen at the end of every narrated `adventure run`).
+        A parked daemon thread is simply dropped at process exit, with no destructors run.
+        """
+        self._finished.set()
+        threading.Event().wait()
 
     def _load(self) -> Any:
         from game.narrator.narration import NarrationEngine  # imports MLX on this thread

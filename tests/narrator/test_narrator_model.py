@@ -94,3 +94,25 @@ def test_scene_set_person_length_format(loaded):
         assert run.final_text == "" or streamed.startswith(run.final_text)
     assert len(failures) <= 2, failures
     assert empty <= 2
+
+
+def test_narrated_run_exits_cleanly(tmp_path):
+    """A narrated headless run ends with status 0: the worker thread that used MLX must not be
+    torn down during interpreter shutdown (that aborted the process with status 134)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    script = tmp_path / "moves.txt"
+    script.write_text("north\n")
+    env = dict(os.environ, ADVENTURE_SAVES=str(tmp_path / "saves"))
+    result = subprocess.run(
+        [sys.executable, "-m", "game.cli", "run", "tutorial", "--script", str(script),
+         "--narrator", "on"],
+        cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "terminate called" not in result.stderr
+    assert result.stdout.rstrip().splitlines()[-1].startswith("outcome=none ")
+    assert "You step into the Cliff Path." in result.stdout
