@@ -220,3 +220,16 @@ async def test_narrow_terminals_give_the_side_panel_room_to_the_story(tmp_path):
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
         assert side.region.width > 28
+
+
+async def test_ctrl_q_twice_quits_and_autosaves(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await enter(pilot, "n")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, QuitScreen)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running
+    assert app.saves.latest() is not None

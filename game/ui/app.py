@@ -329,6 +329,7 @@ class AdventureApp(App[None]):
 
     def action_quit(self) -> None:
         if isinstance(self.screen, QuitScreen):
+            self.screen.dismiss(True)  # Ctrl+Q pressed again on the dialog: that is a yes
             return
         playing = self.game_screen is not None
 

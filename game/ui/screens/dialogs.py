@@ -21,7 +21,7 @@ class QuitScreen(ModalScreen[bool]):
 
     BINDINGS = [
         Binding("escape,n", "dismiss(False)", "Cancel"),
-        Binding("y", "dismiss(True)", "Quit"),
+        Binding("y", "dismiss(True)", "Quit"),  # Ctrl+Q again: see AdventureApp.action_quit
     ]
 
     def __init__(self, autosaves: bool) -> None:
@@ -34,8 +34,8 @@ class QuitScreen(ModalScreen[bool]):
             if self._autosaves:
                 yield Static("Your game is saved automatically; continue it from the title screen.")
             with Horizontal(classes="buttons"):
-                yield Button("Quit", variant="error", id="yes")
-                yield Button("Keep playing", variant="primary", id="no")
+                yield Button("Quit (y)", variant="error", id="yes")
+                yield Button("Keep playing (n)", variant="primary", id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
