@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from game.engine.state import GameState
 from game.engine.world import (
     PLAYER, All, Any_, Condition, CounterCompare, FlagSet, FlagUnset, Has, InRoom, ItemAt,
@@ -111,3 +113,65 @@ _TESTS = {
     Any_: lambda c, state: _any_holds(c.conditions, state),
     Not: lambda c, state: not holds(c.condition, state),
 }
+
+
+# Compiled conditions: a world's conditions never change during play, so the triggers and rules
+# tested every turn turn theirs into closures once per world (WorldIndex) instead of looking up
+# the test by type at each level of the tree on every call. A compiled test is truthy exactly
+# when `holds` is; anything unusual (a subclass, an unknown comparison) keeps calling `holds`.
+Test = Callable[[GameState], Any]
+
+
+def compile_condition(condition: Condition | None) -> Test | None:
+    """A function of the state equivalent to `holds(condition, state)`; None when there is no
+    condition (it always holds)."""
+    if condition is None:
+        return None
+    kind = type(condition)
+    if kind is Has:
+        item = condition.item
+        return lambda state: carried_by_player(state, item)
+    if kind is ItemAt:
+        item, place = condition.item, condition.place
+        return lambda state: state.locations.get(item) == place
+    if kind is ItemIs:
+        item, name = condition.item, condition.state
+        negated = _NEGATED.get(name)
+        if negated is not None:
+            return lambda state: item not in state.item_states[negated]
+        return lambda state: item in state.item_states[name]
+    if kind is InRoom:
+        room = condition.room
+        return lambda state: state.room == room
+    if kind is FlagSet:
+        flag = condition.flag
+        return lambda state: state.flags.get(flag, False)
+    if kind is FlagUnset:
+        flag = condition.flag
+        return lambda state: not state.flags.get(flag, False)
+    if kind is CounterCompare and condition.op in _COMPARE:
+        op, counter, value = _COMPARE[condition.op], condition.counter, condition.value
+        return lambda state: bool(op(state.counters.get(counter, 0), value))
+    if kind is Visited:
+        room = condition.room
+        return lambda state: room in state.visited
+    if kind is TurnsCompare and condition.op in _COMPARE:
+        op, value = _COMPARE[condition.op], condition.value
+        return lambda state: bool(op(state.turns, value))
+    if kind is All:
+        parts = tuple(_always(compile_condition(c)) for c in condition.conditions)
+        if len(parts) == 2:
+            first, second = parts
+            return lambda state: bool(first(state)) and bool(second(state))
+        return lambda state: all(test(state) for test in parts)
+    if kind is Any_:
+        parts = tuple(_always(compile_condition(c)) for c in condition.conditions)
+        return lambda state: any(test(state) for test in parts)
+    if kind is Not:
+        inner = _always(compile_condition(condition.condition))
+        return lambda state: not inner(state)
+    return lambda state: holds(condition, state)
+
+
+def _always(test: Test | None) -> Test:
+    return test if test is not None else (lambda state: True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass, field
 
+from game.engine.conditions import Test, compile_condition
 from game.engine.grammar import PATTERNS, VERB_KEYS, grammar_words, normalise_rule_verb
 from game.engine.world import Item, Rule, Trigger, World
 
@@ -46,12 +47,17 @@ class WorldIndex:
     builtin_first_words: frozenset[str] = frozenset()
     turn_triggers: tuple[Trigger, ...] = ()   # the world's `on: turn` triggers, in file order
     enter_triggers: tuple[Trigger, ...] = ()  # the world's `on: enter` triggers, in file order
+    # The same triggers ready to test: (trigger, its "fired" mark when `once` else None, its
+    # compiled condition or None); see rules.run_turn_triggers.
+    turn_checks: tuple[tuple[Trigger, str | None, Test | None], ...] = ()
+    enter_checks: tuple[tuple[Trigger, str | None, Test | None], ...] = ()
     # Memos of pure functions of a command's words and this index (nothing here changes
     # during play): parsed commands (parser.parse), lines split into commands
     # (parser.line_commands) and candidate rules by verb keys.
     parsed: dict = field(default_factory=dict, compare=False, repr=False)
     split_lines: dict = field(default_factory=dict, compare=False, repr=False)
     rule_candidates: dict = field(default_factory=dict, compare=False, repr=False)
+    rule_check_memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, world: World) -> "WorldIndex":
@@ -105,7 +111,21 @@ class WorldIndex:
             builtin_first_words=frozenset(builtin_first),
             turn_triggers=tuple(t for t in world.triggers if t.on == "turn"),
             enter_triggers=tuple(t for t in world.triggers if t.on == "enter"),
+            turn_checks=tuple(_trigger_check(t) for t in world.triggers if t.on == "turn"),
+            enter_checks=tuple(_trigger_check(t) for t in world.triggers if t.on == "enter"),
         )
+
+    def rule_checks(self, keys: tuple[str, ...]) -> tuple[tuple[Rule, str | None, Test | None], ...]:
+        """`rules_for(keys)` ready to test: (rule, its "fired" mark when `once` else None,
+        its compiled condition or None)."""
+        found = self.rule_check_memo.get(keys)
+        if found is None:
+            found = tuple((rule, f"rule:{rule.id}" if rule.once else None,
+                           compile_condition(rule.when)) for rule in self.rules_for(keys))
+            if len(self.rule_check_memo) >= MEMO_SIZE:
+                self.rule_check_memo.clear()
+            self.rule_check_memo[keys] = found
+        return found
 
     def rules_for(self, keys: tuple[str, ...]) -> tuple[Rule, ...]:
         """The rules for any of `keys` or for any verb ("*"), once each, in file order."""
@@ -127,3 +147,8 @@ class WorldIndex:
     def sort_items(self, ids: "list[str] | tuple[str, ...] | set[str]") -> list[str]:
         """Items in declaration order, so listings never depend on the order things moved."""
         return sorted(ids, key=self.order.__getitem__)
+
+
+def _trigger_check(trigger: Trigger) -> tuple[Trigger, str | None, Test | None]:
+    return (trigger, f"trigger:{trigger.id}" if trigger.once else None,
+            compile_condition(trigger.when))

@@ -9,7 +9,6 @@ the player again); a depth limit keeps a badly written world from looping foreve
 
 from __future__ import annotations
 
-from game.engine.conditions import holds
 from game.engine.describe import describe_room
 from game.engine.turn import Turn
 from game.engine.world import (
@@ -119,47 +118,47 @@ def enter_room(turn: Turn, room: str, direction: str | None, depth: int = 0) -> 
 
 
 # ------------------------------------------------------------------ triggers
-def _trigger_applies(turn: Turn, trigger: Trigger) -> bool:
-    if trigger.once and f"trigger:{trigger.id}" in turn.state.fired:
-        return False
-    if trigger.room is not None and trigger.room != turn.state.room:
-        return False
-    return holds(trigger.when, turn.state)
-
-
+# The checks below use the index's precompiled form of each trigger and rule (WorldIndex:
+# the "fired" mark and the condition compiled into a closure once per world); they test exactly
+# what `holds` would, in the same order, against the state as it is at each check.
 def _fire(turn: Turn, trigger: Trigger, depth: int) -> None:
     if trigger.once:
         turn.state.mark_fired(f"trigger:{trigger.id}")
     run_effects(turn, trigger.message, trigger.effects, depth)
 
 
-def run_enter_triggers(turn: Turn, depth: int = 0) -> None:
-    for trigger in turn.index.enter_triggers:
-        if turn.state.ended is not None:
+def _run_triggers(turn: Turn, checks: tuple, depth: int) -> None:
+    for trigger, fired, test in checks:
+        state = turn.state
+        if state.ended is not None:
             return
-        if _trigger_applies(turn, trigger):
+        if fired is not None and fired in state.fired:
+            continue
+        if trigger.room is not None and trigger.room != state.room:
+            continue
+        if test is None or test(state):
             _fire(turn, trigger, depth)
 
 
+def run_enter_triggers(turn: Turn, depth: int = 0) -> None:
+    _run_triggers(turn, turn.index.enter_checks, depth)
+
+
 def run_turn_triggers(turn: Turn) -> None:
-    for trigger in turn.index.turn_triggers:
-        if turn.state.ended is not None:
-            return
-        if _trigger_applies(turn, trigger):
-            _fire(turn, trigger, 0)
+    _run_triggers(turn, turn.index.turn_checks, 0)
 
 
 # ------------------------------------------------------------------ rules
 def matching_rules(turn: Turn, keys: tuple[str, ...], obj: str | None,
                    indirect: str | None) -> list[Rule]:
     """Rules for any of `keys` (or "*") that apply here and now, in file order."""
-    candidates = turn.index.rules_for(keys)
+    candidates = turn.index.rule_checks(keys)
     if not candidates:
         return []
     state = turn.state
     found: list[Rule] = []
-    for rule in candidates:
-        if rule.once and f"rule:{rule.id}" in state.fired:
+    for rule, fired, test in candidates:
+        if fired is not None and fired in state.fired:
             continue
         if rule.room is not None and rule.room != state.room:
             continue
@@ -167,7 +166,7 @@ def matching_rules(turn: Turn, keys: tuple[str, ...], obj: str | None,
             continue
         if rule.indirect is not None and rule.indirect != indirect:
             continue
-        if not holds(rule.when, state):
+        if test is not None and not test(state):
             continue
         found.append(rule)
     return found
