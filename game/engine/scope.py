@@ -107,7 +107,15 @@ def visible(world: World, state: GameState, index: WorldIndex) -> list[str]:
             if not state.is_(item, "hidden") and _reachable_from(world, state, item, state.room):
                 seen.add(item)
         return index.sort_items(seen)
-    return index.sort_items(set(room_items(world, state, index)) | set(carried(world, state)))
+    # set(room_items(...)) | set(carried(...)), gathered into one set (once per command).
+    seen = set(contents_deep(world, state, state.room))
+    for item in index.also_in.get(state.room, ()):
+        if not state.is_(item, "hidden"):
+            seen.add(item)
+            if is_open_holder(world, state, item):
+                seen.update(contents_deep(world, state, item))
+    seen.update(contents_deep(world, state, PLAYER))
+    return index.sort_items(seen)
 
 
 def is_carried(state: GameState, item: str) -> bool:
