@@ -35,14 +35,25 @@ _STOP_CHARS = ("<", "[", "\n")
 _OPENING_LABEL = "you carry:"
 
 
-def cut_at_stop(text: str) -> str:
-    """Everything before the first role token, template label line, or blank line."""
+# A stop marker ends in newly streamed text but may start this many characters before it
+# (the longest label plus its spacing); anything earlier was already searched.
+_STOP_LOOKBACK = 64
+
+
+def cut_at_stop(text: str, searched: int = 0) -> str:
+    """Everything before the first role token, template label line, or blank line.
+
+    `searched`: how much of `text` an earlier call already found free of stop markers, so a
+    streaming caller does not rescan the whole reply on every token. (`search(text, pos)`
+    keeps `^` and `\\b` anchored to the real string, unlike searching a slice.)
+    """
     cut = len(text)
+    start = max(0, searched - _STOP_LOOKBACK)
     for pattern in (_ROLE_TOKEN, _LABEL_RE, _INLINE_LABEL_RE):
-        m = pattern.search(text)
+        m = pattern.search(text, start)
         if m:
             cut = min(cut, m.start())
-    blank = text.find("\n\n")
+    blank = text.find("\n\n", start)
     if blank >= 0:
         cut = min(cut, blank)
     return text[:cut]
@@ -107,8 +118,9 @@ class StreamCleaner:
         """Add raw text; return the newly safe-to-show cleaned text (maybe "")."""
         if self.done:
             return ""
+        searched = len(self._raw)
         self._raw += piece
-        clean = cut_at_stop(self._raw)
+        clean = cut_at_stop(self._raw, searched)
         if len(clean) < len(self._raw):
             self.done = True
         ends = sentence_ends(clean)

@@ -23,6 +23,38 @@ from game.narrator.settings import NarratorSettings, SettingsError, load_setting
 
 
 # ------------------------------------------------------------------ postprocess
+STREAMS = [
+    "You take the lamp. It glows warmly in your hand and the shadows draw back.\nassistant: hi",
+    "You walk north along a passage that seems to go on for a long while. The game says: Done.",
+    "You look around the long and echoing hall of the dead kings <|im_end|> more",
+    "You open the box, and a smell of cedar and old paper rises out of it.\n\nUser: x",
+    "You see a lamp on the table beside the window where the light falls. Items here: lamp",
+]
+
+
+@pytest.mark.parametrize("raw", STREAMS)
+@pytest.mark.parametrize("seed", range(8))
+def test_rescanning_only_the_tail_streams_what_a_full_rescan_streams(raw, seed, monkeypatch):
+    """The cleaner rescans only the tail of the reply on each token; a stop marker split across
+    pieces at any point must end the stream exactly where rescanning everything ends it."""
+    import random
+
+    import game.narrator.postprocess as postprocess
+
+    def stream(lookback: int) -> tuple[str, bool]:
+        monkeypatch.setattr(postprocess, "_STOP_LOOKBACK", lookback)
+        rng, cleaner, out, i = random.Random(seed), StreamCleaner(5), "", 0
+        while i < len(raw):
+            k = rng.randint(1, 5)
+            out += cleaner.feed(raw[i:i + k])
+            i += k
+        return out, cleaner.done
+
+    tail_only = stream(postprocess._STOP_LOOKBACK)
+    assert tail_only == stream(10**9)
+    assert tail_only[1], "every sample ends at a stop marker"
+
+
 @pytest.mark.parametrize("raw, expected", [
     ("You take the lamp. It glows.", "You take the lamp. It glows."),
     ("You take the lamp. It glows. The room brightens. You smile.",
