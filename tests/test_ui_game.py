@@ -8,6 +8,7 @@ from textual.widgets import Button, Static
 from game import paths
 from game.engine.game import Game
 from game.engine.loader import load_world
+from game.narrator.settings import load_settings
 from game.ui.screens.dialogs import LoadScreen, QuitScreen, SaveScreen
 from game.ui.screens.game import GameScreen
 from game.ui.screens.help import HelpScreen
@@ -233,3 +234,44 @@ async def test_ctrl_q_twice_quits_and_autosaves(tmp_path):
         await pilot.pause()
         assert not app.is_running
     assert app.saves.latest() is not None
+
+
+async def test_settings_changed_on_screen_are_there_in_a_new_app(tmp_path, monkeypatch):
+    monkeypatch.setenv("ADVENTURE_CONFIG", str(tmp_path / "config"))  # what load_settings reads
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_settings()
+        await pilot.pause()
+        app.screen.query_one("#theme").value = "nord"
+        app.screen.query_one("#temperature").value = "0.8"
+        app.screen.query_one("#max-tokens").value = "50"
+        await pilot.click("#apply")
+        await pilot.pause()
+        assert isinstance(app.screen, GameScreen)
+
+    # The narrator switch was not touched, so the session's mode (off) was not saved.
+    assert "mode" not in (tmp_path / "config" / "narrator.toml").read_text(encoding="utf-8")
+    # As launch.py does: the file, then the command-line flags (`--narrator off` wins).
+    again = make_app(tmp_path, settings=load_settings(mode="off"), theme=None)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert again.theme == "nord"
+        assert (again.settings.temperature, again.settings.max_tokens) == (0.8, 50)
+        again.open_settings()
+        await pilot.pause()
+        assert again.screen.query_one("#temperature").value == "0.8"
+
+
+async def test_settings_that_cannot_be_saved_still_apply_with_a_notice(tmp_path):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "narrator.toml").write_text("temperature = = 1\n", encoding="utf-8")
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_settings()
+        await pilot.pause()
+        app.screen.query_one("#temperature").value = "0.8"
+        await pilot.click("#apply")
+        await pilot.pause()
+        assert app.settings.temperature == 0.8 and isinstance(app.screen, GameScreen)
+        notes = [n.message for n in app._notifications]
+        assert any("cannot parse" in n and "this session only" in n for n in notes)

@@ -23,16 +23,20 @@ def walkthrough(world: str) -> list[str]:
 
 def make_app(tmp_path: Path, *, world: str | None = "tutorial", mode: str = "off",
              fake_rate: float = 200.0, narrator_factory=None,
-             load_slot: str | None = None) -> AdventureApp:
-    """The real app, with saves in `tmp_path`, a fixed theme, and the given narrator mode."""
-    settings = NarratorSettings(mode=mode, fake_tokens_per_s=fake_rate)
+             load_slot: str | None = None, settings: NarratorSettings | None = None,
+             theme: str | None = THEME) -> AdventureApp:
+    """The real app, with saves and config in `tmp_path`, a fixed theme, and the given narrator
+    mode (`settings` replaces mode/fake_rate; `theme=None` uses the saved theme). The config
+    folder is `tmp_path / "config"` so the settings screen never writes the user's real one."""
+    settings = settings or NarratorSettings(mode=mode, fake_tokens_per_s=fake_rate)
     kwargs = {} if narrator_factory is None else {"narrator_factory": narrator_factory}
     return AdventureApp(
         settings,
         world=paths.worlds_dir() / f"{world}.yaml" if world else None,
         saves_dir=tmp_path / "saves",
         load_slot=load_slot,
-        theme=THEME,
+        theme=theme,
+        config_dir=tmp_path / "config",
         **kwargs,
     )
 

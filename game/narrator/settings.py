@@ -15,12 +15,19 @@ The file is `<user config dir>/crystal-adventure/narrator.toml` (or `narrator.ya
     repetition_penalty = 1.15
     seed = 7
     cache_budget_mb = 512
+
+The settings screen writes what the player changed back to the same file (`save_settings`),
+so a choice made in the game is still there next time; the command line still wins on start.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import math
 import os
+import re
+import tempfile
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Mapping
@@ -69,10 +76,12 @@ def config_dir() -> Path:
     return Path(override) if override else Path(user_config_dir(APP_NAME))
 
 
-def config_file() -> Path | None:
-    """The narrator config file if one exists (TOML preferred over YAML)."""
+def config_file(directory: Path | None = None) -> Path | None:
+    """The narrator config file in `directory` (default `config_dir()`) if one exists (TOML
+    preferred over YAML)."""
+    directory = directory if directory is not None else config_dir()
     for name in ("narrator.toml", "narrator.yaml", "narrator.yml"):
-        path = config_dir() / name
+        path = directory / name
         if path.is_file():
             return path
     return None
@@ -88,6 +97,11 @@ def load_settings(path: Path | None = None, **overrides: Any) -> NarratorSetting
 
 
 def _read(path: Path) -> Mapping[str, Any]:
+    return _narrator_section(read_config_document(path), path)
+
+
+def read_config_document(path: Path) -> dict[str, Any]:
+    """The whole parsed file (TOML by suffix, else YAML); SettingsError names the file."""
     text = path.read_text(encoding="utf-8")
     try:
         if path.suffix == ".toml":
@@ -102,10 +116,142 @@ def _read(path: Path) -> Mapping[str, Any]:
         raise SettingsError(f"{path}: cannot parse: {exc}") from exc
     if not isinstance(data, dict):
         raise SettingsError(f"{path}: expected a table of settings")
+    return data
+
+
+def _narrator_section(data: Mapping[str, Any], path: Path) -> Mapping[str, Any]:
     section = data.get("narrator", data)
     if not isinstance(section, dict):
         raise SettingsError(f"{path}: [narrator] must be a table")
     return section
+
+
+# ---------------------------------------------------------------------------- saving
+def save_settings(changes: Mapping[str, Any], path: Path | None = None) -> Path:
+    """Writes `changes` (only what the player changed) into the narrator config file.
+
+    Only the changed keys are written so that values given on the command line for this run
+    (`--narrator off`) do not become permanent. The file is the one `load_settings` reads
+    (`path`, else the existing `config_file()`, else a new `narrator.toml` in `config_dir()`).
+    Everything else in it is kept: a broken file raises the loader's SettingsError instead of
+    being overwritten, and the values are validated against the whole file first, so the next
+    start cannot fail on what we wrote. Returns the path written.
+    """
+    path = path if path is not None else (config_file() or config_dir() / "narrator.toml")
+    document = read_config_document(path) if path.exists() else {}
+    has_table = isinstance(document.get("narrator"), dict)
+    section = _narrator_section(document, path)
+    merged = _from_mapping({**section, **changes}, source=str(path))
+    # Coerced values (e.g. 1 -> 1.0 for temperature), so the file holds what the loader yields.
+    values = {key: getattr(merged, key) for key in changes}
+    update_config_file(path, values, table="narrator" if has_table else None)
+    return path
+
+
+def update_config_file(path: Path, values: Mapping[str, Any], table: str | None = None) -> None:
+    """Sets scalar `values` in `path` (in `[table]`, or at the top level), keeping the rest.
+
+    Why by hand: the standard library reads TOML but cannot write it, and rewriting the whole
+    file would drop the player's comments; so a TOML file is edited line by line (a changed
+    key's line is replaced, a new key goes at the end of its table) and the result is parsed
+    again and compared with what we meant to write before it replaces the file. YAML files are
+    re-dumped (yaml keeps the values and their order, not comments). The write is atomic: a
+    temp file in the same folder, then os.replace, so a crash or a full disk leaves the old
+    file whole. OSError (permissions, disk) becomes a SettingsError naming the file.
+    """
+    document = read_config_document(path) if path.exists() else {}
+    target = document.get(table, {}) if table else document
+    if not isinstance(target, dict):
+        raise SettingsError(f"{path}: [{table}] must be a table")
+    expected = dict(document)
+    if table:
+        expected[table] = {**target, **values}
+    else:
+        expected.update(values)
+    if path.suffix == ".toml":
+        old_text = path.read_text(encoding="utf-8") if path.exists() else ""
+        text = _toml_with_values(old_text, values, table)
+        import tomllib
+
+        try:
+            written = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            written = None
+        if written != expected:
+            raise SettingsError(f"{path}: cannot update it safely by hand (unusual layout); "
+                                f"please set {', '.join(sorted(values))} in it yourself")
+    else:
+        text = yaml.safe_dump(expected, sort_keys=False, allow_unicode=True)
+    _write_atomically(path, text)
+
+
+_TOML_HEADER = re.compile(r"^\s*\[")
+
+
+def _toml_with_values(text: str, values: Mapping[str, Any], table: str | None) -> str:
+    """`text` with each key's line in `table` replaced or added (see update_config_file)."""
+    lines = text.splitlines()
+    if table is None:
+        start = 0
+    else:
+        header = re.compile(rf"^\s*\[\s*{re.escape(table)}\s*\]\s*(#.*)?$")
+        found = next((i for i, line in enumerate(lines) if header.match(line)), None)
+        if found is None:
+            if lines and lines[-1].strip():
+                lines.append("")
+            lines.append(f"[{table}]")
+            found = len(lines) - 1
+        start = found + 1
+    end = next((i for i in range(start, len(lines)) if _TOML_HEADER.match(lines[i])), len(lines))
+    missing = dict(values)
+    for i in range(start, end):
+        match = re.match(r'^\s*"?([A-Za-z0-9_-]+)"?\s*=', lines[i])
+        if match and match.group(1) in missing:
+            key = match.group(1)
+            lines[i] = f"{key} = {_toml_value(missing.pop(key))}"
+    last = max((i for i in range(start, end) if lines[i].strip()), default=start - 1)
+    lines[last + 1:last + 1] = [f"{key} = {_toml_value(v)}" for key, v in missing.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    """A TOML literal for a simple scalar (the only kinds the settings hold)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+    raise SettingsError(f"cannot write {value!r} to a TOML settings file")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Temp file in the same folder (same file system), fsync, then os.replace."""
+    tmp_name: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, (path.stat().st_mode & 0o777) if path.exists() else 0o644)
+        os.replace(tmp_name, path)
+        tmp_name = None
+    except OSError as exc:
+        raise SettingsError(f"cannot save settings to {path}: {exc.strerror or exc}") from exc
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
 
 
 def _from_mapping(values: Mapping[str, Any], source: str) -> NarratorSettings:

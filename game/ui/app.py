@@ -19,10 +19,12 @@ from textual.screen import Screen
 
 from game import paths
 from game.narrator.api import NarrationRequest, Narrator
-from game.narrator.settings import NarratorSettings
+from game.narrator.settings import (NarratorSettings, SettingsError, config_dir, config_file,
+                                    save_settings)
 from game.saves.errors import SaveError
 from game.ui.narration import (MessageSink, NarrationDone, NarrationFailed, NarrationTokens,
                                NarratorStatusChanged)
+from game.ui.preferences import load_theme, save_theme
 from game.ui.saving import SaveSlots
 from game.ui.screens.dialogs import LoadScreen, QuitScreen
 from game.ui.screens.game import GameScreen
@@ -61,9 +63,14 @@ class AdventureApp(App[None]):
         load_slot: str | None = None,
         worlds_dir: Path | None = None,
         saves_dir: Path | None = None,
-        theme: str = DEFAULT_THEME,
+        theme: str | None = None,
         title_art: str | None = None,
+        config_dir: Path | None = None,
     ) -> None:
+        """`theme` None: the theme saved in the config folder (else the default).
+        `config_dir` None: `game.narrator.settings.config_dir()` (honours $ADVENTURE_CONFIG);
+        the settings screen saves there. `settings` should already come from that folder's
+        `narrator.toml` with the command-line flags applied (see launch.py)."""
         super().__init__()
         self.settings = settings or NarratorSettings()
         self._narrator_factory = narrator_factory
@@ -72,6 +79,7 @@ class AdventureApp(App[None]):
         self.worlds_dir = worlds_dir or paths.worlds_dir()
         self.saves = SaveSlots(saves_dir or paths.saves_dir(), self.worlds_dir)
         self._initial_theme = theme
+        self._config_dir = config_dir
         self._title_art = title_art
         self.narrator: Narrator | None = None
         self._narrator_loading = False
@@ -82,7 +90,7 @@ class AdventureApp(App[None]):
 
     # ------------------------------------------------------------------ start-up
     def on_mount(self) -> None:
-        self.theme = self._initial_theme
+        self.theme = self._initial_theme or self._saved_theme()
         self.narrator_info = NarratorInfo("off" if not self.narration_on else "loading",
                                           model=self.settings.mode if self.settings.mode == "fake" else "")
         if self.narration_on:
@@ -94,6 +102,26 @@ class AdventureApp(App[None]):
         else:
             self.push_screen(self.title_screen())
         self.call_after_refresh(self._freeze_startup_objects)
+
+    @property
+    def config_dir(self) -> Path:
+        """Where the settings screen saves (`narrator.toml`, `ui.toml`)."""
+        return self._config_dir if self._config_dir is not None else config_dir()
+
+    def _saved_theme(self) -> str:
+        """The theme from `ui.toml`; a broken file or an unknown name costs a notice, not the game."""
+        try:
+            theme = load_theme(self.config_dir)
+        except (SettingsError, OSError) as exc:
+            self.notify(str(exc), title="Settings", severity="warning")
+            return DEFAULT_THEME
+        if theme is None:
+            return DEFAULT_THEME
+        if theme not in self.available_themes:
+            self.notify(f"Unknown theme {theme!r} in {self.config_dir}; using {DEFAULT_THEME}.",
+                        title="Settings", severity="warning")
+            return DEFAULT_THEME
+        return theme
 
     def _freeze_startup_objects(self) -> None:
         """Moves everything alive after start-up (modules, Textual, styles, the world) out of
@@ -293,6 +321,8 @@ class AdventureApp(App[None]):
     def apply_settings(self, choice: SettingsChoice | None) -> None:
         if choice is None:
             return
+        changes = self._changed_settings(choice)
+        theme_changed = choice.theme != self.theme
         self.theme = choice.theme
         if not choice.narrator_on and self.game_screen is not None:
             self.game_screen.stop_narration()
@@ -306,6 +336,36 @@ class AdventureApp(App[None]):
         if self.narration_on and (sampling_changed or self.narrator is None):
             self._restart_narrator()
         self._poll_narrator()
+        self._persist_settings(changes, choice.theme if theme_changed else None)
+
+    def _changed_settings(self, choice: SettingsChoice) -> dict[str, object]:
+        """The narrator values the player changed, as `narrator.toml` keys.
+
+        Only these are saved: a value that came from a command-line flag for this run
+        (`--narrator off`) must not become permanent because another setting was changed."""
+        changes: dict[str, object] = {}
+        if choice.temperature != self.settings.temperature:
+            changes["temperature"] = choice.temperature
+        if choice.max_tokens != self.settings.max_tokens:
+            changes["max_tokens"] = choice.max_tokens
+        if choice.narrator_on != self.narration_on:
+            # On again keeps a "fake" narrator fake (as apply_settings does); off is "off".
+            keep = self.settings.mode if self.settings.mode != "off" else "on"
+            changes["mode"] = keep if choice.narrator_on else "off"
+        return changes
+
+    def _persist_settings(self, changes: dict[str, object], theme: str | None) -> None:
+        """Saves the changes for the next start; a failed write is a notice, the game goes on
+        with the new settings for this session."""
+        try:
+            if changes:
+                directory = self.config_dir
+                save_settings(changes, config_file(directory) or directory / "narrator.toml")
+            if theme is not None:
+                save_theme(theme, self.config_dir)
+        except (SettingsError, OSError) as exc:
+            self.notify(f"{exc}. The new settings apply to this session only.",
+                        title="Settings not saved", severity="error", timeout=8)
 
     def _restart_narrator(self) -> None:
         """New sampling settings take effect in a fresh narrator (loaded in the background)."""
