@@ -280,8 +280,11 @@ class Game:
         verb = command.verb
         if verb in META_VERBS:
             return self._meta(turn, command)
-        scope = visible(self.world, turn.state, self.index)
         keys = self._keys(command)
+        # Scope only matters for naming objects; commands without any (moving, looking,
+        # waiting) skip working it out. `visible` only reads the state, so nothing else changes.
+        scope: list[str] = (visible(self.world, turn.state, self.index)
+                            if command.indirect or command.objects is not None else [])
 
         indirect: str | None = None
         if command.indirect:

@@ -88,11 +88,17 @@ class GameState:
 
         Undo points are made only for lines that changed the world, not for typos or questions.
         """
+        # Spelled out field by field (this runs on every line); a container still shared
+        # with `other` (copy-on-write) is equal without comparing its contents.
         return (self.room == other.room and self.score == other.score
                 and self.turns == other.turns and self.ended == other.ended
-                and all(getattr(self, n) is getattr(other, n) or getattr(self, n) == getattr(other, n)
-                        for n in ("flags", "counters", "visited", "fired", "item_states",
-                                  "locations")))
+                and (self.flags is other.flags or self.flags == other.flags)
+                and (self.counters is other.counters or self.counters == other.counters)
+                and (self.visited is other.visited or self.visited == other.visited)
+                and (self.fired is other.fired or self.fired == other.fired)
+                and (self.item_states is other.item_states
+                     or self.item_states == other.item_states)
+                and (self.locations is other.locations or self.locations == other.locations))
 
     def _own(self, name: str) -> None:
         """Copy a container shared with another state before the first change to it."""
