@@ -77,7 +77,10 @@ def describe_room(turn: Turn) -> str:
     if listed:
         names = join_list([a_name(turn.item(i)) + _item_note(turn, i) for i in listed])
         lines.append(f"You can see {names} here.")
+    items = world.items
     for holder in turn.index.sort_items(set(here) | set(also)):
+        if not (items[holder].surface or items[holder].container):
+            continue   # contents_sentence would say "" (nothing can be in or on it)
         sentence = contents_sentence(turn, holder)
         if sentence:
             lines.append(sentence)
