@@ -13,7 +13,7 @@ from game.saves.document import FORMAT_VERSION, render_json
 from game.saves.errors import SaveFormatError
 from game.saves.migrate import MIGRATIONS, migrate
 from game.saves.store import REPLAYED, SaveStore
-from game.saves.undo import decode_undo, encode_undo, undo_history
+from game.saves.undo import decode_undo, encode_undo
 from game.saves.vcache import CACHE_NAME, VerificationCache
 from saves_support import REPO, WIN_MINIMAL, minimal, play
 
@@ -41,7 +41,7 @@ def test_migration_reports_unfixable_v1(tmp_path: Path) -> None:
 
 def test_undo_patches_rebuild_every_snapshot() -> None:
     game, _ = play(minimal(), WIN_MINIMAL[:9] + ["drop lamp", "take lamp"])
-    snapshots = undo_history(game)
+    snapshots = game.undo_history()
     patches = encode_undo(snapshots, game.state)
     assert len(patches) == len(snapshots) > 5
     assert decode_undo(patches, game.state.to_dict()) == snapshots

@@ -34,7 +34,7 @@ from .migrate import migrate
 from .reading import MAX_SAVE_BYTES, check_depth, load_json_file
 from .slots import (AUTOSAVE_RING, QUICKSAVE, autosave_slot, slot_from_path,
                     slot_path, validate_slot)
-from .undo import decode_undo, encode_undo, restore_undo_history, undo_history
+from .undo import decode_undo, encode_undo
 from .vcache import VerificationCache, outcome_digest, replay_key
 from .verify import complete_state, missing_references, replay, state_differences
 from .worlds import WorldLibrary
@@ -175,7 +175,7 @@ class SaveStore:
                             ended=state.ended),
             replay=ReplayBase(base_state=origin.base_state, base_index=len(origin.prior_commands)),
             state=state.to_dict(),
-            undo=encode_undo(undo_history(game), state),
+            undo=encode_undo(game.undo_history(), state),
             command_log=list(origin.prior_commands) + list(game.command_log),
             transcript=list(transcript),
             narrator_history=list(narrator_history),
@@ -358,7 +358,7 @@ class SaveStore:
         if same_world and self.verified.confirms(key, outcome_digest(document.state, document.undo)):
             game = Game(world, saved)
             game.command_log = list(commands)
-            restore_undo_history(game, self._undo_states(path, document, warnings))
+            game.set_undo_history(self._undo_states(path, document, warnings))
             return game, verified_origin, REMEMBERED
         if not same_world:
             warnings.append(
@@ -373,7 +373,7 @@ class SaveStore:
                 warnings.append(f"Replaying the command log failed ({type(error).__name__}: {error}).")
         if replayed is not None and replayed.state == saved:
             self.verified.record(key, outcome_digest(
-                replayed.state.to_dict(), encode_undo(undo_history(replayed), replayed.state)))
+                replayed.state.to_dict(), encode_undo(replayed.undo_history(), replayed.state)))
             return replayed, verified_origin, REPLAYED
         missing = missing_references(world, saved)
         if missing:
@@ -392,6 +392,6 @@ class SaveStore:
         undo_states = [complete_state(world, snapshot)[0]
                        for snapshot in self._undo_states(path, document, warnings)
                        if not missing_references(world, snapshot)]
-        restore_undo_history(game, undo_states)
+        game.set_undo_history(undo_states)
         return game, Origin(created=document.created, prior_commands=list(document.command_log),
                             base_state=state.to_dict()), UNVERIFIED

@@ -9,32 +9,19 @@ current state) back into it:
 
 `set` replaces whole fields; `merge` changes single keys of the mapping fields, with null
 meaning "the key was absent". That keeps a full 100-level history to a few KB, where whole
-states would be ~100x bigger.
-
-The engine exposes no public setter for its undo deque, so `undo_history` and
-`restore_undo_history` are the one place that touches `Game._undo`.
+states would be ~100x bigger. The snapshots come from and go back to the game through
+`Game.undo_history()` and `Game.set_undo_history()`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from game.engine.game import UNDO_LEVELS, Game
+from game.engine.game import UNDO_LEVELS
 from game.engine.state import GameState
 
 UNDO_LIMIT = UNDO_LEVELS
 _MERGED = ("locations", "flags", "counters")
-
-
-def undo_history(game: Game) -> list[GameState]:
-    """The game's undo snapshots, oldest first."""
-    return list(game._undo)  # noqa: SLF001 - see module docstring
-
-
-def restore_undo_history(game: Game, states: list[GameState]) -> None:
-    """Give a freshly built game the undo snapshots it had when saved (oldest first)."""
-    game._undo.clear()  # noqa: SLF001
-    game._undo.extend(states[-UNDO_LIMIT:])  # noqa: SLF001
 
 
 def _patch(newer: dict[str, Any], older: dict[str, Any]) -> dict[str, Any]:
