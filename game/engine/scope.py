@@ -88,17 +88,6 @@ def carried(world: World, state: GameState) -> list[str]:
     return contents_deep(world, state, PLAYER)
 
 
-def room_items(world: World, state: GameState, index: WorldIndex) -> list[str]:
-    """Items visibly in the current room (top level and nested), not counting the player's."""
-    found = contents_deep(world, state, state.room)
-    for item in index.also_in.get(state.room, ()):
-        if not state.is_(item, "hidden"):
-            found.append(item)
-            if is_open_holder(world, state, item):
-                found.extend(contents_deep(world, state, item))
-    return found
-
-
 def visible(world: World, state: GameState, index: WorldIndex) -> list[str]:
     """All items in scope, in declaration order."""
     if is_dark(world, state, index):
@@ -107,7 +96,7 @@ def visible(world: World, state: GameState, index: WorldIndex) -> list[str]:
             if not state.is_(item, "hidden") and _reachable_from(world, state, item, state.room):
                 seen.add(item)
         return index.sort_items(seen)
-    # set(room_items(...)) | set(carried(...)), gathered into one set (once per command).
+    # The room's items (top level, nested, and those also found here), then the player's.
     seen = set(contents_deep(world, state, state.room))
     for item in index.also_in.get(state.room, ()):
         if not state.is_(item, "hidden"):
@@ -116,7 +105,3 @@ def visible(world: World, state: GameState, index: WorldIndex) -> list[str]:
                 seen.update(contents_deep(world, state, item))
     seen.update(contents_deep(world, state, PLAYER))
     return index.sort_items(seen)
-
-
-def is_carried(state: GameState, item: str) -> bool:
-    return state.locations.get(item) == PLAYER
