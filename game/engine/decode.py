@@ -80,10 +80,6 @@ class Obj:
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
 
-    def has_key(self, key: str) -> bool:
-        """Whether the author wrote `key` (even if its value was then found to be broken)."""
-        return key in self.key_nodes
-
     def at(self, key: str) -> SourcePos:
         """Where `key` was written, else where the mapping starts."""
         node = self.key_nodes.get(key, self.node)

@@ -13,7 +13,7 @@ Classic IF parsing in three steps:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from game.engine.grammar import (
     ALL_WORDS, ARTICLES, DIRECTION_WORDS, EXCEPT_WORDS, MULTI_VERBS, PATTERNS, PREPOSITIONS,
@@ -67,11 +67,6 @@ class ParseError:
     reason: str          # unknown-word, no-verb, incomplete, not-understood, multiple
     message: str
     word: str | None = None
-
-
-@dataclass
-class _Match:
-    captures: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def tokenise(line: str) -> list[str]:
