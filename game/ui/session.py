@@ -8,6 +8,7 @@ widgets draw (`PanelInfo`, `MapData`). Kept apart from the screens so it is test
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from game.engine.events import Scene, TurnResult
@@ -92,11 +93,17 @@ class Session:
             dark=scene.dark,
         )
 
-    def map_data(self) -> MapData:
-        """The whole room graph with what has been visited; the map draws only visited rooms."""
-        rooms = {
+    @cached_property
+    def _map_rooms(self) -> dict[str, MapRoom]:
+        """The world's room graph for the map: the world never changes, so built once (a
+        1,000-room world would otherwise be copied on every turn, and compared whole by the
+        map's reactive)."""
+        return {
             room.id: MapRoom(room.id, room.name, {e.direction: e.to for e in room.exits})
             for room in self.world.rooms.values()
         }
+
+    def map_data(self) -> MapData:
+        """The whole room graph with what has been visited; the map draws only visited rooms."""
         state = self.game.state
-        return MapData(rooms, frozenset(state.visited), state.room)
+        return MapData(self._map_rooms, frozenset(state.visited), state.room)
