@@ -68,18 +68,13 @@ class GameState:
             self.contents = _build_contents(self.locations)
 
     def __eq__(self, other: object) -> bool:
-        """Everything that matters for play; cheap fields first, shared containers by identity."""
+        """Everything that matters for play: the parser memory, then `same_play`."""
         if not isinstance(other, GameState):
             return NotImplemented
-        scalars = ("room", "score", "turns", "ended", "last_objects", "last_command", "oops",
-                   "pending")
-        if any(getattr(self, f) != getattr(other, f) for f in scalars):
-            return False
-        for name in ("flags", "counters", "visited", "fired", "item_states", "locations"):
-            mine, theirs = getattr(self, name), getattr(other, name)
-            if mine is not theirs and mine != theirs:
-                return False
-        return True
+        return (self.last_objects == other.last_objects
+                and self.last_command == other.last_command
+                and self.oops == other.oops and self.pending == other.pending
+                and self.same_play(other))
 
     __hash__ = None  # type: ignore[assignment]  # mutable
 
