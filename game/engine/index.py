@@ -45,10 +45,8 @@ class WorldIndex:
     any_verb_rules: tuple[tuple[int, Rule], ...] = ()
     custom_verbs: tuple[tuple[str, ...], ...] = ()  # rule verb phrases the grammar lacks, longest first
     builtin_first_words: frozenset[str] = frozenset()
-    turn_triggers: tuple[Trigger, ...] = ()   # the world's `on: turn` triggers, in file order
-    enter_triggers: tuple[Trigger, ...] = ()  # the world's `on: enter` triggers, in file order
-    # The same triggers ready to test: (trigger, its "fired" mark when `once` else None, its
-    # compiled condition or None); see rules.run_turn_triggers.
+    # The world's `on: turn` / `on: enter` triggers in file order, ready to test: (trigger, its
+    # "fired" mark when `once` else None, its compiled condition or None); see rules.py.
     turn_checks: tuple[tuple[Trigger, str | None, Test | None], ...] = ()
     enter_checks: tuple[tuple[Trigger, str | None, Test | None], ...] = ()
     # Memos of pure functions of a command's words and this index (nothing here changes
@@ -109,8 +107,6 @@ class WorldIndex:
             any_verb_rules=tuple(any_rules),
             custom_verbs=tuple(sorted(custom, key=lambda p: (-len(p), p))),
             builtin_first_words=frozenset(builtin_first),
-            turn_triggers=tuple(t for t in world.triggers if t.on == "turn"),
-            enter_triggers=tuple(t for t in world.triggers if t.on == "enter"),
             turn_checks=tuple(_trigger_check(t) for t in world.triggers if t.on == "turn"),
             enter_checks=tuple(_trigger_check(t) for t in world.triggers if t.on == "enter"),
         )
