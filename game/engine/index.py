@@ -51,10 +51,9 @@ class WorldIndex:
     enter_checks: tuple[tuple[Trigger, str | None, Test | None], ...] = ()
     # Memos of pure functions of a command's words and this index (nothing here changes
     # during play): parsed commands (parser.parse), lines split into commands
-    # (parser.line_commands) and candidate rules by verb keys.
+    # (parser.line_commands) and candidate rules by verb keys (rule_checks).
     parsed: dict = field(default_factory=dict, compare=False, repr=False)
     split_lines: dict = field(default_factory=dict, compare=False, repr=False)
-    rule_candidates: dict = field(default_factory=dict, compare=False, repr=False)
     rule_check_memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -124,21 +123,16 @@ class WorldIndex:
         return found
 
     def rules_for(self, keys: tuple[str, ...]) -> tuple[Rule, ...]:
-        """The rules for any of `keys` or for any verb ("*"), once each, in file order."""
-        found = self.rule_candidates.get(keys)
-        if found is None:
-            candidates = list(self.any_verb_rules)
-            for key in keys:
-                candidates.extend(self.rules_by_key.get(key, ()))
-            candidates.sort(key=lambda pair: pair[0])
-            unique: dict[int, Rule] = {}
-            for n, rule in candidates:
-                unique.setdefault(n, rule)
-            found = tuple(unique.values())
-            if len(self.rule_candidates) >= MEMO_SIZE:
-                self.rule_candidates.clear()
-            self.rule_candidates[keys] = found
-        return found
+        """The rules for any of `keys` or for any verb ("*"), once each, in file order.
+        (Not memoised itself: `rule_checks`, its only caller, memoises the result.)"""
+        candidates = list(self.any_verb_rules)
+        for key in keys:
+            candidates.extend(self.rules_by_key.get(key, ()))
+        candidates.sort(key=lambda pair: pair[0])
+        unique: dict[int, Rule] = {}
+        for n, rule in candidates:
+            unique.setdefault(n, rule)
+        return tuple(unique.values())
 
     def sort_items(self, ids: "list[str] | tuple[str, ...] | set[str]") -> list[str]:
         """Items in declaration order, so listings never depend on the order things moved."""
