@@ -98,10 +98,7 @@ class MLXNarrator:
 
     def submit(self, request: NarrationRequest, sink: NarrationSink) -> None:
         with self._wake:
-            if self._current is not None:
-                self._current.cancel.set()
-            for job in self._jobs:
-                job.cancel.set()
+            self._cancel_all_locked()
             self._jobs.append(_Job(request, sink, time.perf_counter()))
             self._status_sink = sink
             self._last_style = request.style
@@ -109,10 +106,14 @@ class MLXNarrator:
 
     def cancel(self) -> None:
         with self._lock:
-            if self._current is not None:
-                self._current.cancel.set()
-            for job in self._jobs:
-                job.cancel.set()
+            self._cancel_all_locked()
+
+    def _cancel_all_locked(self) -> None:
+        """Flags the narration in progress and every queued one as cancelled (lock held)."""
+        if self._current is not None:
+            self._current.cancel.set()
+        for job in self._jobs:
+            job.cancel.set()
 
     def prefetch(self, scenes: Sequence[Any], style: Any = None, world_id: str = "") -> None:
         if not self._settings.prefetch:
@@ -125,10 +126,7 @@ class MLXNarrator:
     def close(self) -> None:
         with self._wake:
             self._closing = True
-            if self._current is not None:
-                self._current.cancel.set()
-            for job in self._jobs:
-                job.cancel.set()
+            self._cancel_all_locked()
             self._wake.notify_all()
             thread = self._thread
         if thread is not None and thread is not threading.current_thread():
