@@ -79,8 +79,8 @@ def question(turn: Turn, ask: Ask) -> str:
 def matches(turn: Turn, words: tuple[str, ...], candidates: "list[str] | tuple[str, ...]") -> list[str]:
     """Candidates all of whose words cover `words` (plural words count as their singular)."""
     vocab = turn.index.words
-    # Each word's acceptable forms (itself, and the singulars `_singular` would try), worked
-    # out once for the whole candidate list: an item covers a word when it has any of them.
+    # Each word's acceptable forms (itself, and its singulars), worked out once for the whole
+    # candidate list: an item covers a word when it has any of them.
     forms = [_forms(w) for w in words]
     found = []
     for item in candidates:
@@ -94,18 +94,14 @@ def matches(turn: Turn, words: tuple[str, ...], candidates: "list[str] | tuple[s
 
 
 def _forms(word: str) -> frozenset[str]:
-    """`word` and the singulars `_singular` checks: in `own` or `_singular(word, own)` is
-    exactly `not own.isdisjoint(_forms(word))`."""
+    """`word` and its singulars (without "-s", without "-es"): an item's words `own` cover
+    `word` exactly when `not own.isdisjoint(_forms(word))`."""
     forms = {word}
     if word.endswith("s"):
         forms.add(word[:-1])
     if word.endswith("es"):
         forms.add(word[:-2])
     return frozenset(forms)
-
-
-def _singular(word: str, own: frozenset[str]) -> bool:
-    return (word.endswith("s") and word[:-1] in own) or (word.endswith("es") and word[:-2] in own)
 
 
 def _is_plural(words: tuple[str, ...], turn: Turn) -> bool:
