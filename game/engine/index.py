@@ -134,6 +134,18 @@ class WorldIndex:
             unique.setdefault(n, rule)
         return tuple(unique.values())
 
+    def plural_known(self, word: str) -> bool:
+        """Whether `word` is a plural ("-s" or "-es") of a word naming an item."""
+        return (word.endswith("s") and word[:-1] in self.noun_words) or (
+            word.endswith("es") and word[:-2] in self.noun_words)
+
+    def first_unknown(self, words: "list[str] | tuple[str, ...]") -> str | None:
+        """The first of `words` the game does not know (plurals of item words are known)."""
+        for w in words:
+            if w not in self.vocabulary and not self.plural_known(w):
+                return w
+        return None
+
     def sort_items(self, ids: "list[str] | tuple[str, ...] | set[str]") -> list[str]:
         """Items in declaration order, so listings never depend on the order things moved."""
         return sorted(ids, key=self.order.__getitem__)

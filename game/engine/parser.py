@@ -201,18 +201,6 @@ def _split_and(words: list[str]) -> list[tuple[str, ...]]:
     return phrases
 
 
-def _first_unknown(words: list[str] | tuple[str, ...], index: WorldIndex) -> str | None:
-    for w in words:
-        if w not in index.vocabulary and not _plural_known(w, index):
-            return w
-    return None
-
-
-def _plural_known(word: str, index: WorldIndex) -> bool:
-    return (word.endswith("s") and word[:-1] in index.noun_words) or (
-        word.endswith("es") and word[:-2] in index.noun_words)
-
-
 def _quote(word: str) -> str:
     return word if len(word) <= 40 else word[:37] + "..."
 
@@ -313,19 +301,19 @@ def _parse(tokens: list[str], index: WorldIndex) -> Command | ParseError:
     found = _builtin(words, text)
     if isinstance(found, (Command, ParseError)):
         if isinstance(found, Command):
-            unknown = _first_unknown(words, index)
+            unknown = index.first_unknown(words)
             if unknown is not None:
                 return ParseError("unknown-word", f"I don't know the word '{_quote(unknown)}'.",
                                   unknown)
         return found
     for phrase in index.custom_verbs:
         if len(phrase) == 1 and words[0] == phrase[0]:
-            unknown = _first_unknown(words, index)
+            unknown = index.first_unknown(words)
             if unknown is not None:
                 return ParseError("unknown-word", f"I don't know the word '{_quote(unknown)}'.",
                                   unknown)
             return _custom(words, text, index, phrase)
-    unknown = _first_unknown(words, index)
+    unknown = index.first_unknown(words)
     if unknown is not None:
         return ParseError("unknown-word", f"I don't know the word '{_quote(unknown)}'.", unknown)
     incomplete = _incomplete(words)

@@ -105,9 +105,8 @@ def _forms(word: str) -> frozenset[str]:
 
 
 def _is_plural(words: tuple[str, ...], turn: Turn) -> bool:
-    return any(w not in turn.index.noun_words and (
-        (w.endswith("s") and w[:-1] in turn.index.noun_words)
-        or (w.endswith("es") and w[:-2] in turn.index.noun_words)) for w in words)
+    index = turn.index
+    return any(w not in index.noun_words and index.plural_known(w) for w in words)
 
 
 def resolve_phrase(turn: Turn, words: tuple[str, ...], scope: list[str], verb: str) -> Outcome:
@@ -124,9 +123,9 @@ def resolve_phrase(turn: Turn, words: tuple[str, ...], scope: list[str], verb: s
             return Refused("not-in-scope", "You can't see that here at the moment.", words[0])
         return Resolved(tuple(present) if words[0] in ("them", "those", "these") else
                         (present[0],))
-    for w in words:
-        if w not in turn.index.vocabulary and not _is_plural((w,), turn):
-            return Refused("unknown-word", f"I don't know the word '{w[:40]}'.", w)
+    unknown = turn.index.first_unknown(words)
+    if unknown is not None:
+        return Refused("unknown-word", f"I don't know the word '{unknown[:40]}'.", unknown)
     found = matches(turn, words, scope)
     if not found:
         return Refused("not-in-scope", "You can't see any such thing.")
