@@ -186,18 +186,25 @@ class AdventureApp(App[None]):
             self.narrator_info = dataclasses.replace(self.narrator_info, status=status, detail="")
 
     # ------------------------------------------------------------------ narration
+    def _ready_narrator(self) -> Narrator | None:
+        """The narrator, if narration is on and it can take work now."""
+        narrator = self.narrator
+        if self.narration_on and narrator is not None and narrator.status in _READY:
+            return narrator
+        return None
+
     def submit_narration(self, request: NarrationRequest) -> bool:
         """Asks for prose; False (play on in plain text) when the narrator is not ready."""
-        narrator = self.narrator
-        if not self.narration_on or narrator is None or narrator.status not in _READY:
+        narrator = self._ready_narrator()
+        if narrator is None:
             return False
         narrator.submit(request, self.sink)
         return True
 
     def prefetch(self, session: Session) -> None:
         """Lets an idle narrator prefill the rooms next door (it yields at once to a request)."""
-        narrator = self.narrator
-        if self.narration_on and narrator is not None and narrator.status in _READY:
+        narrator = self._ready_narrator()
+        if narrator is not None:
             narrator.prefetch(session.adjacent_scenes(), session.world.narrator, session.world.id)
 
     def cancel_narration(self) -> None:
