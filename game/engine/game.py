@@ -18,7 +18,7 @@ from game.engine.describe import (
     DARK_NAME, DARK_TEXT, current_description, describe_room, open_exits,
 )
 from game.engine.events import Event, Scene, TurnResult
-from game.engine.grammar import AFTER_END_VERBS, FILLERS, META_VERBS, PATTERNS, VERB_ALSO_KEYS
+from game.engine.grammar import AFTER_END_VERBS, FILLERS, META_VERBS, VERB_ALSO_KEYS
 from game.engine.index import WorldIndex
 from game.engine.parser import Command, ParseError, line_commands, parse, tokenise
 from game.engine.phrasing import capitalise
@@ -143,7 +143,7 @@ class Game:
 
     def completions(self) -> list[str]:
         """Words worth offering for tab completion: verbs, exits and visible object names."""
-        words = {pattern.split()[0] for pattern, _ in PATTERNS if len(pattern.split()[0]) > 2}
+        words = {word for word in self.index.builtin_first_words if len(word) > 2}
         words.update(" ".join(phrase) for phrase in self.index.custom_verbs)
         words.update(open_exits(self._turn(self.state)))
         for item_id in visible(self.world, self.state, self.index):
