@@ -26,6 +26,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 BLAS_ENV = "ADVENTURE_BLAS"
 PATCHED_SYMBOLS = ("cblas_sgemm", "cblas_dgemm", "cblas_cgemm")
@@ -51,6 +52,7 @@ class BlasStatus:
 _lock = threading.Lock()
 _status: BlasStatus | None = None
 _openblas: ctypes.CDLL | None = None
+_native: ctypes.CDLL | None = None  # the native front end in the sgemm slot, when it built
 
 
 def got_slots(library: Path, symbols: tuple[str, ...]) -> dict[str, list[int]]:
@@ -269,23 +271,42 @@ def _patch() -> BlasStatus:
     base = _load_base(ctypes.CDLL(str(mlx_path))._handle)
     targets = {symbol: ctypes.cast(getattr(openblas, f"scipy_{symbol}"), ctypes.c_void_p).value
                for symbol in slots}
-    front_end = None
+    front_end, how = None, "sgemm only"
+    native = None
     if os.environ.get(BLAS_ENV, "").strip().lower() != "openblas-gemm" and _gemv_zeroes_with_beta_zero(openblas):
         sgemv = ctypes.cast(openblas.scipy_cblas_sgemv, ctypes.c_void_p).value
-        front_end = _sgemm_front_end(targets["cblas_sgemm"], sgemv)
+        front_end, native, how = _front_end(targets["cblas_sgemm"], sgemv)
     originals = _write_slots(base, slots, dict(targets, cblas_sgemm=front_end or targets["cblas_sgemm"]))
     if front_end is not None and not _matmul_check():
         _write_slots(base, slots, targets)  # the M == 1 front end misbehaved: plain sgemm only
-        front_end = None
+        front_end, native, how = None, None, "sgemm only"
     if not _matmul_check():
         for address, value in originals:
             ctypes.c_size_t.from_address(address).value = value
         return BlasStatus("reference", "OpenBLAS gave a wrong matmul result; kept the reference BLAS")
-    global _openblas
+    global _openblas, _native
     _openblas = openblas
+    _native = native
     set_blas_threads(threads)
-    how = "sgemv for one-row products" if front_end else "sgemm only"
     return BlasStatus("openblas", f"{openblas_path.name} patched into libmlx.so ({how})", threads)
+
+
+def _front_end(sgemm: int, sgemv: int) -> tuple[int | None, Any, str]:
+    """The `cblas_sgemm` stand-in: the native kernel (quantized decode) if it builds, else the stub.
+
+    Returns (address or None, the native library or None, a description for the status line).
+    """
+    from game.narrator.native import load_native_kernel
+
+    kernel = load_native_kernel()
+    if kernel.library is not None:
+        kernel.library.adv_init(sgemm, sgemv)
+        address = ctypes.cast(kernel.library.adv_sgemm, ctypes.c_void_p).value
+        return address, kernel.library, f"native front end {kernel.detail}"
+    stub = _sgemm_front_end(sgemm, sgemv)
+    if stub is None:
+        return None, None, f"sgemm only; {kernel.detail}"
+    return stub, None, f"sgemv for one-row products; {kernel.detail}"
 
 
 def _write_slots(base: int, slots: dict[str, list[int]], targets: dict[str, int]) -> list[tuple[int, int]]:
@@ -328,3 +349,8 @@ def ensure_fast_blas() -> BlasStatus:
 def blas_status() -> BlasStatus | None:
     """What `ensure_fast_blas` did in this process, or None if it has not run."""
     return _status
+
+
+def native_front_end() -> ctypes.CDLL | None:
+    """The native kernel library sitting in libmlx's sgemm slot (for quantized decode), if any."""
+    return _native

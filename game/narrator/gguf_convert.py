@@ -7,7 +7,8 @@ quantized arrays with biases), so the conversion only renames tensors, rebuilds 
 the tokenizer from the GGUF metadata, and chooses the weight format:
 
 * ``"f32"``: dequantized float32. On the CPU this is by far the fastest (MLX's CPU quantized
-  kernels are slow, an optimized float32 GEMM is not), see docs/performance.md.
+  kernels are slow, an optimized float32 GEMM is not), see docs/performance.md. The GGUF's
+  own codes are kept beside it (`decode-quantized.safetensors`) for the native decode kernel.
 * ``"q"``: the GGUF's own quantization kept as MLX quantized arrays (small; the right choice
   on Metal).
 
@@ -24,6 +25,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from game.narrator.quantized_decode import QUANTIZED_TWIN_FILE, twin_tensors
 
 ProgressFn = Callable[[str, float], None]
 
@@ -48,7 +51,7 @@ _GLOBAL_NAMES = {
 }
 _TOKEN_TYPE_CONTROL = 3
 _TOKEN_TYPE_USER_DEFINED = 4
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: f32 folders carry the quantized twin for decoding (quantized_decode.py)
 # MLX maps GGUF Q4_0/Q4_1/Q8_0 blocks (32 weights each) to affine groups of 32.
 GGUF_GROUP_SIZE = 32
 
@@ -260,6 +263,7 @@ def convert_gguf(
     tied = "output.weight" not in weights
     report("converting weights", 0.1)
     converted, quant = convert_weights(weights, weight_format, progress)
+    twin = twin_tensors(weights, mlx_module_name) if weight_format == "f32" else {}
     config = build_config(metadata, tied, quant)
     report("building tokenizer", 0.85)
     tokenizer_json = build_tokenizer_json(metadata)
@@ -269,6 +273,8 @@ def convert_gguf(
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         mx.save_safetensors(str(tmp / "model.safetensors"), converted, metadata={"format": "mlx"})
+        if twin:
+            mx.save_safetensors(str(tmp / QUANTIZED_TWIN_FILE), twin, metadata={"format": "mlx"})
         (tmp / "config.json").write_text(json.dumps(config, indent=2))
         (tmp / "tokenizer.json").write_text(tokenizer_json, encoding="utf-8")
         (tmp / "tokenizer_config.json").write_text(json.dumps(tokenizer_config, indent=2), encoding="utf-8")

@@ -48,6 +48,11 @@ class LoadedModel:
     tokenizer: Any
     model_id: str
     path: Path
+    decode: Any = None  # QuantizedDecode when one-row products run on the quantized twin
+
+    def decode_detail(self) -> str:
+        """How decode steps multiply, for status lines and benchmarks."""
+        return self.decode.describe() if self.decode is not None else "float32 decode"
 
 
 def default_weight_format() -> str:
@@ -221,7 +226,8 @@ def load_narrator_model(spec: str | None, progress: ProgressFn | None = None) ->
     ``progress(message, fraction)`` is called during first-run conversion and download.
     Raises ModelUnavailable with a message fit to show the player.
     """
-    from game.narrator.blas import ensure_fast_blas
+    from game.narrator.blas import ensure_fast_blas, native_front_end
+    from game.narrator.quantized_decode import attach_quantized_decode
 
     ensure_fast_blas()  # routes MLX float32 GEMM to OpenBLAS on Linux (see blas.py)
     text = (spec or "default").strip()
@@ -242,4 +248,5 @@ def load_narrator_model(spec: str | None, progress: ProgressFn | None = None) ->
     if progress is not None:
         progress("loading model", 1.0)
     model, tokenizer = _load_folder(folder)
-    return LoadedModel(model=model, tokenizer=tokenizer, model_id=model_id, path=folder)
+    decode = attach_quantized_decode(model, folder, native_front_end())
+    return LoadedModel(model=model, tokenizer=tokenizer, model_id=model_id, path=folder, decode=decode)

@@ -1,0 +1,121 @@
+"""Build and load the narrator's small native kernel (`native/qgemv.c`) with the system C compiler.
+
+Why at run time: the kernel is tuned for the CPU it runs on (`-march=native`: AVX2/FMA where
+present) and the package stays pure Python, so `pip install` needs no compiler. The first
+narrated session compiles it once (about a second) into the cache folder, keyed by the source,
+the compiler and the CPU, and later sessions load the cached library. With no compiler, or if
+it fails, the narrator keeps the plain OpenBLAS path: slower decoding, same results.
+
+`ADVENTURE_NATIVE=off` skips the kernel (for benchmarks and bug reports); `ADVENTURE_CC`
+names the compiler (default: `$CC`, then `cc`, `gcc`, `clang`).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from game.paths import cache_dir
+
+NATIVE_ENV = "ADVENTURE_NATIVE"
+COMPILER_ENV = "ADVENTURE_CC"
+SOURCE = Path(__file__).with_name("native") / "qgemv.c"
+_COMPILE_TIMEOUT_S = 120
+
+
+@dataclass(frozen=True)
+class NativeKernel:
+    """The loaded kernel library, or why there is none (`library` is None then)."""
+
+    library: ctypes.CDLL | None
+    detail: str
+
+
+def _compiler() -> str | None:
+    for candidate in (os.environ.get(COMPILER_ENV), os.environ.get("CC"), "cc", "gcc", "clang"):
+        if candidate and shutil.which(candidate):
+            return shutil.which(candidate)
+    return None
+
+
+def _cpu_signature() -> str:
+    """What `-march=native` depends on: the CPU model and its feature flags."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info:
+            lines = [line for line in info if line.startswith(("model name", "flags", "Features", "CPU part"))]
+        return "".join(sorted(set(lines)))
+    except OSError:
+        return platform.processor() or platform.machine()
+
+
+def _compiler_version(compiler: str) -> str:
+    try:
+        out = subprocess.run([compiler, "--version"], capture_output=True, text=True, timeout=30)
+        return out.stdout.splitlines()[0] if out.stdout else compiler
+    except (OSError, subprocess.SubprocessError):
+        return compiler
+
+
+def _declare(library: ctypes.CDLL) -> ctypes.CDLL:
+    p, i = ctypes.c_void_p, ctypes.c_int
+    library.adv_init.argtypes = [p, p]
+    library.adv_init.restype = None
+    library.adv_register.argtypes = [p, i, i, i, p, p, p]
+    library.adv_register.restype = i
+    library.adv_unregister.argtypes = [p]
+    library.adv_unregister.restype = None
+    library.adv_quantized_calls.argtypes = []
+    library.adv_quantized_calls.restype = ctypes.c_long
+    return library
+
+
+def _build(compiler: str, source: Path, target: Path) -> str | None:
+    """Compile ``source`` into ``target`` atomically; None on success, else the compiler's complaint."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".so", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    error = ""
+    try:
+        for flags in (["-O3", "-march=native"], ["-O3"]):
+            cmd = [compiler, *flags, "-fPIC", "-shared", "-o", str(tmp), str(source)]
+            try:
+                out = subprocess.run(cmd, capture_output=True, text=True, timeout=_COMPILE_TIMEOUT_S)
+            except (OSError, subprocess.SubprocessError) as exc:
+                return f"{compiler} could not run: {exc}"
+            if out.returncode == 0:
+                os.replace(tmp, target)
+                return None
+            error = (out.stderr or out.stdout).strip().splitlines()[-1:] or ["failed"]
+            error = error[0]
+        return f"{compiler} failed: {error}"
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def load_native_kernel() -> NativeKernel:
+    """The compiled kernel for this CPU (building it on first use), or why it is unavailable."""
+    if os.environ.get(NATIVE_ENV, "").strip().lower() in ("off", "0", "no", "false"):
+        return NativeKernel(None, f"{NATIVE_ENV}=off")
+    compiler = _compiler()
+    if compiler is None:
+        return NativeKernel(None, "no C compiler found (install gcc or clang for faster decoding)")
+    source = SOURCE.read_bytes()
+    key = hashlib.sha256(source + _compiler_version(compiler).encode() + _cpu_signature().encode())
+    target = cache_dir() / "native" / f"qgemv-{key.hexdigest()[:16]}.so"
+    if not target.is_file():
+        problem = _build(compiler, SOURCE, target)
+        if problem is not None:
+            return NativeKernel(None, problem)
+    try:
+        library = _declare(ctypes.CDLL(str(target)))
+    except (OSError, AttributeError) as exc:
+        return NativeKernel(None, f"cannot load {target.name}: {exc}")
+    return NativeKernel(library, f"{target.name} ({Path(compiler).name})")

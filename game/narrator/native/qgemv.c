@@ -1,0 +1,268 @@
+/*
+ * A `cblas_sgemm` front end for MLX's CPU backend that decodes from quantized weights.
+ *
+ * Why: a decode step multiplies one row (the new token) by every weight matrix of the model.
+ * With float32 weights that reads 540 MB per token for SmolLM2-135M; the GGUF it came from
+ * holds the same numbers as 4-bit/8-bit affine groups (~95 MB). MLX's own CPU quantized
+ * matmul is not vectorised, so the narrator keeps float32 weights (fast BLAS GEMM for the
+ * prompt) and this front end, placed in libmlx's `cblas_sgemm` GOT slot by blas.py, answers
+ * one-row products against a registered weight from its quantized twin instead.
+ *
+ *   M == 1, row-major, x @ W^T, W registered   -> quantized matrix-vector product (this file)
+ *   M == 1, row-major, anything else           -> OpenBLAS sgemv (it streams W once;
+ *                                                 sgemm packs it first)
+ *   otherwise                                  -> OpenBLAS sgemm
+ *
+ * A registered weight is keyed by the address of MLX's float32 buffer plus its shape; the
+ * Python side keeps that buffer alive for as long as it is registered, so an address can
+ * never be reused by another array while it is in the table. The table is written only while
+ * no product runs (model load/unload on the narrator thread) and read without locks.
+ *
+ * Quantized layout (MLX's affine format, group size 32, as read from the GGUF):
+ *   w[n][k] = scales[n][k/32] * q[n][k] + biases[n][k/32]
+ *   4-bit: each byte holds q of element 2i (low nibble) and 2i+1 (high nibble)
+ *   8-bit: one byte per element
+ */
+#include <stddef.h>
+#include <stdint.h>
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#endif
+
+enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
+enum { GROUP = 32, TABLE_SIZE = 4096, MAX_K = 8192 };
+#define TOMBSTONE ((const float *)1) /* an unregistered entry: probes continue past it */
+
+typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *, int,
+                         const float *, int, float, float *, int);
+typedef void (*sgemv_fn)(int, int, int, int, float, const float *, int, const float *, int,
+                         float, float *, int);
+
+typedef struct {
+    const float *key; /* MLX's float32 weight, N x K row-major; NULL = never used */
+    int n, k, bits;
+    const uint8_t *q;
+    const float *scales, *biases; /* N x K/32 */
+} qweight;
+
+static sgemm_fn openblas_sgemm;
+static sgemv_fn openblas_sgemv;
+static qweight table[TABLE_SIZE];
+static long quantized_calls;
+
+static size_t slot_of(const float *key) {
+    uintptr_t h = (uintptr_t)key >> 4;
+    return (size_t)((h * 0x9E3779B97F4A7C15ull) >> 52) & (TABLE_SIZE - 1);
+}
+
+void adv_init(void *sgemm, void *sgemv) {
+    openblas_sgemm = (sgemm_fn)sgemm;
+    openblas_sgemv = (sgemv_fn)sgemv;
+}
+
+/* The slot holding `key`, or -1. */
+static long find_slot(const float *key) {
+    size_t i = slot_of(key);
+    for (size_t probe = 0; probe < TABLE_SIZE; probe++, i = (i + 1) & (TABLE_SIZE - 1)) {
+        const float *stored = __atomic_load_n(&table[i].key, __ATOMIC_ACQUIRE);
+        if (stored == NULL)
+            return -1;
+        if (stored == key)
+            return (long)i;
+    }
+    return -1;
+}
+
+/* 0 on success, -1 bad arguments, -2 table full. */
+int adv_register(const float *key, int n, int k, int bits, const uint8_t *q, const float *scales,
+                 const float *biases) {
+    if (!key || key == TOMBSTONE || n <= 0 || k <= 0 || k % GROUP || k > MAX_K || (bits != 4 && bits != 8))
+        return -1;
+    long found = find_slot(key);
+    size_t i = found >= 0 ? (size_t)found : slot_of(key);
+    for (size_t probe = 0; probe < TABLE_SIZE; probe++, i = (i + 1) & (TABLE_SIZE - 1)) {
+        const float *stored = table[i].key;
+        if (stored == NULL || stored == TOMBSTONE || stored == key) {
+            __atomic_store_n(&table[i].key, TOMBSTONE, __ATOMIC_RELEASE);
+            table[i].n = n;
+            table[i].k = k;
+            table[i].bits = bits;
+            table[i].q = q;
+            table[i].scales = scales;
+            table[i].biases = biases;
+            __atomic_store_n(&table[i].key, key, __ATOMIC_RELEASE);
+            return 0;
+        }
+    }
+    return -2;
+}
+
+/* Forget one weight (before the Python side lets go of its buffer). */
+void adv_unregister(const float *key) {
+    long found = find_slot(key);
+    if (found >= 0)
+        __atomic_store_n(&table[found].key, TOMBSTONE, __ATOMIC_RELEASE);
+}
+
+long adv_quantized_calls(void) { return __atomic_load_n(&quantized_calls, __ATOMIC_RELAXED); }
+
+static const qweight *lookup(const float *key, int n, int k) {
+    long found = find_slot(key);
+    if (found < 0 || table[found].n != n || table[found].k != k)
+        return NULL;
+    return &table[found];
+}
+
+/* x rearranged so that each group's even elements come first, then its odd ones: the order in
+ * which a 4-bit group's low and high nibbles come out of its 16 bytes. */
+static void deinterleave(const float *x, int k, float *xp, float *xsum) {
+    for (int g = 0; g < k / GROUP; g++) {
+        const float *src = x + g * GROUP;
+        float *dst = xp + g * GROUP;
+        float s = 0.0f;
+        for (int i = 0; i < GROUP / 2; i++) {
+            dst[i] = src[2 * i];
+            dst[GROUP / 2 + i] = src[2 * i + 1];
+        }
+        for (int i = 0; i < GROUP; i++)
+            s += src[i];
+        xsum[g] = s;
+    }
+}
+
+#if defined(__AVX2__) && defined(__FMA__)
+static inline float hsum(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+static inline __m256 u8x8_to_ps(__m128i bytes) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes));
+}
+
+static float row_dot4(const uint8_t *q, const float *sc, const float *bi, const float *xp,
+                      const float *xsum, int groups) {
+    const __m128i low = _mm_set1_epi8(0x0F);
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    float offset = 0.0f;
+    int g = 0;
+    for (; g < groups; g++) {
+        const __m128i v = _mm_loadu_si128((const __m128i *)(q + g * 16));
+        const __m128i lo = _mm_and_si128(v, low);
+        const __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), low);
+        const float *xg = xp + g * GROUP;
+        __m256 d0 = _mm256_mul_ps(u8x8_to_ps(lo), _mm256_loadu_ps(xg));
+        __m256 d1 = _mm256_mul_ps(u8x8_to_ps(_mm_srli_si128(lo, 8)), _mm256_loadu_ps(xg + 8));
+        d0 = _mm256_fmadd_ps(u8x8_to_ps(hi), _mm256_loadu_ps(xg + 16), d0);
+        d1 = _mm256_fmadd_ps(u8x8_to_ps(_mm_srli_si128(hi, 8)), _mm256_loadu_ps(xg + 24), d1);
+        const __m256 scale = _mm256_broadcast_ss(sc + g);
+        acc0 = _mm256_fmadd_ps(d0, scale, acc0);
+        acc1 = _mm256_fmadd_ps(d1, scale, acc1);
+        offset += bi[g] * xsum[g];
+    }
+    return hsum(_mm256_add_ps(acc0, acc1)) + offset;
+}
+
+static float row_dot8(const uint8_t *q, const float *sc, const float *bi, const float *x,
+                      const float *xsum, int groups) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    float offset = 0.0f;
+    for (int g = 0; g < groups; g++) {
+        const uint8_t *qg = q + g * GROUP;
+        const float *xg = x + g * GROUP;
+        __m256 d0 = _mm256_mul_ps(u8x8_to_ps(_mm_loadl_epi64((const __m128i *)qg)), _mm256_loadu_ps(xg));
+        __m256 d1 = _mm256_mul_ps(u8x8_to_ps(_mm_loadl_epi64((const __m128i *)(qg + 8))),
+                                  _mm256_loadu_ps(xg + 8));
+        d0 = _mm256_fmadd_ps(u8x8_to_ps(_mm_loadl_epi64((const __m128i *)(qg + 16))),
+                             _mm256_loadu_ps(xg + 16), d0);
+        d1 = _mm256_fmadd_ps(u8x8_to_ps(_mm_loadl_epi64((const __m128i *)(qg + 24))),
+                             _mm256_loadu_ps(xg + 24), d1);
+        const __m256 scale = _mm256_broadcast_ss(sc + g);
+        acc0 = _mm256_fmadd_ps(d0, scale, acc0);
+        acc1 = _mm256_fmadd_ps(d1, scale, acc1);
+        offset += bi[g] * xsum[g];
+    }
+    return hsum(_mm256_add_ps(acc0, acc1)) + offset;
+}
+#else
+static float row_dot4(const uint8_t *q, const float *sc, const float *bi, const float *xp,
+                      const float *xsum, int groups) {
+    float total = 0.0f;
+    for (int g = 0; g < groups; g++) {
+        const uint8_t *qg = q + g * 16;
+        const float *xg = xp + g * GROUP;
+        float d = 0.0f;
+        for (int i = 0; i < 16; i++)
+            d += (float)(qg[i] & 0x0F) * xg[i] + (float)(qg[i] >> 4) * xg[16 + i];
+        total += sc[g] * d + bi[g] * xsum[g];
+    }
+    return total;
+}
+
+static float row_dot8(const uint8_t *q, const float *sc, const float *bi, const float *x,
+                      const float *xsum, int groups) {
+    float total = 0.0f;
+    for (int g = 0; g < groups; g++) {
+        float d = 0.0f;
+        for (int i = 0; i < GROUP; i++)
+            d += (float)q[g * GROUP + i] * x[g * GROUP + i];
+        total += sc[g] * d + bi[g] * xsum[g];
+    }
+    return total;
+}
+#endif
+
+/* y[r] = alpha * (W x)[r] + beta * y[r] for rows [first, last). */
+static void qgemv_rows(const qweight *w, const float *x, const float *xsum, float alpha, float beta,
+                       float *y, int first, int last) {
+    const int groups = w->k / GROUP;
+    const size_t row_bytes = (size_t)w->k * (size_t)w->bits / 8;
+    for (int r = first; r < last; r++) {
+        const uint8_t *q = w->q + (size_t)r * row_bytes;
+        const float *sc = w->scales + (size_t)r * groups, *bi = w->biases + (size_t)r * groups;
+        float v = w->bits == 4 ? row_dot4(q, sc, bi, x, xsum, groups) : row_dot8(q, sc, bi, x, xsum, groups);
+        v *= alpha;
+        y[r] = beta == 0.0f ? v : v + beta * y[r];
+    }
+}
+
+static void qgemv(const qweight *w, const float *x, float alpha, float beta, float *y) {
+    float xp[MAX_K] __attribute__((aligned(32)));
+    float xsum[MAX_K / GROUP];
+    if (w->bits == 4) {
+        deinterleave(x, w->k, xp, xsum);
+        x = xp;
+    } else {
+        for (int g = 0; g < w->k / GROUP; g++) {
+            float s = 0.0f;
+            for (int i = 0; i < GROUP; i++)
+                s += x[g * GROUP + i];
+            xsum[g] = s;
+        }
+    }
+    qgemv_rows(w, x, xsum, alpha, beta, y, 0, w->n);
+    __atomic_add_fetch(&quantized_calls, 1, __ATOMIC_RELAXED);
+}
+
+void adv_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float alpha,
+               const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+    if (m != 1 || order != ROW_MAJOR) {
+        openblas_sgemm(order, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+    if (trans_b == TRANS && trans_a == NO_TRANS && ldb == k) {
+        const qweight *w = lookup(b, n, k);
+        if (w != NULL) {
+            qgemv(w, a, alpha, beta, c);
+            return;
+        }
+    }
+    /* One row: y = op(B) x with x = A (stride lda when A is transposed), as OpenBLAS sgemv. */
+    const int inc_x = trans_a == TRANS ? lda : 1;
+    if (trans_b == TRANS)
+        openblas_sgemv(ROW_MAJOR, NO_TRANS, n, k, alpha, b, ldb, a, inc_x, beta, c, 1);
+    else
+        openblas_sgemv(ROW_MAJOR, TRANS, k, n, alpha, b, ldb, a, inc_x, beta, c, 1);
+}

@@ -1,0 +1,200 @@
+"""Decode steps read the GGUF's quantized weights through the native front end, and stay correct.
+
+Fast tests register small random matrices (4-bit and 8-bit affine groups, as MLX reads GGUF
+Q4_1/Q8_0) with the front end sitting in libmlx's sgemm slot and compare MLX's one-row
+products with numpy. The test marked `model` decodes the real SmolLM2 token by token and
+compares the logits with llama.cpp running the same GGUF.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import mlx.core as mx
+import mlx.nn as nn
+import numpy as np
+import pytest
+
+from game.narrator import blas, native
+from game.narrator.quantized_decode import QUANTIZED_TWIN_FILE, attach_quantized_decode
+
+needs_native = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or native._compiler() is None,
+    reason="the native front end needs Linux and a C compiler")
+
+
+class TinyStack(nn.Module):
+    """Two float32 projections standing in for a model's layers."""
+
+    def __init__(self, weights: dict[str, mx.array]) -> None:
+        super().__init__()
+        self.layers = [nn.Linear(1, 1, bias=False) for _ in weights]
+        for layer, weight in zip(self.layers, weights.values()):
+            layer.weight = weight
+
+
+def _quantized(rng: np.random.Generator, n: int, k: int, bits: int) -> tuple[mx.array, ...]:
+    dense = mx.array(rng.standard_normal((n, k)).astype(np.float32))
+    q, scales, biases = mx.quantize(dense, group_size=32, bits=bits)
+    return q, scales, biases, mx.dequantize(q, scales, biases, group_size=32, bits=bits)
+
+
+def _model_with_twin(tmp_path: Path, shapes: list[tuple[int, int, int]]) -> tuple[TinyStack, list[mx.array]]:
+    rng = np.random.default_rng(11)
+    twin, weights = {}, {}
+    for i, (n, k, bits) in enumerate(shapes):
+        q, scales, biases, dense = _quantized(rng, n, k, bits)
+        twin[f"layers.{i}.q"], twin[f"layers.{i}.scales"], twin[f"layers.{i}.biases"] = q, scales, biases
+        weights[f"layers.{i}"] = dense.astype(mx.float32)
+    mx.eval(list(weights.values()))
+    mx.save_safetensors(str(tmp_path / QUANTIZED_TWIN_FILE), twin)
+    return TinyStack(weights), list(weights.values())
+
+
+def _row_product(x: np.ndarray, weight: mx.array) -> np.ndarray:
+    return np.array(mx.matmul(mx.array(x), weight.T))
+
+
+@pytest.fixture()
+def library():
+    if blas.ensure_fast_blas().backend != "openblas" or blas.native_front_end() is None:
+        pytest.fail(f"the native front end is not in place: {blas.blas_status()}")
+    return blas.native_front_end()
+
+
+@needs_native
+def test_one_row_products_run_on_the_quantized_twin(tmp_path: Path, library) -> None:
+    model, weights = _model_with_twin(tmp_path, [(96, 64, 4), (200, 576, 4), (130, 96, 8)])
+    decode = attach_quantized_decode(model, tmp_path, library)
+    assert decode is not None and decode.describe() == "quantized decode (2 x 4-bit, 1 x 8-bit)"
+    rng = np.random.default_rng(5)
+    for weight in weights:
+        x = rng.standard_normal((1, weight.shape[1])).astype(np.float32)
+        before = library.adv_quantized_calls()
+        got = _row_product(x, weight)
+        assert library.adv_quantized_calls() == before + 1  # answered by the kernel, not sgemv
+        want = x.astype(np.float64) @ np.array(weight, dtype=np.float64).T
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+    decode.close()
+
+
+@needs_native
+def test_prompts_and_scaled_products_keep_their_meaning(tmp_path: Path, library) -> None:
+    model, weights = _model_with_twin(tmp_path, [(64, 96, 4)])
+    decode = attach_quantized_decode(model, tmp_path, library)
+    weight = weights[0]
+    rng = np.random.default_rng(6)
+    w64 = np.array(weight, dtype=np.float64)
+    prompt = rng.standard_normal((7, 96)).astype(np.float32)
+    before = library.adv_quantized_calls()
+    np.testing.assert_allclose(np.array(mx.array(prompt) @ weight.T), prompt @ w64.T, rtol=1e-4, atol=1e-4)
+    assert library.adv_quantized_calls() == before  # seven rows: OpenBLAS GEMM on the float32 weights
+    x = rng.standard_normal((1, 96)).astype(np.float32)
+    c = rng.standard_normal((1, 64)).astype(np.float32)
+    got = np.array(mx.addmm(mx.array(c), mx.array(x), weight.T, alpha=0.5, beta=2.0))
+    np.testing.assert_allclose(got, 2.0 * c + 0.5 * (x @ w64.T), rtol=1e-4, atol=1e-4)
+    decode.close()
+
+
+@needs_native
+def test_closing_or_dropping_unregisters_every_matrix(tmp_path: Path, library) -> None:
+    model, weights = _model_with_twin(tmp_path, [(64, 64, 4)])
+    x = np.ones((1, 64), dtype=np.float32)
+    decode = attach_quantized_decode(model, tmp_path, library)
+    decode.close()
+    before = library.adv_quantized_calls()
+    _row_product(x, weights[0])
+    assert library.adv_quantized_calls() == before
+    decode = attach_quantized_decode(model, tmp_path, library)
+    del decode
+    gc.collect()
+    before = library.adv_quantized_calls()
+    _row_product(x, weights[0])
+    assert library.adv_quantized_calls() == before
+
+
+@needs_native
+def test_a_twin_that_does_not_match_the_weights_is_not_used(tmp_path: Path, library) -> None:
+    model, weights = _model_with_twin(tmp_path, [(64, 64, 4), (32, 64, 4)])
+    twin = mx.load(str(tmp_path / QUANTIZED_TWIN_FILE))
+    twin["layers.1.scales"] = twin["layers.1.scales"] * 1.5  # someone else's scales
+    mx.save_safetensors(str(tmp_path / QUANTIZED_TWIN_FILE), twin)
+    assert attach_quantized_decode(model, tmp_path, library) is None
+    before = library.adv_quantized_calls()
+    _row_product(np.ones((1, 64), dtype=np.float32), weights[0])
+    assert library.adv_quantized_calls() == before  # nothing stayed registered
+
+
+@needs_native
+def test_folders_without_a_twin_decode_in_float32(tmp_path: Path, library) -> None:
+    model, _ = _model_with_twin(tmp_path, [(32, 32, 4)])
+    (tmp_path / QUANTIZED_TWIN_FILE).unlink()
+    assert attach_quantized_decode(model, tmp_path, library) is None
+    assert attach_quantized_decode(model, tmp_path, None) is None
+
+
+@needs_native
+def test_the_kernel_is_built_once_per_cpu_and_compiler(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ADVENTURE_CACHE", str(tmp_path))
+    first = native.load_native_kernel()
+    assert first.library is not None, first.detail
+    built = list((tmp_path / "native").glob("qgemv-*.so"))
+    assert len(built) == 1
+    stamp = built[0].stat().st_mtime_ns
+    again = native.load_native_kernel()
+    assert again.library is not None and built[0].stat().st_mtime_ns == stamp
+
+
+def test_no_compiler_or_opt_out_leaves_the_float32_path(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ADVENTURE_CACHE", str(tmp_path))
+    monkeypatch.setenv("ADVENTURE_NATIVE", "off")
+    assert native.load_native_kernel() == native.NativeKernel(None, "ADVENTURE_NATIVE=off")
+    monkeypatch.delenv("ADVENTURE_NATIVE")
+    broken = tmp_path / "broken-cc"
+    broken.write_text("#!/bin/sh\necho 'cc: fatal error: no input files' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    monkeypatch.setenv("ADVENTURE_CC", str(broken))
+    kernel = native.load_native_kernel()
+    assert kernel.library is None and "failed: cc: fatal error" in kernel.detail
+    assert not list((tmp_path / "native").glob("qgemv-*.so"))  # no half-built library left behind
+    monkeypatch.setenv("ADVENTURE_CC", "no-such-compiler-here")
+    monkeypatch.setenv("CC", "no-such-compiler-either")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert native.load_native_kernel().library is None
+
+
+@pytest.mark.model
+@needs_native
+def test_real_model_decodes_token_by_token_as_its_float32_self_and_llama_cpp() -> None:
+    """Each decode step (one row, quantized twin) gives the float32 model's logits, and is as close
+    to llama.cpp's on the same GGUF as the float32 model is."""
+    from llama_cpp import Llama
+    from mlx_lm.models.cache import make_prompt_cache
+
+    from game.narrator.model import embedded_gguf_path, load_narrator_model
+
+    loaded = load_narrator_model(None)
+    assert loaded.decode is not None, loaded.decode_detail()
+    assert loaded.decode_detail() == "quantized decode (210 x 4-bit, 1 x 8-bit)"
+    ids = loaded.tokenizer.encode("You stand at the mouth of a cave. A cold wind blows from below.")
+
+    def decode_one_by_one() -> list[np.ndarray]:
+        cache = make_prompt_cache(loaded.model)
+        return [np.array(loaded.model(mx.array([[token]]), cache=cache)[0, -1]) for token in ids]
+
+    before = loaded.decode.library.adv_quantized_calls()
+    quantized = decode_one_by_one()
+    assert loaded.decode.library.adv_quantized_calls() - before == 211 * len(ids)
+    loaded.decode.close()
+    float32 = decode_one_by_one()
+    reference = Llama(str(embedded_gguf_path()), n_ctx=128, n_threads=1, logits_all=True, verbose=False)
+    reference.eval(ids)
+    for step, (ours, dense) in enumerate(zip(quantized, float32)):
+        theirs = np.array(reference.scores[step])
+        assert np.corrcoef(ours, dense)[0, 1] > 0.99999, step
+        assert int(np.argmax(ours)) == int(np.argmax(dense)), step
+        assert np.corrcoef(ours, theirs)[0, 1] > min(0.998, np.corrcoef(dense, theirs)[0, 1] - 1e-4), step
