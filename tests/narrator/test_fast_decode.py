@@ -1,0 +1,93 @@
+"""One-token steps through `FastDecodeModel` give the stock mlx-lm llama's logits, step after step.
+
+The tiny random llama (real mlx-lm classes, grouped-query attention) runs both ways from the
+same prompt cache; the marked test checks that the real model generates the same tokens.
+"""
+
+from __future__ import annotations
+
+import mlx.core as mx
+import numpy as np
+import pytest
+from mlx_lm.models import llama
+from mlx_lm.models.cache import make_prompt_cache, trim_prompt_cache
+
+from game.narrator.fast_decode import FastDecodeModel, supports_fast_decode
+from tests.narrator.narrator_tiny import make_model
+
+
+def _twin(traditional: bool, **changes) -> llama.Model:
+    """The tiny model's weights in a llama built with other arguments (rope layout, scaling...)."""
+    base = make_model(300, seed=4, layers=3)
+    args = llama.ModelArgs(**{**base.args.__dict__, "rope_traditional": traditional, **changes})
+    model = llama.Model(args)
+    model.update(base.parameters())
+    mx.eval(model.parameters())
+    return model
+
+
+def _prefilled(model: llama.Model, tokens: list[int]) -> list:
+    cache = make_prompt_cache(model)
+    mx.eval(model(mx.array([tokens]), cache=cache))
+    return cache
+
+
+@pytest.mark.parametrize("traditional", [True, False], ids=["adjacent-pairs", "half-split"])
+def test_one_token_steps_match_the_stock_model(traditional: bool) -> None:
+    model = _twin(traditional)
+    assert supports_fast_decode(model)
+    fast = FastDecodeModel(model)
+    prompt = list(range(20, 50))
+    stock_cache, fast_cache = _prefilled(model, prompt), _prefilled(model, prompt)
+    for step, token in enumerate(range(60, 80)):
+        want = np.array(model(mx.array([[token]]), cache=stock_cache))
+        got = np.array(fast(mx.array([[token]]), cache=fast_cache))
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5, err_msg=f"step {step}")
+    assert fast_cache[0].offset == stock_cache[0].offset == 50
+
+
+def test_a_trimmed_cache_continues_at_the_right_position() -> None:
+    """The narrator trims a room's cache back to its prefix: rotary positions follow the offset."""
+    model = _twin(True)
+    fast = FastDecodeModel(model)
+    cache = _prefilled(model, list(range(20, 60)))
+    trim_prompt_cache(cache, 15)
+    fresh = _prefilled(model, list(range(20, 45)))
+    np.testing.assert_allclose(np.array(fast(mx.array([[7]]), cache=cache)),
+                               np.array(model(mx.array([[7]]), cache=fresh)), rtol=1e-5, atol=1e-5)
+
+
+def test_prompts_and_calls_without_cache_go_to_the_stock_model() -> None:
+    model = _twin(True)
+    fast = FastDecodeModel(model)
+    tokens = mx.array([[5, 6, 7, 8]])
+    np.testing.assert_array_equal(np.array(fast(tokens)), np.array(model(tokens)))
+    np.testing.assert_array_equal(np.array(fast(tokens[:, :1])), np.array(model(tokens[:, :1])))
+    assert fast.layers is model.layers and len(fast.make_cache()) == 3  # mlx-lm helpers see the model
+
+
+def test_models_it_cannot_reproduce_keep_their_own_forward_pass() -> None:
+    assert not supports_fast_decode(_twin(True, rope_scaling={"rope_type": "llama3", "factor": 8.0,
+                                                               "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                                                               "original_max_position_embeddings": 64}))
+    assert not supports_fast_decode(_twin(True, attention_bias=True))
+    assert not supports_fast_decode(object())
+
+
+@pytest.mark.model
+def test_the_real_model_generates_the_same_tokens_both_ways() -> None:
+    from mlx_lm.generate import generate_step
+
+    from game.narrator.model import load_narrator_model
+
+    loaded = load_narrator_model(None)
+    assert isinstance(loaded.model, FastDecodeModel)
+    prompt = mx.array(loaded.tokenizer.encode("The old lighthouse keeper climbed the stairs and"))
+
+    def greedy(model) -> list[int]:
+        cache = make_prompt_cache(loaded.model)
+        steps = generate_step(prompt, model, max_tokens=24, prompt_cache=cache,
+                              sampler=lambda logits: mx.argmax(logits, axis=-1))
+        return [int(token) for token, _ in steps]
+
+    assert greedy(loaded.model) == greedy(loaded.model.inner)
