@@ -8,7 +8,9 @@ time than the matrix products themselves once those read quantized weights.
 
 How: for a single new token with a KV cache, `FastDecodeModel` runs the same mathematics as
 `mlx_lm.models.llama` with
-* the rotary angles computed once per step (not 60 times), from the same frequencies;
+* the rotary angles computed once per step (not 60 times), from the same frequencies, and
+  the rotation written as one elementwise expression;
+* the weights' transposed views made once, not per step;
 * each layer's norm + q/k/v projections + rotation, and its output projection + norm + MLP,
   as two `mx.compile`d functions shared by every layer (elementwise chains fuse into one
   kernel; the matrix products stay MLX matmuls, so the quantized decode path still applies);
@@ -55,17 +57,20 @@ def _rms(x: mx.array, weight: mx.array, eps: float) -> mx.array:
     return x * mx.rsqrt(mx.mean(mx.square(x), axis=-1, keepdims=True) + eps) * weight
 
 
-def _rotate(x: mx.array, cos: mx.array, sin: mx.array) -> mx.array:
-    """Rotary embedding, "traditional" layout (pairs of adjacent dimensions): x is (..., dims/2, 2)."""
-    x1, x2 = x[..., 0], x[..., 1]
-    return mx.stack([x1 * cos - x2 * sin, x1 * sin + x2 * cos], axis=-1)
+def _rotate(x: mx.array, cos: mx.array, sin: mx.array, swapped: mx.array) -> mx.array:
+    """Rotary embedding as one elementwise expression: x * cos + pair-swapped x * signed sin.
+
+    `cos`/`sin` are laid out per dimension (see `_angles`), `swapped` is x with each rotation
+    pair exchanged, so the whole rotation fuses into a single compiled kernel.
+    """
+    return x * cos + swapped * sin
 
 
-def _rotate_halves(x: mx.array, cos: mx.array, sin: mx.array) -> mx.array:
-    """Rotary embedding, default layout (first half pairs with second half): x is (..., dims)."""
-    half = x.shape[-1] // 2
-    x1, x2 = x[..., :half], x[..., half:]
-    return mx.concatenate([x1 * cos - x2 * sin, x1 * sin + x2 * cos], axis=-1)
+def _swap_pairs(x: mx.array, traditional: bool) -> mx.array:
+    """x with the two members of each rotation pair exchanged (a strided view, no copy)."""
+    if traditional:  # pairs are adjacent dimensions (2i, 2i+1)
+        return x.reshape(*x.shape[:-1], x.shape[-1] // 2, 2)[..., ::-1].reshape(x.shape)
+    return mx.concatenate([x[..., x.shape[-1] // 2:], x[..., : x.shape[-1] // 2]], axis=-1)
 
 
 class FastDecodeModel:
@@ -92,6 +97,17 @@ class FastDecodeModel:
         self._pre = {eps: mx.compile(self._make_pre(eps)) for eps in set(self._eps_in)}
         self._post = {eps: mx.compile(self._make_post(eps)) for eps in set(self._eps_post)}
         self._final = mx.compile(self._make_final(model.model.norm.eps))
+        # Transposed views made once: each step then multiplies by a ready operand instead of
+        # adding a transpose node per projection (they share the weights' buffers).
+        self._weights = [
+            [proj.weight.T for proj in (layer.self_attn.q_proj, layer.self_attn.k_proj, layer.self_attn.v_proj,
+                                        layer.self_attn.o_proj, layer.mlp.gate_proj, layer.mlp.up_proj,
+                                        layer.mlp.down_proj)]
+            for layer in model.model.layers
+        ]
+        tied = model.args.tie_word_embeddings
+        self._head_t = (model.model.embed_tokens.weight if tied else model.lm_head.weight).T
+        mx.eval(self._weights, self._head_t)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -100,15 +116,15 @@ class FastDecodeModel:
 
     def _make_pre(self, eps: float):
         n_heads, n_kv, head_dim, scale = self._n_heads, self._n_kv, self._head_dim, self._scale
-        rotate = _rotate if self._traditional else _rotate_halves
-        shape_q = (n_heads, head_dim // 2, 2) if self._traditional else (n_heads, head_dim)
-        shape_k = (n_kv, head_dim // 2, 2) if self._traditional else (n_kv, head_dim)
+        traditional = self._traditional
 
-        def pre(x, norm, wq, wk, wv, cos, sin):
+        def pre(x, norm, wq_t, wk_t, wv_t, cos, sin):
             h = _rms(x, norm, eps)
-            q = rotate((h @ wq.T).reshape(shape_q), cos, sin) * scale
-            k = rotate((h @ wk.T).reshape(shape_k), cos, sin)
-            v = h @ wv.T
+            q = (h @ wq_t).reshape(n_heads, head_dim)
+            k = (h @ wk_t).reshape(n_kv, head_dim)
+            q = _rotate(q, cos, sin, _swap_pairs(q, traditional)) * scale
+            k = _rotate(k, cos, sin, _swap_pairs(k, traditional))
+            v = h @ wv_t
             return (q.reshape(1, n_kv, n_heads // n_kv, head_dim), k.reshape(1, n_kv, 1, head_dim),
                     v.reshape(1, n_kv, 1, head_dim))
 
@@ -116,17 +132,17 @@ class FastDecodeModel:
 
     @staticmethod
     def _make_post(eps: float):
-        def post(x, attn, wo, norm, wg, wu, wd):
-            h = x + attn @ wo.T
+        def post(x, attn, wo_t, norm, wg_t, wu_t, wd_t):
+            h = x + attn @ wo_t
             m = _rms(h, norm, eps)
-            return h + (nn.silu(m @ wg.T) * (m @ wu.T)) @ wd.T
+            return h + (nn.silu(m @ wg_t) * (m @ wu_t)) @ wd_t
 
         return post
 
     @staticmethod
     def _make_final(eps: float):
-        def final(h, norm, head):
-            return _rms(h, norm, eps) @ head.T
+        def final(h, norm, head_t):
+            return _rms(h, norm, eps) @ head_t
 
         return final
 
@@ -136,18 +152,25 @@ class FastDecodeModel:
         if input_embeddings is not None or cache is None or inputs.shape != (1, 1):
             return self.inner(inputs, cache=cache, input_embeddings=input_embeddings)
         model = self.inner.model
-        theta = (cache[0].offset * self._rope_scale) * self._freqs
-        cos, sin = mx.cos(theta), mx.sin(theta)
+        cos, sin = self._angles(cache[0].offset)
         h = model.embed_tokens(inputs)
-        for layer, layer_cache, eps_in, eps_post in zip(model.layers, cache, self._eps_in, self._eps_post):
-            attn, mlp = layer.self_attn, layer.mlp
-            q, k, v = self._pre[eps_in](h, layer.input_layernorm.weight, attn.q_proj.weight,
-                                         attn.k_proj.weight, attn.v_proj.weight, cos, sin)
+        for layer, layer_cache, weights, eps_in, eps_post in zip(
+                model.layers, cache, self._weights, self._eps_in, self._eps_post):
+            q, k, v = self._pre[eps_in](h, layer.input_layernorm.weight, *weights[:3], cos, sin)
             keys, values = layer_cache.update_and_fetch(k, v)
             scores = mx.softmax(q @ keys.swapaxes(-1, -2), axis=-1, precise=True)
             out = (scores @ values).reshape(1, 1, -1)
-            h = self._post[eps_post](h, out, attn.o_proj.weight, layer.post_attention_layernorm.weight,
-                                     mlp.gate_proj.weight, mlp.up_proj.weight, mlp.down_proj.weight)
-        tied = self.inner.args.tie_word_embeddings
-        head = model.embed_tokens.weight if tied else self.inner.lm_head.weight
-        return self._final(h, model.norm.weight, head)
+            h = self._post[eps_post](h, out, weights[3], layer.post_attention_layernorm.weight, *weights[4:])
+        return self._final(h, model.norm.weight, self._head_t)
+
+    def _angles(self, position: int) -> tuple[mx.array, mx.array]:
+        """cos and signed sin of every dimension's rotary angle at ``position``.
+
+        Dimension d pairs with its partner p(d); rotating gives x[d] * cos - x[p] * sin for the
+        first member of a pair and x[d] * cos + x[p] * sin for the second.
+        """
+        theta = (position * self._rope_scale) * self._freqs
+        cos, sin = mx.cos(theta), mx.sin(theta)
+        if self._traditional:  # pairs (2i, 2i+1)
+            return mx.repeat(cos, 2), mx.stack([-sin, sin], axis=-1).reshape(-1)
+        return mx.concatenate([cos, cos]), mx.concatenate([-sin, sin])

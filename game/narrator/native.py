@@ -38,7 +38,8 @@ class NativeKernel:
     detail: str
 
 
-def _compiler() -> str | None:
+def find_compiler() -> str | None:
+    """The C compiler to use: `$ADVENTURE_CC`, `$CC`, then cc, gcc, clang on the PATH."""
     for candidate in (os.environ.get(COMPILER_ENV), os.environ.get("CC"), "cc", "gcc", "clang"):
         if candidate and shutil.which(candidate):
             return shutil.which(candidate)
@@ -63,7 +64,8 @@ def _compiler_version(compiler: str) -> str:
         return compiler
 
 
-def _declare(library: ctypes.CDLL) -> ctypes.CDLL:
+def declare(library: ctypes.CDLL) -> ctypes.CDLL:
+    """ctypes signatures of the kernel's entry points."""
     p, i = ctypes.c_void_p, ctypes.c_int
     library.adv_init.argtypes = [p, p]
     library.adv_init.restype = None
@@ -76,7 +78,12 @@ def _declare(library: ctypes.CDLL) -> ctypes.CDLL:
     return library
 
 
-def _build(compiler: str, source: Path, target: Path) -> str | None:
+# Tuned for this CPU first; plain optimised C (no AVX2 kernels) if the compiler refuses that.
+FLAG_SETS: tuple[tuple[str, ...], ...] = (("-O3", "-march=native"), ("-O3",))
+
+
+def build(compiler: str, source: Path, target: Path,
+          flag_sets: tuple[tuple[str, ...], ...] = FLAG_SETS) -> str | None:
     """Compile ``source`` into ``target`` atomically; None on success, else the compiler's complaint."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".so", dir=target.parent)
@@ -84,7 +91,7 @@ def _build(compiler: str, source: Path, target: Path) -> str | None:
     tmp = Path(tmp_name)
     error = ""
     try:
-        for flags in (["-O3", "-march=native"], ["-O3"]):
+        for flags in flag_sets:
             cmd = [compiler, *flags, "-fPIC", "-shared", "-o", str(tmp), str(source)]
             try:
                 out = subprocess.run(cmd, capture_output=True, text=True, timeout=_COMPILE_TIMEOUT_S)
@@ -104,18 +111,18 @@ def load_native_kernel() -> NativeKernel:
     """The compiled kernel for this CPU (building it on first use), or why it is unavailable."""
     if os.environ.get(NATIVE_ENV, "").strip().lower() in ("off", "0", "no", "false"):
         return NativeKernel(None, f"{NATIVE_ENV}=off")
-    compiler = _compiler()
+    compiler = find_compiler()
     if compiler is None:
         return NativeKernel(None, "no C compiler found (install gcc or clang for faster decoding)")
     source = SOURCE.read_bytes()
     key = hashlib.sha256(source + _compiler_version(compiler).encode() + _cpu_signature().encode())
     target = cache_dir() / "native" / f"qgemv-{key.hexdigest()[:16]}.so"
     if not target.is_file():
-        problem = _build(compiler, SOURCE, target)
+        problem = build(compiler, SOURCE, target)
         if problem is not None:
             return NativeKernel(None, problem)
     try:
-        library = _declare(ctypes.CDLL(str(target)))
+        library = declare(ctypes.CDLL(str(target)))
     except (OSError, AttributeError) as exc:
         return NativeKernel(None, f"cannot load {target.name}: {exc}")
     return NativeKernel(library, f"{target.name} ({Path(compiler).name})")
