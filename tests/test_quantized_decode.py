@@ -233,3 +233,36 @@ def test_real_model_decodes_token_by_token_as_its_float32_self_and_llama_cpp() -
         assert np.corrcoef(ours, dense)[0, 1] > 0.99999, step
         assert int(np.argmax(ours)) == int(np.argmax(dense)), step
         assert np.corrcoef(ours, theirs)[0, 1] > min(0.998, np.corrcoef(dense, theirs)[0, 1] - 1e-4), step
+
+
+def test_mlx_builds_fused_kernels_for_this_cpu_in_a_folder_of_its_own(tmp_path: Path, monkeypatch) -> None:
+    """The g++ wrapper adds -march=native, and MLX's kernel folder moves with TMPDIR."""
+    import subprocess
+
+    from game.narrator import mlx_jit
+
+    if not sys.platform.startswith("linux") or shutil.which("g++") is None:
+        pytest.skip("the MLX JIT wrapper is for Linux with g++")
+    monkeypatch.setenv("ADVENTURE_CACHE", str(tmp_path))
+    plain_path = [d for d in os.environ["PATH"].split(os.pathsep) if "mlx-jit-" not in d]
+    monkeypatch.setenv("PATH", os.pathsep.join(plain_path))  # as before any model was loaded here
+    monkeypatch.setenv("TMPDIR", os.environ.get("TMPDIR", "/tmp"))
+    assert mlx_jit.tune_mlx_jit() == "MLX kernels built with -march=native"
+    wrapper = Path(shutil.which("g++"))
+    assert wrapper.is_relative_to(tmp_path) and "-march=native" in wrapper.read_text()
+    assert Path(os.environ["TMPDIR"]).is_relative_to(tmp_path)
+    assert mlx_jit.tune_mlx_jit() == "already in place"
+    code = ("import mlx.core as mx; f = mx.compile(lambda a: mx.exp(a * 0.75) - 0.25); "
+            "print(f(mx.array([0.0, 1.0])).tolist())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert [round(v, 5) for v in eval(out.stdout)] == [0.75, round(2.117000016612675 - 0.25, 5)]
+    assert list(Path(os.environ["TMPDIR"]).glob("mlx/*/cpu/*.so"))  # built with the wrapper, kept there
+
+
+def test_the_mlx_jit_wrapper_can_be_declined(monkeypatch) -> None:
+    from game.narrator import mlx_jit
+
+    monkeypatch.setenv("ADVENTURE_MLX_JIT", "plain")
+    path = os.environ["PATH"]
+    assert mlx_jit.tune_mlx_jit() == "ADVENTURE_MLX_JIT=plain" and os.environ["PATH"] == path

@@ -66,6 +66,20 @@ def _rotate(x: mx.array, cos: mx.array, sin: mx.array, swapped: mx.array) -> mx.
     return x * cos + swapped * sin
 
 
+@mx.compile
+def _softmax(scores: mx.array) -> mx.array:
+    """Softmax over the last axis as fused elementwise kernels (see mlx_jit.py for why)."""
+    exp = mx.exp(scores - scores.max(axis=-1, keepdims=True))
+    return exp / exp.sum(axis=-1, keepdims=True)
+
+
+@mx.compile
+def _masked_softmax(scores: mx.array, mask: mx.array) -> mx.array:
+    scores = scores + mask
+    exp = mx.exp(scores - scores.max(axis=-1, keepdims=True))
+    return exp / exp.sum(axis=-1, keepdims=True)
+
+
 def _swap_pairs(x: mx.array, traditional: bool) -> mx.array:
     """x with the two members of each rotation pair exchanged (a strided view, no copy)."""
     if traditional:  # pairs are adjacent dimensions (2i, 2i+1)
@@ -119,14 +133,16 @@ class FastDecodeModel:
         traditional = self._traditional
 
         def pre(x, norm, wq_t, wk_t, wv_t, cos, sin):
+            length = x.shape[1]
             h = _rms(x, norm, eps)
-            q = (h @ wq_t).reshape(n_heads, head_dim)
-            k = (h @ wk_t).reshape(n_kv, head_dim)
+            q = (h @ wq_t).reshape(length, n_heads, head_dim)
+            k = (h @ wk_t).reshape(length, n_kv, head_dim)
             q = _rotate(q, cos, sin, _swap_pairs(q, traditional)) * scale
             k = _rotate(k, cos, sin, _swap_pairs(k, traditional))
-            v = h @ wv_t
-            return (q.reshape(1, n_kv, n_heads // n_kv, head_dim), k.reshape(1, n_kv, 1, head_dim),
-                    v.reshape(1, n_kv, 1, head_dim))
+            v = (h @ wv_t).reshape(length, n_kv, head_dim)
+            # Queries grouped by key head: rows (repeat, position) of each key head's block.
+            return (q.transpose(1, 0, 2).reshape(1, n_kv, (n_heads // n_kv) * length, head_dim),
+                    k.transpose(1, 0, 2)[None], v.transpose(1, 0, 2)[None])
 
         return pre
 
@@ -149,28 +165,48 @@ class FastDecodeModel:
     # -------------------------------------------------------------- the step
 
     def __call__(self, inputs: mx.array, cache: Any = None, input_embeddings: mx.array | None = None) -> mx.array:
-        if input_embeddings is not None or cache is None or inputs.shape != (1, 1):
+        if input_embeddings is not None or cache is None or inputs.ndim != 2 or inputs.shape[0] != 1:
             return self.inner(inputs, cache=cache, input_embeddings=input_embeddings)
         model = self.inner.model
-        cos, sin = self._angles(cache[0].offset)
+        length = inputs.shape[1]
+        offset = cache[0].offset
+        cos, sin = self._angles(offset, length)
+        mask = self._causal_mask(offset, length)
         h = model.embed_tokens(inputs)
         for layer, layer_cache, weights, eps_in, eps_post in zip(
                 model.layers, cache, self._weights, self._eps_in, self._eps_post):
             q, k, v = self._pre[eps_in](h, layer.input_layernorm.weight, *weights[:3], cos, sin)
             keys, values = layer_cache.update_and_fetch(k, v)
-            scores = mx.softmax(q @ keys.swapaxes(-1, -2), axis=-1, precise=True)
-            out = (scores @ values).reshape(1, 1, -1)
+            scores = q @ keys.swapaxes(-1, -2)
+            probs = _softmax(scores) if mask is None else _masked_softmax(scores, mask)
+            out = (probs @ values).reshape(self._n_heads, length, self._head_dim)
+            out = out.transpose(1, 0, 2).reshape(1, length, -1)
             h = self._post[eps_post](h, out, weights[3], layer.post_attention_layernorm.weight, *weights[4:])
         return self._final(h, model.norm.weight, self._head_t)
 
-    def _angles(self, position: int) -> tuple[mx.array, mx.array]:
-        """cos and signed sin of every dimension's rotary angle at ``position``.
+    def _angles(self, offset: int, length: int) -> tuple[mx.array, mx.array]:
+        """cos and signed sin of every dimension's rotary angle at positions offset.. (length, dims).
 
         Dimension d pairs with its partner p(d); rotating gives x[d] * cos - x[p] * sin for the
         first member of a pair and x[d] * cos + x[p] * sin for the second.
         """
-        theta = (position * self._rope_scale) * self._freqs
+        if length == 1:
+            positions = mx.array([offset * self._rope_scale], dtype=mx.float32)
+        else:
+            positions = mx.arange(offset, offset + length, dtype=mx.float32) * self._rope_scale
+        theta = positions[:, None] * self._freqs[None, :]
         cos, sin = mx.cos(theta), mx.sin(theta)
         if self._traditional:  # pairs (2i, 2i+1)
-            return mx.repeat(cos, 2), mx.stack([-sin, sin], axis=-1).reshape(-1)
-        return mx.concatenate([cos, cos]), mx.concatenate([-sin, sin])
+            cos2, sin2 = mx.repeat(cos, 2, axis=-1), mx.stack([-sin, sin], axis=-1).reshape(length, -1)
+        else:
+            cos2, sin2 = mx.concatenate([cos, cos], axis=-1), mx.concatenate([-sin, sin], axis=-1)
+        return cos2[:, None, :], sin2[:, None, :]
+
+    def _causal_mask(self, offset: int, length: int) -> mx.array | None:
+        """Additive mask for the grouped query rows (repeat, position): row i sees keys <= offset + i."""
+        if length == 1:
+            return None
+        rows = mx.arange(offset, offset + length)[:, None]
+        allowed = mx.arange(offset + length)[None, :] <= rows
+        mask = mx.where(allowed, mx.array(0.0, dtype=mx.float32), mx.array(-mx.inf, dtype=mx.float32))
+        return mx.tile(mask, (self._n_heads // self._n_kv, 1))

@@ -231,9 +231,11 @@ def load_narrator_model(spec: str | None, progress: ProgressFn | None = None) ->
     """
     from game.narrator.blas import ensure_fast_blas, native_front_end
     from game.narrator.fast_decode import FastDecodeModel, supports_fast_decode
+    from game.narrator.mlx_jit import tune_mlx_jit
     from game.narrator.quantized_decode import attach_quantized_decode
 
     ensure_fast_blas()  # routes MLX float32 GEMM to OpenBLAS on Linux (see blas.py)
+    tune_mlx_jit()  # fused kernels built for this CPU (see mlx_jit.py)
     text = (spec or "default").strip()
     if text.lower() in EMBEDDED_ALIASES:
         folder, model_id = ensure_converted(

@@ -46,7 +46,7 @@ def find_compiler() -> str | None:
     return None
 
 
-def _cpu_signature() -> str:
+def cpu_signature() -> str:
     """What `-march=native` depends on: the CPU model and its feature flags."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info:
@@ -115,12 +115,15 @@ def load_native_kernel() -> NativeKernel:
     if compiler is None:
         return NativeKernel(None, "no C compiler found (install gcc or clang for faster decoding)")
     source = SOURCE.read_bytes()
-    key = hashlib.sha256(source + _compiler_version(compiler).encode() + _cpu_signature().encode())
+    key = hashlib.sha256(source + _compiler_version(compiler).encode() + cpu_signature().encode())
     target = cache_dir() / "native" / f"qgemv-{key.hexdigest()[:16]}.so"
     if not target.is_file():
         problem = build(compiler, SOURCE, target)
         if problem is not None:
             return NativeKernel(None, problem)
+        for stale in target.parent.glob("qgemv-*.so"):  # builds of older sources or other CPUs
+            if stale != target:
+                stale.unlink(missing_ok=True)
     try:
         library = declare(ctypes.CDLL(str(target)))
     except (OSError, AttributeError) as exc:

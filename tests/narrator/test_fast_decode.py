@@ -1,4 +1,4 @@
-"""One-token steps through `FastDecodeModel` give the stock mlx-lm llama's logits, step after step.
+"""Steps through `FastDecodeModel` give the stock mlx-lm llama's logits: prompts in chunks, then tokens.
 
 The tiny random llama (real mlx-lm classes, grouped-query attention) runs both ways from the
 same prompt cache; the marked test checks that the real model generates the same tokens.
@@ -57,7 +57,20 @@ def test_a_trimmed_cache_continues_at_the_right_position() -> None:
                                np.array(model(mx.array([[7]]), cache=fresh)), rtol=1e-5, atol=1e-5)
 
 
-def test_prompts_and_calls_without_cache_go_to_the_stock_model() -> None:
+@pytest.mark.parametrize("traditional", [True, False], ids=["adjacent-pairs", "half-split"])
+def test_prompt_chunks_with_a_cache_match_the_stock_model(traditional: bool) -> None:
+    """A room prefix in chunks, then a turn's suffix: every position's logits, then decoding."""
+    model = _twin(traditional)
+    fast = FastDecodeModel(model)
+    stock_cache, fast_cache = make_prompt_cache(model), make_prompt_cache(model)
+    for chunk in ([range(20, 50)], [range(50, 57)], [range(57, 58)], [range(58, 70)]):
+        tokens = mx.array([list(chunk[0])])
+        np.testing.assert_allclose(np.array(fast(tokens, cache=fast_cache)),
+                                   np.array(model(tokens, cache=stock_cache)), rtol=1e-5, atol=1e-5)
+    assert fast_cache[0].offset == stock_cache[0].offset == 30 + 7 + 1 + 12
+
+
+def test_calls_without_a_cache_go_to_the_stock_model() -> None:
     model = _twin(True)
     fast = FastDecodeModel(model)
     tokens = mx.array([[5, 6, 7, 8]])
