@@ -59,6 +59,22 @@ def _row_product(x: np.ndarray, weight: mx.array) -> np.ndarray:
     return np.array(mx.matmul(mx.array(x), weight.T))
 
 
+def _kernel_built_with(flags: tuple[str, ...], folder: Path):
+    """The kernel built with ``flags``, wired to OpenBLAS, and its adv_sgemm ready to call."""
+    import ctypes
+
+    library_path = folder / "kernel.so"
+    assert native.build(native.find_compiler(), native.SOURCE, library_path, (flags,)) is None
+    library = native.declare(ctypes.CDLL(str(library_path)))
+    openblas = ctypes.CDLL(str(blas._openblas_library()))
+    library.adv_init(ctypes.cast(openblas.scipy_cblas_sgemm, ctypes.c_void_p).value,
+                     ctypes.cast(openblas.scipy_cblas_sgemv, ctypes.c_void_p).value)
+    sgemm = library.adv_sgemm
+    p, i, f = ctypes.c_void_p, ctypes.c_int, ctypes.c_float
+    sgemm.argtypes = [i, i, i, i, i, i, f, p, i, p, i, f, p, i]
+    return library, sgemm
+
+
 @pytest.fixture()
 def library():
     if blas.ensure_fast_blas().backend != "openblas" or blas.native_front_end() is None:
@@ -142,18 +158,7 @@ def test_folders_without_a_twin_decode_in_float32(tmp_path: Path, library) -> No
 @pytest.mark.parametrize("flags", native.FLAG_SETS, ids=["this-cpu", "portable-c"])
 def test_both_builds_of_the_kernel_compute_the_same_products(tmp_path: Path, flags: tuple[str, ...]) -> None:
     """The AVX2 kernels and the plain C fallback, called directly as MLX would call cblas_sgemm."""
-    import ctypes
-
-    library_path = tmp_path / "kernel.so"
-    assert native.build(native.find_compiler(), native.SOURCE, library_path, (flags,)) is None
-    library = native.declare(ctypes.CDLL(str(library_path)))
-    openblas = blas._openblas_library()
-    lib_openblas = ctypes.CDLL(str(openblas))
-    library.adv_init(ctypes.cast(lib_openblas.scipy_cblas_sgemm, ctypes.c_void_p).value,
-                     ctypes.cast(lib_openblas.scipy_cblas_sgemv, ctypes.c_void_p).value)
-    sgemm = library.adv_sgemm
-    p, i, f = ctypes.c_void_p, ctypes.c_int, ctypes.c_float
-    sgemm.argtypes = [i, i, i, i, i, i, f, p, i, p, i, f, p, i]
+    library, sgemm = _kernel_built_with(flags, tmp_path)
     rng = np.random.default_rng(8)
     for n, k, bits, rows in ((64, 96, 4, 1), (70, 576, 4, 3), (40, 64, 8, 1), (33, 32, 4, 9)):
         q, scales, biases, dense = _quantized(rng, n, k, bits)
@@ -170,6 +175,25 @@ def test_both_builds_of_the_kernel_compute_the_same_products(tmp_path: Path, fla
         want = x.astype(np.float64) @ weight.T.astype(np.float64)
         np.testing.assert_allclose(y, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())
         library.adv_unregister(weight.ctypes.data)
+
+
+@needs_native
+@pytest.mark.parametrize("flags", native.FLAG_SETS, ids=["this-cpu", "portable-c"])
+def test_attention_sized_products_of_a_few_rows_are_exact(tmp_path: Path, flags: tuple[str, ...]) -> None:
+    """Scores (A B^T) and outputs (A B) of 1-4 query rows against cached keys and values, with
+    strides, alpha and beta, as MLX hands them to cblas_sgemm."""
+    library, sgemm = _kernel_built_with(flags, tmp_path)
+    rng = np.random.default_rng(9)
+    for m in (1, 2, 3, 4):
+        for n, k, trans_b in ((37, 64, 112), (40, 56, 111), (64, 913, 111), (5, 7, 112)):
+            a = rng.standard_normal((m, k + 3)).astype(np.float32)  # lda = k + 3
+            b = rng.standard_normal((n, k + 1) if trans_b == 112 else (k, n + 5)).astype(np.float32)
+            c = rng.standard_normal((m, n + 2)).astype(np.float32)
+            op_b = b[:, :k].T if trans_b == 112 else b[:, :n]
+            want = 0.5 * (a[:, :k].astype(np.float64) @ op_b) + 2.0 * c[:, :n]
+            sgemm(101, 111, trans_b, m, n, k, 0.5, a.ctypes.data, k + 3, b.ctypes.data, b.shape[1],
+                  2.0, c.ctypes.data, n + 2)
+            np.testing.assert_allclose(c[:, :n], want, rtol=1e-4, atol=1e-4, err_msg=f"{m} {n} {k} {trans_b}")
 
 
 @needs_native

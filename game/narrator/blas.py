@@ -186,19 +186,25 @@ def _is_writable(address: int) -> bool:
     raise OSError(f"address {address:#x} is not mapped")
 
 
-def _default_threads() -> int:
-    """OpenBLAS threads: one core fewer than this process may use, at most 4, at least 1.
-
-    Why not all cores: OpenBLAS worker threads spin while waiting, and when the cores are
-    oversubscribed (the UI thread, MLX's own stream thread, other programs) a decode step
-    measured here went from ~0.2 s with 1 thread to ~2 s with 2 threads on 2 busy cores.
-    Leaving a core free keeps the game responsive; decoding is bandwidth-bound anyway.
-    """
+def _cores() -> int:
     try:
-        cores = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(1, min(4, cores - 1))
+        return os.cpu_count() or 1
+
+
+def _default_threads(native_front_end: bool) -> int:
+    """OpenBLAS threads: every core (at most 4) with the native front end, else one core fewer.
+
+    Why: OpenBLAS threads its sgemv above ~9K elements and its worker threads spin while they
+    wait. When every decoded token went through OpenBLAS (540 attention products per token),
+    2 threads on 2 busy cores took a decode step from ~0.2 s to ~2 s, so one core stayed free.
+    The native front end keeps all products of up to 4 rows (decoding) on MLX's own thread;
+    OpenBLAS then only sees prompt-sized GEMMs, where a second core cut a 57-token suffix
+    from 431 to 304 ms here. Workers stop spinning after ~1M cycles (OPENBLAS_THREAD_TIMEOUT).
+    """
+    cores = _cores()
+    return max(1, min(4, cores if native_front_end else cores - 1))
 
 
 def _openblas_library() -> Path | None:
@@ -239,7 +245,12 @@ def _matmul_check() -> bool:
     c = rng.standard_normal((1, 33)).astype(np.float32)
     wide = rng.standard_normal((33, 45)).astype(np.float32)
     f64 = lambda x: x.astype(np.float64)  # noqa: E731
+    few = rng.standard_normal((3, 64)).astype(np.float32)        # a few rows, as in attention
+    keys = rng.standard_normal((40, 64)).astype(np.float32)
+    values = rng.standard_normal((40, 32)).astype(np.float32)
     checks = [
+        same(mx.matmul(mx.array(few), mx.array(keys).T), f64(few) @ f64(keys).T),
+        same(mx.matmul(mx.array(few[:, :40]), mx.array(values)), f64(few[:, :40]) @ f64(values)),
         same(mx.matmul(mx.array(a), mx.array(b)), f64(a) @ f64(b)),
         same(mx.matmul(mx.array(row), mx.array(b)), f64(row) @ f64(b)),              # B not transposed
         same(mx.matmul(mx.array(row), mx.array(wide).T), f64(row) @ f64(wide).T),    # x @ W.T (nn.Linear)
@@ -258,8 +269,10 @@ def _patch() -> BlasStatus:
     openblas_path = _openblas_library()
     if openblas_path is None:
         return BlasStatus("reference", "scipy-openblas32 is not installed (pip install scipy-openblas32)")
-    threads = int(os.environ.get("OPENBLAS_NUM_THREADS") or _default_threads())
+    configured = os.environ.get("OPENBLAS_NUM_THREADS", "").strip()
+    threads = int(configured) if configured.isdigit() else _default_threads(False)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", str(threads))  # read by OpenBLAS when loaded
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")  # spin 2^20 cycles, then sleep
     openblas = ctypes.CDLL(str(openblas_path))
     try:
         mlx_path = _mlx_library()
@@ -287,6 +300,8 @@ def _patch() -> BlasStatus:
     global _openblas, _native
     _openblas = openblas
     _native = native
+    if not configured.isdigit():
+        threads = _default_threads(native is not None)
     set_blas_threads(threads)
     return BlasStatus("openblas", f"{openblas_path.name} patched into libmlx.so ({how})", threads)
 

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import mlx.core as mx
-from mlx_lm.generate import generate_step
 from mlx_lm.sample_utils import make_logits_processors
 
 from game.narrator.api import NarrationRequest, NarrationStats
@@ -30,6 +29,7 @@ from game.narrator.postprocess import StreamCleaner
 from game.narrator.prefix_cache import PrefillInterrupted, PrefixCacheStore
 from game.narrator.prompt import PromptParts, build_prefix, build_prompt, should_narrate
 from game.narrator.sampling import make_fast_sampler
+from game.narrator.token_loop import generate_tokens
 from game.narrator.settings import NarratorSettings
 
 StatusFn = Callable[[str, str], None]
@@ -159,10 +159,8 @@ class NarrationEngine:
             (lambda toks, logits, p=p: p(toks[n_prompt:], logits))  # penalise only the reply
             for p in make_logits_processors(repetition_penalty=s.repetition_penalty)
         ] if s.repetition_penalty and s.repetition_penalty != 1.0 else None
-        steps = generate_step(mx.array(list(parts.suffix), dtype=mx.uint32), self.model,
-                              max_tokens=s.max_tokens,
-                              sampler=make_fast_sampler(s.temperature, s.top_p),
-                              logits_processors=processors, prompt_cache=co.cache)
+        steps = generate_tokens(self.model, parts.suffix, co.cache,
+                                make_fast_sampler(s.temperature, s.top_p), processors, s.max_tokens)
         decoder = IncrementalDecoder(self.tokenizer, parts.opening_tokens)
         cleaner = StreamCleaner(s.max_sentences)
         head = cleaner.feed(parts.opening)  # shown with the first generated token
@@ -171,7 +169,7 @@ class NarrationEngine:
         t_last = t_prefix
         cancelled = False
         try:
-            for token, _ in steps:
+            for token in steps:
                 now = time.perf_counter()
                 if t_first is None:
                     t_first = now

@@ -24,7 +24,13 @@ DEFAULT_CANDIDATES = 256
 
 
 def make_fast_sampler(temp: float, top_p: float = 1.0, candidates: int = DEFAULT_CANDIDATES) -> Sampler:
-    """A sampler for `mlx_lm.generate.generate_step(sampler=...)`: log-probs (B, V) -> tokens (B,)."""
+    """A sampler: logits or log-probs (B, V) -> tokens (B,).
+
+    It only looks at differences between scores, so raw logits do as well as log-probs (the
+    narrator's token loop skips the log-softmax over the whole vocabulary). Compiled, with
+    MLX's random state as its implicit input and output (as mlx-lm compiles its samplers), so
+    its dozen small operations fuse and run as a few.
+    """
     if temp <= 0:
         return lambda logprobs: mx.argmax(logprobs, axis=-1)
     inv_temp = 1.0 / temp
@@ -43,13 +49,17 @@ def make_fast_sampler(temp: float, top_p: float = 1.0, candidates: int = DEFAULT
             return choice
         return mx.take_along_axis(index, choice[..., None], axis=-1).squeeze(-1)
 
-    return sample
+    return mx.compile(sample, inputs=mx.random.state, outputs=mx.random.state)
 
 
 def nucleus(logprobs: mx.array, top_p: float) -> mx.array:
-    """Mask (-inf) every token outside the smallest set holding `top_p` of the given mass."""
+    """Mask (-inf) every token outside the smallest set holding `top_p` of the given mass.
+
+    The mass is measured among the given scores only (the candidates), so they need not be
+    normalised.
+    """
     ordered = mx.sort(logprobs, axis=-1)
-    probs = mx.exp(ordered.astype(mx.float32))
+    probs = mx.exp((ordered - ordered[..., -1:]).astype(mx.float32))  # relative to the best: no overflow
     mass_above = mx.cumsum(probs, axis=-1, reverse=True, inclusive=False)
     total = mass_above[..., :1] + probs[..., :1]
     dropped = (mass_above >= top_p * total).sum(axis=-1, keepdims=True)

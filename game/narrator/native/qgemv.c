@@ -9,6 +9,8 @@
  * one-row products against a registered weight from its quantized twin instead.
  *
  *   M <= 4, row-major, x @ W^T, W registered   -> quantized matrix-vector products (this file)
+ *   M <= 4, row-major, other A B^T or A B      -> small AVX2 products here (attention: scores
+ *                                                 and outputs of a few query heads per key head)
  *   M <= 4, row-major, anything else           -> OpenBLAS sgemv per row (it streams W once;
  *                                                 sgemm packs it first)
  *   otherwise                                  -> OpenBLAS sgemm
@@ -306,6 +308,66 @@ static void qgemv(const qweight *w, const float *x, float alpha, float beta, flo
     __atomic_add_fetch(&quantized_calls, 1, __ATOMIC_RELAXED);
 }
 
+#if defined(__AVX2__) && defined(__FMA__)
+/* C[i][j] = alpha * dot(A row i, B row j) + beta * C[i][j] for up to 4 rows of A, with K a multiple
+ * of 8 (attention scores: a few query heads against a key head's cached keys). One pass over B:
+ * each key row is read once for all query rows. */
+static void small_nt(int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+                     float beta, float *c, int ldc) {
+    for (int j = 0; j < n; j++) {
+        const float *bj = b + (size_t)j * ldb;
+        __m256 acc[MAX_ROWS_AS_GEMV];
+        for (int i = 0; i < m; i++)
+            acc[i] = _mm256_setzero_ps();
+        for (int kk = 0; kk < k; kk += 8) {
+            const __m256 bv = _mm256_loadu_ps(bj + kk);
+            for (int i = 0; i < m; i++)
+                acc[i] = _mm256_fmadd_ps(_mm256_loadu_ps(a + (size_t)i * lda + kk), bv, acc[i]);
+        }
+        for (int i = 0; i < m; i++) {
+            float *out = c + (size_t)i * ldc + j;
+            const float v = alpha * hsum(acc[i]);
+            *out = beta == 0.0f ? v : v + beta * *out;
+        }
+    }
+}
+
+/* C[i][:] = alpha * sum_s A[i][s] * B[s][:] + beta * C[i][:] for up to 4 rows of A, with N a
+ * multiple of 8 (attention output: a few rows of probabilities times a key head's values).
+ * Columns go in blocks of 32 so that the accumulators stay in registers. */
+static void small_nn(int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+                     float beta, float *c, int ldc) {
+    for (int col = 0; col < n; col += 32) {
+        const int width = n - col < 32 ? n - col : 32;
+        __m256 acc[MAX_ROWS_AS_GEMV][4];
+        for (int i = 0; i < m; i++)
+            for (int v = 0; v < 4; v++)
+                acc[i][v] = _mm256_setzero_ps();
+        for (int s = 0; s < k; s++) {
+            const float *bs = b + (size_t)s * ldb + col;
+            __m256 bv[4];
+            for (int v = 0; v * 8 < width; v++)
+                bv[v] = _mm256_loadu_ps(bs + v * 8);
+            for (int i = 0; i < m; i++) {
+                const __m256 p = _mm256_set1_ps(a[(size_t)i * lda + s]);
+                for (int v = 0; v * 8 < width; v++)
+                    acc[i][v] = _mm256_fmadd_ps(p, bv[v], acc[i][v]);
+            }
+        }
+        for (int i = 0; i < m; i++) {
+            float *out = c + (size_t)i * ldc + col;
+            for (int v = 0; v * 8 < width; v++) {
+                __m256 r = _mm256_mul_ps(_mm256_set1_ps(alpha), acc[i][v]);
+                if (beta != 0.0f)
+                    r = _mm256_fmadd_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(out + v * 8), r);
+                _mm256_storeu_ps(out + v * 8, r);
+            }
+        }
+    }
+}
+#define HAVE_SMALL_KERNELS 1
+#endif
+
 void adv_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float alpha,
                const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
     if (m < 1 || m > MAX_ROWS_AS_GEMV || order != ROW_MAJOR) {
@@ -315,6 +377,21 @@ void adv_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float a
     const qweight *w = NULL;
     if (trans_b == TRANS && trans_a == NO_TRANS && ldb == k)
         w = lookup(b, n, k);
+#ifdef HAVE_SMALL_KERNELS
+    /* Not a registered weight: attention against the KV cache. Done here on this thread, because
+     * OpenBLAS threads sgemv above ~9K elements and waking its threads 540 times per token costs
+     * more than the products. */
+    if (w == NULL && trans_a == NO_TRANS) {
+        if (trans_b == TRANS && k % 8 == 0) {
+            small_nt(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+        if (trans_b == NO_TRANS && n % 8 == 0) {
+            small_nn(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+    }
+#endif
     /* A few rows (a decode step; attention of a few query heads per key head): one
      * matrix-vector product per row, with x = row i of op(A). */
     for (int i = 0; i < m; i++) {
