@@ -13,7 +13,9 @@ How: for a single new token with a KV cache, `FastDecodeModel` runs the same mat
 * the weights' transposed views made once, not per step;
 * each layer's norm + q/k/v projections + rotation, and its output projection + norm + MLP,
   as two `mx.compile`d functions shared by every layer (elementwise chains fuse into one
-  kernel; the matrix products stay MLX matmuls, so the quantized decode path still applies);
+  kernel; the matrix products stay MLX matmuls, so the quantized decode path still applies),
+  on 2-D activations (a 3-D matmul input costs a flatten and an unflatten node each) with the
+  residual adds folded into `addmm`;
 * attention written out directly (the cache's own `update_and_fetch`, one matmul per side).
 Everything else (prompts of more than one token, other architectures, Metal) goes to the
 wrapped model unchanged. Tests compare its logits with the stock model's.
@@ -133,13 +135,16 @@ class FastDecodeModel:
         traditional = self._traditional
 
         def pre(x, norm, wq_t, wk_t, wv_t, cos, sin):
-            length = x.shape[1]
+            length = x.shape[0]
             h = _rms(x, norm, eps)
             q = (h @ wq_t).reshape(length, n_heads, head_dim)
             k = (h @ wk_t).reshape(length, n_kv, head_dim)
             q = _rotate(q, cos, sin, _swap_pairs(q, traditional)) * scale
             k = _rotate(k, cos, sin, _swap_pairs(k, traditional))
             v = (h @ wv_t).reshape(length, n_kv, head_dim)
+            if length == 1:  # a decode step: no transposes needed (each costs a graph node)
+                return (q.reshape(1, n_kv, n_heads // n_kv, head_dim), k.reshape(1, n_kv, 1, head_dim),
+                        v.reshape(1, n_kv, 1, head_dim))
             # Queries grouped by key head: rows (repeat, position) of each key head's block.
             return (q.transpose(1, 0, 2).reshape(1, n_kv, (n_heads // n_kv) * length, head_dim),
                     k.transpose(1, 0, 2)[None], v.transpose(1, 0, 2)[None])
@@ -149,9 +154,9 @@ class FastDecodeModel:
     @staticmethod
     def _make_post(eps: float):
         def post(x, attn, wo_t, norm, wg_t, wu_t, wd_t):
-            h = x + attn @ wo_t
+            h = mx.addmm(x, attn, wo_t)  # the residual add inside the product: one operation
             m = _rms(h, norm, eps)
-            return h + (nn.silu(m @ wg_t) * (m @ wu_t)) @ wd_t
+            return mx.addmm(h, nn.silu(m @ wg_t) * (m @ wu_t), wd_t)
 
         return post
 
@@ -172,17 +177,20 @@ class FastDecodeModel:
         offset = cache[0].offset
         cos, sin = self._angles(offset, length)
         mask = self._causal_mask(offset, length)
-        h = model.embed_tokens(inputs)
+        h = model.embed_tokens(inputs[0])  # (length, dims): 2-D products need no reshapes around them
         for layer, layer_cache, weights, eps_in, eps_post in zip(
                 model.layers, cache, self._weights, self._eps_in, self._eps_post):
             q, k, v = self._pre[eps_in](h, layer.input_layernorm.weight, *weights[:3], cos, sin)
             keys, values = layer_cache.update_and_fetch(k, v)
             scores = q @ keys.swapaxes(-1, -2)
             probs = _softmax(scores) if mask is None else _masked_softmax(scores, mask)
-            out = (probs @ values).reshape(self._n_heads, length, self._head_dim)
-            out = out.transpose(1, 0, 2).reshape(1, length, -1)
+            out = probs @ values
+            if length == 1:
+                out = out.reshape(1, -1)
+            else:
+                out = out.reshape(self._n_heads, length, self._head_dim).transpose(1, 0, 2).reshape(length, -1)
             h = self._post[eps_post](h, out, weights[3], layer.post_attention_layernorm.weight, *weights[4:])
-        return self._final(h, model.norm.weight, self._head_t)
+        return self._final(h, model.norm.weight, self._head_t)[None]
 
     def _angles(self, offset: int, length: int) -> tuple[mx.array, mx.array]:
         """cos and signed sin of every dimension's rotary angle at positions offset.. (length, dims).

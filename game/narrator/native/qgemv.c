@@ -309,25 +309,48 @@ static void qgemv(const qweight *w, const float *x, float alpha, float beta, flo
 }
 
 #if defined(__AVX2__) && defined(__FMA__)
-/* C[i][j] = alpha * dot(A row i, B row j) + beta * C[i][j] for up to 4 rows of A, with K a multiple
- * of 8 (attention scores: a few query heads against a key head's cached keys). One pass over B:
- * each key row is read once for all query rows. */
+static inline void store_scaled(float *out, float v, float alpha, float beta) {
+    v *= alpha;
+    *out = beta == 0.0f ? v : v + beta * *out;
+}
+
+/* C[i][j] = alpha * dot(A row i, B row j) + beta * C[i][j] for up to 3 rows of A, with K a multiple
+ * of 8 (attention scores: a few query heads against a key head's cached keys). Key rows go four
+ * at a time: each is read once for all query rows, and four dot products are summed across
+ * their lanes together (three horizontal adds instead of four full reductions). */
 static void small_nt(int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
                      float beta, float *c, int ldc) {
-    for (int j = 0; j < n; j++) {
-        const float *bj = b + (size_t)j * ldb;
-        __m256 acc[MAX_ROWS_AS_GEMV];
+    int j = 0;
+    for (; j + 4 <= n; j += 4) {
+        __m256 acc[3][4];
         for (int i = 0; i < m; i++)
-            acc[i] = _mm256_setzero_ps();
+            for (int r = 0; r < 4; r++)
+                acc[i][r] = _mm256_setzero_ps();
         for (int kk = 0; kk < k; kk += 8) {
-            const __m256 bv = _mm256_loadu_ps(bj + kk);
+            __m256 av[3];
             for (int i = 0; i < m; i++)
-                acc[i] = _mm256_fmadd_ps(_mm256_loadu_ps(a + (size_t)i * lda + kk), bv, acc[i]);
+                av[i] = _mm256_loadu_ps(a + (size_t)i * lda + kk);
+            for (int r = 0; r < 4; r++) {
+                const __m256 bv = _mm256_loadu_ps(b + (size_t)(j + r) * ldb + kk);
+                for (int i = 0; i < m; i++)
+                    acc[i][r] = _mm256_fmadd_ps(av[i], bv, acc[i][r]);
+            }
         }
         for (int i = 0; i < m; i++) {
-            float *out = c + (size_t)i * ldc + j;
-            const float v = alpha * hsum(acc[i]);
-            *out = beta == 0.0f ? v : v + beta * *out;
+            const __m256 s = _mm256_hadd_ps(_mm256_hadd_ps(acc[i][0], acc[i][1]), _mm256_hadd_ps(acc[i][2], acc[i][3]));
+            float sums[4];
+            _mm_storeu_ps(sums, _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1)));
+            for (int r = 0; r < 4; r++)
+                store_scaled(c + (size_t)i * ldc + j + r, sums[r], alpha, beta);
+        }
+    }
+    for (; j < n; j++) {
+        const float *bj = b + (size_t)j * ldb;
+        for (int i = 0; i < m; i++) {
+            __m256 acc = _mm256_setzero_ps();
+            for (int kk = 0; kk < k; kk += 8)
+                acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + (size_t)i * lda + kk), _mm256_loadu_ps(bj + kk), acc);
+            store_scaled(c + (size_t)i * ldc + j, hsum(acc), alpha, beta);
         }
     }
 }
@@ -382,7 +405,7 @@ void adv_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float a
      * OpenBLAS threads sgemv above ~9K elements and waking its threads 540 times per token costs
      * more than the products. */
     if (w == NULL && trans_a == NO_TRANS) {
-        if (trans_b == TRANS && k % 8 == 0) {
+        if (trans_b == TRANS && k % 8 == 0 && m <= 3) {
             small_nt(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             return;
         }
