@@ -5,10 +5,14 @@ vocabulary (`logits - logsumexp(logits)`) and evaluates them, because its API yi
 The narrator never reads them, and its sampler only compares scores, so that is 49,152
 scalar exponentials per token (~1.3 ms on the CPU here) for nothing.
 
-What stays the same as `generate_step`: the prompt but its last token is processed first and
-the cache state evaluated; then each step runs the model on one token, applies the logits
-processors to the tokens seen so far, samples, and the next step is queued with
-`mx.async_eval` before the current token is handed out, so Python's work overlaps the model's.
+And one forward pass fewer before the first token: `generate_step` runs the prompt but its
+last token, then the last token alone; here the (rest of the) prompt and the first sampled
+token come from one pass, as llama.cpp does it.
+
+What stays the same as `generate_step`: prompts longer than 2,048 tokens go in chunks with
+the cache state evaluated in between; each step applies the logits processors to all tokens
+seen so far and samples; the next step is queued with `mx.async_eval` before the current
+token is handed out, so Python's work overlaps the model's.
 """
 
 from __future__ import annotations
@@ -32,25 +36,25 @@ def generate_tokens(model: Any, prompt: Sequence[int], cache: list[Any],
         raise ValueError("the prompt must hold at least one token")
     tokens = mx.array(list(prompt), dtype=mx.uint32)
     done = 0
-    while len(prompt) - done > 1:
-        n = min(PREFILL_STEP, len(prompt) - done - 1)
-        model(tokens[done:done + n][None], cache=cache)
+    while len(prompt) - done > PREFILL_STEP:
+        model(tokens[done:done + PREFILL_STEP][None], cache=cache)
         mx.eval([c.state for c in cache])
-        done += n
+        done += PREFILL_STEP
     seen = tokens[:done]  # the tokens the processors see: the prompt, then each fed token
 
-    def step(token: mx.array) -> mx.array:
+    def step(fed: mx.array) -> mx.array:
         nonlocal seen
-        logits = model(token[None], cache=cache)[:, -1, :]
+        logits = model(fed[None], cache=cache)[:, -1, :]
         if processors:
-            seen = mx.concatenate([seen, token])
+            seen = mx.concatenate([seen, fed])
             for processor in processors:
                 logits = processor(seen, logits)
         return sampler(logits)
 
     if max_tokens == 0:
+        mx.eval(model(tokens[done:][None], cache=cache))
         return
-    y = step(tokens[done:])
+    y = step(tokens[done:])  # the rest of the prompt and the first token in one forward pass
     mx.async_eval(y)
     produced = 0
     while True:

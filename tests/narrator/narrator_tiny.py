@@ -120,10 +120,10 @@ class ScriptedLlama(llama.Model):
         self.calls += 1
         if self.delay_s:
             time.sleep(self.delay_s)
-        # generate_step runs the prompt but its last token, then the last token alone: that
-        # single-token call yields the first generated token (script[0])
-        self._step = -1 if inputs.shape[1] > 1 else self._step + 1
-        if self.fail_after is not None and self._step >= self.fail_after:
+        # The narrator's token loop samples the first token from the prompt's forward pass
+        # (script[0]); each later one-token call yields the next. Prefix prefills are prompts too.
+        self._step = 0 if inputs.shape[1] > 1 else self._step + 1
+        if self.fail_after is not None and inputs.shape[1] == 1 and self._step >= self.fail_after:
             raise RuntimeError("[malloc] Out of memory: failed to allocate 1073741824 bytes")
         bias = mx.zeros((out.shape[-1],)).at[self.script[self._step % len(self.script)]].add(100.0)
         return out + bias

@@ -64,4 +64,15 @@ def test_nothing_to_continue_or_nothing_asked() -> None:
         list(generate_tokens(model, [], make_prompt_cache(model), greedy))
     cache = make_prompt_cache(model)
     assert list(generate_tokens(model, PROMPT, cache, greedy, None, 0)) == []
-    assert cache[0].offset == len(PROMPT) - 1  # the prompt but its last token is in the cache
+    assert cache[0].offset == len(PROMPT)  # the whole prompt is in the cache
+
+
+def test_long_prompts_go_in_chunks_with_the_same_result(monkeypatch) -> None:
+    from game.narrator import token_loop
+
+    model = make_model(64, seed=3)
+    whole = _ours(model, 8)
+    monkeypatch.setattr(token_loop, "PREFILL_STEP", 3)
+    cache = make_prompt_cache(model)
+    assert list(generate_tokens(model, PROMPT, cache, greedy, None, 8)) == whole
+    assert cache[0].offset == len(PROMPT) + 7  # the prompt and every token fed back
