@@ -201,7 +201,8 @@ def main() -> None:
 
     t = time.perf_counter()
     loaded = load_narrator_model(None)
-    print(f"model {loaded.model_id} loaded in {time.perf_counter() - t:.1f} s; BLAS: {blas_status()}")
+    print(f"model {loaded.model_id} loaded in {time.perf_counter() - t:.1f} s; BLAS: {blas_status()}; "
+          f"decode: {loaded.decode_detail()}")
     reqs = requests(ACTIONS)
     workdir = Path(tempfile.mkdtemp(prefix="narrator-bench-"))
     engine = NarrationEngine(loaded, settings(), workdir / "cache")

@@ -104,3 +104,19 @@ def test_the_real_model_generates_the_same_tokens_both_ways() -> None:
         return [int(token) for token, _ in steps]
 
     assert greedy(loaded.model) == greedy(loaded.model.inner)
+
+
+@pytest.mark.model
+def test_without_the_native_front_end_the_stock_forward_pass_is_kept() -> None:
+    """The grouped attention rows would go to OpenBLAS's sgemm there, which is slower."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("from game.narrator.model import load_narrator_model; m = load_narrator_model(None); "
+            "print(type(m.model).__name__, '|', m.decode_detail())")
+    out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, ADVENTURE_NATIVE="off"),
+                         capture_output=True, text=True, timeout=300,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip().splitlines()[-1] == "Model | float32 decode", out.stderr[-2000:]
