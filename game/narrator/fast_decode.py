@@ -172,6 +172,21 @@ class FastDecodeModel:
     def __call__(self, inputs: mx.array, cache: Any = None, input_embeddings: mx.array | None = None) -> mx.array:
         if input_embeddings is not None or cache is None or inputs.ndim != 2 or inputs.shape[0] != 1:
             return self.inner(inputs, cache=cache, input_embeddings=input_embeddings)
+        return self._final(self._layers(inputs, cache), self.inner.model.norm.weight, self._head_t)[None]
+
+    def last_logits(self, inputs: mx.array, cache: Any) -> mx.array:
+        """Logits of the last position only, (1, vocab): what sampling needs after a prompt.
+
+        The vocabulary projection of every other position (57 x 49,152 x 576 for a typical
+        turn) is skipped; MLX cannot push a slice through a matrix product by itself.
+        """
+        if inputs.ndim != 2 or inputs.shape[0] != 1:
+            return self.inner(inputs, cache=cache)[:, -1, :]
+        hidden = self._layers(inputs, cache)
+        return self._final(hidden[-1:], self.inner.model.norm.weight, self._head_t)
+
+    def _layers(self, inputs: mx.array, cache: Any) -> mx.array:
+        """The hidden state after every layer, (length, dims), with the cache updated."""
         model = self.inner.model
         length = inputs.shape[1]
         offset = cache[0].offset
@@ -190,7 +205,7 @@ class FastDecodeModel:
             else:
                 out = out.reshape(self._n_heads, length, self._head_dim).transpose(1, 0, 2).reshape(length, -1)
             h = self._post[eps_post](h, out, weights[3], layer.post_attention_layernorm.weight, *weights[4:])
-        return self._final(h, model.norm.weight, self._head_t)[None]
+        return h
 
     def _angles(self, offset: int, length: int) -> tuple[mx.array, mx.array]:
         """cos and signed sin of every dimension's rotary angle at positions offset.. (length, dims).

@@ -42,9 +42,14 @@ def generate_tokens(model: Any, prompt: Sequence[int], cache: list[Any],
         done += PREFILL_STEP
     seen = tokens[:done]  # the tokens the processors see: the prompt, then each fed token
 
+    last_logits = getattr(model, "last_logits", None)  # FastDecodeModel: no unused positions
+
     def step(fed: mx.array) -> mx.array:
         nonlocal seen
-        logits = model(fed[None], cache=cache)[:, -1, :]
+        if last_logits is not None:
+            logits = last_logits(fed[None], cache)
+        else:
+            logits = model(fed[None], cache=cache)[:, -1, :]
         if processors:
             seen = mx.concatenate([seen, fed])
             for processor in processors:

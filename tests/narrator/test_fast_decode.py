@@ -120,3 +120,13 @@ def test_without_the_native_front_end_the_stock_forward_pass_is_kept() -> None:
                          capture_output=True, text=True, timeout=300,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip().splitlines()[-1] == "Model | float32 decode", out.stderr[-2000:]
+
+
+def test_last_logits_are_the_last_row_of_the_full_ones() -> None:
+    model = _twin(True)
+    fast = FastDecodeModel(model)
+    full_cache, last_cache = _prefilled(model, [3, 4, 5]), _prefilled(model, [3, 4, 5])
+    tokens = mx.array([list(range(30, 41))])
+    full = np.array(fast(tokens, cache=full_cache))[:, -1, :]
+    np.testing.assert_allclose(np.array(fast.last_logits(tokens, last_cache)), full, rtol=1e-5, atol=1e-5)
+    assert last_cache[0].offset == full_cache[0].offset == 14
