@@ -9,9 +9,13 @@ How: `libmlx.so` binds `cblas_sgemm`/`cblas_dgemm`/`cblas_cgemm` lazily through 
 (`.got.plt`, outside RELRO). After MLX is loaded we read libmlx's ELF relocation table, find the
 GOT slot of each of those symbols and store the address of the matching `scipy_cblas_*` function
 there. The signatures are identical (both LP64 CBLAS), so from then on every float32 matmul
-in MLX runs in OpenBLAS. No compiler, no re-exec, no environment variable: one function call
-before the first model is built. The result is verified on a small matmul against the original
-reference BLAS result and undone if it ever disagrees.
+in MLX runs in OpenBLAS. No re-exec, no environment variable: one function call before the
+first model is built. The result is verified on small matmuls against numpy and undone if it
+ever disagrees.
+
+The `cblas_sgemm` slot itself gets a front end: the native kernel (`native/qgemv.c`, built with
+the system C compiler on first use; see quantized_decode.py) when it builds, else a 124-byte
+machine-code stub that sends one-row products to sgemv.
 
 `ADVENTURE_BLAS=reference` keeps the bundled BLAS (for benchmarks and bug reports).
 """

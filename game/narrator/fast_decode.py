@@ -1,4 +1,4 @@
-"""One-token decode steps of mlx-lm llama models on the CPU, in a fraction of the MLX operations.
+"""Steps of mlx-lm llama models with a KV cache on the CPU, in a fraction of the MLX operations.
 
 Why: on the CPU, MLX's fused `mx.fast` kernels (rms_norm, rope, scaled_dot_product_attention)
 fall back to compositions of small operations. One decode step of SmolLM2-135M built ~4,200
@@ -6,9 +6,9 @@ graph nodes (the rotary embedding alone recomputes its frequency table with aran
 and sin in every layer, twice), and each node costs MLX's scheduler a few microseconds: more
 time than the matrix products themselves once those read quantized weights.
 
-How: for a single new token with a KV cache, `FastDecodeModel` runs the same mathematics as
-`mlx_lm.models.llama` with
-* the rotary angles computed once per step (not 60 times), from the same frequencies, and
+How: for every call with a KV cache (a decode step, a turn's suffix, a room prefix in chunks),
+`FastDecodeModel` runs the same mathematics as `mlx_lm.models.llama` with
+* the rotary angles computed once per call (not 60 times), from the same frequencies, and
   the rotation written as one elementwise expression;
 * the weights' transposed views made once, not per step;
 * each layer's norm + q/k/v projections + rotation, and its output projection + norm + MLP,
@@ -16,9 +16,11 @@ How: for a single new token with a KV cache, `FastDecodeModel` runs the same mat
   kernel; the matrix products stay MLX matmuls, so the quantized decode path still applies),
   on 2-D activations (a 3-D matmul input costs a flatten and an unflatten node each) with the
   residual adds folded into `addmm`;
-* attention written out directly (the cache's own `update_and_fetch`, one matmul per side).
-Everything else (prompts of more than one token, other architectures, Metal) goes to the
-wrapped model unchanged. Tests compare its logits with the stock model's.
+* attention written out directly: the cache's own `update_and_fetch`, query heads grouped by
+  key head, one additive causal mask per call, a compiled softmax;
+* `last_logits`: after a prompt, only the last position through the vocabulary projection.
+Calls without a cache, other architectures and Metal go to the wrapped model unchanged
+(`supports_fast_decode`). Tests compare its logits with the stock model's.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ def _swap_pairs(x: mx.array, traditional: bool) -> mx.array:
 
 
 class FastDecodeModel:
-    """Wraps an mlx-lm llama `Model`: one-token steps take the short path, all else the original.
+    """Wraps an mlx-lm llama `Model`: calls with a KV cache take the short path, others the original.
 
     Attribute access falls through to the wrapped model, so mlx-lm helpers that read
     `layers`, `make_cache` or `args` keep working.
