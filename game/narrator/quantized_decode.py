@@ -115,10 +115,11 @@ def attach_quantized_decode(model: Any, folder: Path, library: Any) -> Quantized
         if weight.dtype != mx.float32 or weight.ndim != 2:
             return None
         n, k = weight.shape
-        q = np.ascontiguousarray(np.array(twin[f"{name}.q"]).view(np.uint8))
+        # Views of MLX's own buffers where the layout allows (no second copy of the twin).
+        q = np.ascontiguousarray(np.asarray(twin[f"{name}.q"]).view(np.uint8))
         bits = q.shape[1] * 8 // k
-        scales = np.ascontiguousarray(np.array(twin[f"{name}.scales"], dtype=np.float32))
-        biases = np.ascontiguousarray(np.array(twin[f"{name}.biases"], dtype=np.float32))
+        scales = np.ascontiguousarray(np.asarray(twin[f"{name}.scales"]), dtype=np.float32)
+        biases = np.ascontiguousarray(np.asarray(twin[f"{name}.biases"]), dtype=np.float32)
         if q.shape[0] != n or bits not in (4, 8) or scales.shape != (n, k // GROUP_SIZE) or biases.shape != scales.shape:
             return None
         weight_np = np.asarray(weight)  # MLX's own buffer (no copy): its address is the key
