@@ -81,13 +81,17 @@ def _unregister(library: Any, keys: list[int]) -> None:
 
 
 def _agrees(weight: Any, weight_np: Any, rng: Any) -> bool:
-    """An MLX one-row product through the front end equals numpy's float64 product."""
+    """An MLX one-row product through the front end equals numpy's product of the float32 weights.
+
+    numpy multiplies in float32 (its own BLAS): exact to ~1e-6 of the largest output, far inside
+    the tolerance, and without a float64 copy of every matrix at load time (0.17 s of it here).
+    """
     import mlx.core as mx
     import numpy as np
 
-    x = rng.standard_normal((1, weight_np.shape[1])).astype(np.float32)
-    got = np.array(mx.matmul(mx.array(x), weight.T))
-    want = x.astype(np.float64) @ weight_np.T.astype(np.float64)
+    x = rng.standard_normal(weight_np.shape[1]).astype(np.float32)
+    got = np.array(mx.matmul(mx.array(x[None]), weight.T))[0]
+    want = weight_np @ x
     scale = max(float(np.abs(want).max()), 1e-6)
     return float(np.abs(got - want).max()) <= _TOLERANCE * scale
 
