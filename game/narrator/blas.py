@@ -294,10 +294,12 @@ def _patch() -> BlasStatus:
         sgemv = ctypes.cast(openblas.scipy_cblas_sgemv, ctypes.c_void_p).value
         front_end, native, how = _front_end(targets["cblas_sgemm"], sgemv)
     originals = _write_slots(base, slots, dict(targets, cblas_sgemm=front_end or targets["cblas_sgemm"]))
-    if front_end is not None and not _matmul_check():
-        _write_slots(base, slots, targets)  # the M == 1 front end misbehaved: plain sgemm only
+    correct = _matmul_check()
+    if front_end is not None and not correct:
+        _write_slots(base, slots, targets)  # the front end misbehaved: plain sgemm only
         front_end, native, how = None, None, "sgemm only"
-    if not _matmul_check():
+        correct = _matmul_check()
+    if not correct:
         for address, value in originals:
             ctypes.c_size_t.from_address(address).value = value
         return BlasStatus("reference", "OpenBLAS gave a wrong matmul result; kept the reference BLAS")

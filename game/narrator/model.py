@@ -254,10 +254,11 @@ def load_narrator_model(spec: str | None, progress: ProgressFn | None = None) ->
     if progress is not None:
         progress("loading model", 1.0)
     model, tokenizer = _load_folder(folder)
-    decode = attach_quantized_decode(model, folder, native_front_end())
+    kernel = native_front_end()
+    decode = attach_quantized_decode(model, folder, kernel)
     # The compiled path groups 3 query heads per key head; only the native front end keeps such
     # products off OpenBLAS's sgemm (without it a decode step measured 72 ms, stock 60 ms).
-    if (native_front_end() is not None and supports_fast_decode(model)
+    if (kernel is not None and supports_fast_decode(model)
             and os.environ.get(FAST_DECODE_ENV, "").strip().lower() != "off"):
         model = FastDecodeModel(model)
     return LoadedModel(model=model, tokenizer=tokenizer, model_id=model_id, path=folder, decode=decode)
