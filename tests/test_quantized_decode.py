@@ -64,7 +64,7 @@ def _kernel_built_with(flags: tuple[str, ...], folder: Path):
     import ctypes
 
     library_path = folder / "kernel.so"
-    assert native.build(native.find_compiler(), native.SOURCE, library_path, (flags,)) is None
+    assert native.build(native.find_compiler(), native.SOURCES, library_path, (flags,)) is None
     library = native.declare(ctypes.CDLL(str(library_path)))
     openblas = ctypes.CDLL(str(blas._openblas_library()))
     library.adv_init(ctypes.cast(openblas.scipy_cblas_sgemm, ctypes.c_void_p).value,

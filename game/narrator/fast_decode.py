@@ -17,7 +17,9 @@ How: for every call with a KV cache (a decode step, a turn's suffix, a room pref
   on 2-D activations (a 3-D matmul input costs a flatten and an unflatten node each) with the
   residual adds folded into `addmm`;
 * attention written out directly: the cache's own `update_and_fetch`, query heads grouped by
-  key head, one additive causal mask per call, a compiled softmax;
+  key head, a compiled softmax for a decode step; for calls of several tokens, the causal
+  softmax of the native library when there is one (native_softmax.py: MLX's takes a third of
+  a prompt's time on the CPU), else one additive causal mask per call;
 * `last_logits`: after a prompt, only the last position through the vocabulary projection.
 Calls without a cache, other architectures and Metal go to the wrapped model unchanged
 (`supports_fast_decode`). Tests compare its logits with the stock model's.
@@ -26,7 +28,7 @@ Calls without a cache, other architectures and Metal go to the wrapped model unc
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 import mlx.core as mx
 import mlx.nn as nn
@@ -100,8 +102,12 @@ class FastDecodeModel:
 
     fast_decode = True
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any,
+                 causal_softmax: Callable[[mx.array, int, int], mx.array] | None = None) -> None:
+        """``causal_softmax(scores, length, offset)``: probabilities of a multi-token call's
+        grouped query rows (see native_softmax.CausalSoftmax); None = MLX's masked softmax."""
         self.inner = model
+        self._causal_softmax = causal_softmax
         attn = model.model.layers[0].self_attn
         self._n_heads, self._n_kv = attn.n_heads, attn.n_kv_heads
         self._head_dim, self._scale = attn.head_dim, attn.scale
@@ -193,14 +199,18 @@ class FastDecodeModel:
         length = inputs.shape[1]
         offset = cache[0].offset
         cos, sin = self._angles(offset, length)
-        mask = self._causal_mask(offset, length)
+        native = self._causal_softmax if length > 1 else None
+        mask = self._causal_mask(offset, length) if native is None else None
         h = model.embed_tokens(inputs[0])  # (length, dims): 2-D products need no reshapes around them
         for layer, layer_cache, weights, eps_in, eps_post in zip(
                 model.layers, cache, self._weights, self._eps_in, self._eps_post):
             q, k, v = self._pre[eps_in](h, layer.input_layernorm.weight, *weights[:3], cos, sin)
             keys, values = layer_cache.update_and_fetch(k, v)
             scores = q @ keys.swapaxes(-1, -2)
-            probs = _softmax(scores) if mask is None else _masked_softmax(scores, mask)
+            if native is not None:
+                probs = native(scores, length, offset)
+            else:
+                probs = _softmax(scores) if mask is None else _masked_softmax(scores, mask)
             out = probs @ values
             if length == 1:
                 out = out.reshape(1, -1)

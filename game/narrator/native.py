@@ -1,4 +1,4 @@
-"""Build and load the narrator's small native kernel (`native/qgemv.c`) with the system C compiler.
+"""Build and load the narrator's small native kernels (`native/*.c`) with the system C compiler.
 
 Why at run time: the kernel is tuned for the CPU it runs on (`-march=native`: AVX2/FMA where
 present) and the package stays pure Python, so `pip install` needs no compiler. The first
@@ -26,7 +26,8 @@ from game.paths import cache_dir
 
 NATIVE_ENV = "ADVENTURE_NATIVE"
 COMPILER_ENV = "ADVENTURE_CC"
-SOURCE = Path(__file__).with_name("native") / "qgemv.c"
+# One library from every source: the sgemm front end (qgemv.c) and the causal softmax (softmax.c).
+SOURCES = tuple(sorted(Path(__file__).with_name("native").glob("*.c")))
 _COMPILE_TIMEOUT_S = 120
 
 
@@ -75,6 +76,8 @@ def declare(library: ctypes.CDLL) -> ctypes.CDLL:
     library.adv_unregister.restype = None
     library.adv_quantized_calls.argtypes = []
     library.adv_quantized_calls.restype = ctypes.c_long
+    library.adv_causal_softmax.argtypes = [p, p, i, i, i, i]
+    library.adv_causal_softmax.restype = None
     return library
 
 
@@ -82,9 +85,9 @@ def declare(library: ctypes.CDLL) -> ctypes.CDLL:
 FLAG_SETS: tuple[tuple[str, ...], ...] = (("-O3", "-march=native"), ("-O3",))
 
 
-def build(compiler: str, source: Path, target: Path,
+def build(compiler: str, sources: tuple[Path, ...], target: Path,
           flag_sets: tuple[tuple[str, ...], ...] = FLAG_SETS) -> str | None:
-    """Compile ``source`` into ``target`` atomically; None on success, else the compiler's complaint."""
+    """Compile ``sources`` into one library ``target`` atomically; None on success, else the complaint."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".so", dir=target.parent)
     os.close(fd)
@@ -92,7 +95,7 @@ def build(compiler: str, source: Path, target: Path,
     error = ""
     try:
         for flags in flag_sets:
-            cmd = [compiler, *flags, "-fPIC", "-shared", "-o", str(tmp), str(source)]
+            cmd = [compiler, *flags, "-fPIC", "-shared", "-o", str(tmp), *map(str, sources), "-lm"]
             try:
                 out = subprocess.run(cmd, capture_output=True, text=True, timeout=_COMPILE_TIMEOUT_S)
             except (OSError, subprocess.SubprocessError) as exc:
@@ -114,11 +117,11 @@ def load_native_kernel() -> NativeKernel:
     compiler = find_compiler()
     if compiler is None:
         return NativeKernel(None, "no C compiler found (install gcc or clang for faster decoding)")
-    source = SOURCE.read_bytes()
+    source = b"".join(path.read_bytes() for path in SOURCES)
     key = hashlib.sha256(source + _compiler_version(compiler).encode() + cpu_signature().encode())
     target = cache_dir() / "native" / f"qgemv-{key.hexdigest()[:16]}.so"
     if not target.is_file():
-        problem = build(compiler, SOURCE, target)
+        problem = build(compiler, SOURCES, target)
         if problem is not None:
             return NativeKernel(None, problem)
         for stale in target.parent.glob("qgemv-*.so"):  # builds of older sources or other CPUs

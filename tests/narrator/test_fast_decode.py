@@ -12,8 +12,26 @@ import pytest
 from mlx_lm.models import llama
 from mlx_lm.models.cache import make_prompt_cache, trim_prompt_cache
 
+from game.narrator import native
 from game.narrator.fast_decode import FastDecodeModel, supports_fast_decode
+from game.narrator.native_softmax import CausalSoftmax
 from tests.narrator.narrator_tiny import make_model
+
+needs_compiler = pytest.mark.skipif(native.find_compiler() is None, reason="the native softmax needs a C compiler")
+
+
+@pytest.fixture(scope="module")
+def native_softmax() -> CausalSoftmax:
+    kernel = native.load_native_kernel()
+    assert kernel.library is not None, kernel.detail
+    return CausalSoftmax(kernel.library)
+
+
+def _softmax_variant(request: pytest.FixtureRequest, which: str) -> CausalSoftmax | None:
+    return request.getfixturevalue("native_softmax") if which == "native" else None
+
+
+SOFTMAX_VARIANTS = pytest.mark.parametrize("which", ["mlx", pytest.param("native", marks=needs_compiler)])
 
 
 def _twin(traditional: bool, **changes) -> llama.Model:
@@ -46,22 +64,27 @@ def test_one_token_steps_match_the_stock_model(traditional: bool) -> None:
     assert fast_cache[0].offset == stock_cache[0].offset == 50
 
 
-def test_a_trimmed_cache_continues_at_the_right_position() -> None:
-    """The narrator trims a room's cache back to its prefix: rotary positions follow the offset."""
+@SOFTMAX_VARIANTS
+def test_a_trimmed_cache_continues_at_the_right_position(which: str, request: pytest.FixtureRequest) -> None:
+    """The narrator trims a room's cache back to its prefix: rotary positions and the causal
+    mask follow the offset (the cache's buffer still holds the trimmed keys beyond it)."""
     model = _twin(True)
-    fast = FastDecodeModel(model)
-    cache = _prefilled(model, list(range(20, 60)))
-    trim_prompt_cache(cache, 15)
-    fresh = _prefilled(model, list(range(20, 45)))
-    np.testing.assert_allclose(np.array(fast(mx.array([[7]]), cache=cache)),
-                               np.array(model(mx.array([[7]]), cache=fresh)), rtol=1e-5, atol=1e-5)
+    fast = FastDecodeModel(model, _softmax_variant(request, which))
+    for tokens in ([[7]], [[7, 8, 9, 10, 11]]):
+        cache = _prefilled(model, list(range(20, 60)))
+        trim_prompt_cache(cache, 15)
+        fresh = _prefilled(model, list(range(20, 45)))
+        np.testing.assert_allclose(np.array(fast(mx.array(tokens), cache=cache)),
+                                   np.array(model(mx.array(tokens), cache=fresh)), rtol=1e-5, atol=1e-5)
 
 
+@SOFTMAX_VARIANTS
 @pytest.mark.parametrize("traditional", [True, False], ids=["adjacent-pairs", "half-split"])
-def test_prompt_chunks_with_a_cache_match_the_stock_model(traditional: bool) -> None:
+def test_prompt_chunks_with_a_cache_match_the_stock_model(traditional: bool, which: str,
+                                                          request: pytest.FixtureRequest) -> None:
     """A room prefix in chunks, then a turn's suffix: every position's logits, then decoding."""
     model = _twin(traditional)
-    fast = FastDecodeModel(model)
+    fast = FastDecodeModel(model, _softmax_variant(request, which))
     stock_cache, fast_cache = make_prompt_cache(model), make_prompt_cache(model)
     for chunk in ([range(20, 50)], [range(50, 57)], [range(57, 58)], [range(58, 70)]):
         tokens = mx.array([list(chunk[0])])
@@ -122,11 +145,30 @@ def test_without_the_native_front_end_the_stock_forward_pass_is_kept() -> None:
     assert out.stdout.strip().splitlines()[-1] == "Model | float32 decode", out.stderr[-2000:]
 
 
-def test_last_logits_are_the_last_row_of_the_full_ones() -> None:
+@SOFTMAX_VARIANTS
+def test_last_logits_are_the_last_row_of_the_full_ones(which: str, request: pytest.FixtureRequest) -> None:
     model = _twin(True)
-    fast = FastDecodeModel(model)
+    fast = FastDecodeModel(model, _softmax_variant(request, which))
     full_cache, last_cache = _prefilled(model, [3, 4, 5]), _prefilled(model, [3, 4, 5])
     tokens = mx.array([list(range(30, 41))])
     full = np.array(fast(tokens, cache=full_cache))[:, -1, :]
     np.testing.assert_allclose(np.array(fast.last_logits(tokens, last_cache)), full, rtol=1e-5, atol=1e-5)
     assert last_cache[0].offset == full_cache[0].offset == 14
+
+
+@needs_compiler
+@pytest.mark.parametrize("length, offset, keys", [(1, 0, 1), (5, 0, 5), (7, 20, 27), (3, 9, 16), (58, 852, 910)])
+def test_the_native_causal_softmax_matches_a_masked_softmax(native_softmax: CausalSoftmax, length: int,
+                                                             offset: int, keys: int) -> None:
+    """Row i of each block sees keys 0..offset+i (also past the scores' last column: no overrun);
+    masked places are exact zeros; large scores do not overflow; odd widths use the scalar tail."""
+    rng = np.random.default_rng(length + offset)
+    scores = (rng.standard_normal((1, 3, 2 * length, keys)) * 30).astype(np.float32)
+    scores[..., 0] = 200.0  # an attention sink far above the rest
+    visible = np.arange(keys)[None, :] <= offset + np.tile(np.arange(length), 2)[:, None]
+    shifted = np.where(visible, scores.astype(np.float64), -np.inf)
+    want = np.exp(shifted - shifted.max(axis=-1, keepdims=True))
+    want /= want.sum(axis=-1, keepdims=True)
+    got = np.array(native_softmax(mx.array(scores), length, offset))
+    np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-7)
+    assert (got[..., ~visible] == 0.0).all()
