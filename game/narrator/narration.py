@@ -144,7 +144,8 @@ class NarrationEngine:
             status("prefilling", request.scene.room_name)
         try:
             co = self.store.get_or_prefill(parts.prefix, checkpoints=[parts.base_len],
-                                           should_stop=cancel.is_set, chunk=128)
+                                           should_stop=cancel.is_set, chunk=128,
+                                           continuation=parts.suffix)
         except PrefillInterrupted as stop:
             run.stats = NarrationStats("miss", int(stop.args[0]), len(parts.tokens), 0.0, 0.0, 0,
                                        cancelled=True, prefix_tokens=parts.prefix_len)
@@ -154,17 +155,19 @@ class NarrationEngine:
             status("streaming", request.scene.room_name)
         if s.seed is not None:
             mx.random.seed(s.seed)
-        n_prompt = len(parts.suffix)
+        feed = parts.suffix[co.reused:]  # the suffix's leading tokens may still be cached
+        n_prompt = len(feed)
         processors = [
             (lambda toks, logits, p=p: p(toks[n_prompt:], logits))  # penalise only the reply
             for p in make_logits_processors(repetition_penalty=s.repetition_penalty)
         ] if s.repetition_penalty and s.repetition_penalty != 1.0 else None
-        steps = generate_tokens(self.model, parts.suffix, co.cache,
+        steps = generate_tokens(self.model, feed, co.cache,
                                 make_fast_sampler(s.temperature, s.top_p), processors, s.max_tokens)
         decoder = IncrementalDecoder(self.tokenizer, parts.opening_tokens)
         cleaner = StreamCleaner(s.max_sentences)
         head = cleaner.feed(parts.opening)  # shown with the first generated token
         generated = 0
+        fed = list(parts.suffix)  # then every token generated (each is fed back in turn)
         t_first: float | None = None
         t_last = t_prefix
         cancelled = False
@@ -174,6 +177,7 @@ class NarrationEngine:
                 if t_first is None:
                     t_first = now
                 t_last = now
+                fed.append(int(token))
                 if cancel.is_set():
                     cancelled = True
                     break
@@ -189,6 +193,7 @@ class NarrationEngine:
                     break
         finally:
             steps.close()
+            self.store.remember_tail(co, fed)
             run.final_text = cleaner.finish()  # complete sentences only, even when cancelled
             ttft = (t_first - t0) if t_first is not None else 0.0
             gen_time = t_last - t_first if t_first is not None else 0.0
@@ -197,7 +202,7 @@ class NarrationEngine:
                 prompt_tokens_total=len(parts.tokens), ttft_s=ttft,
                 tokens_per_s=(generated - 1) / gen_time if generated > 1 and gen_time > 0 else 0.0,
                 generated_tokens=generated, cancelled=cancelled, prefix_tokens=parts.prefix_len,
-                extra={"prefix_s": t_prefix - t0,
+                extra={"prefix_s": t_prefix - t0, "suffix_reused": float(co.reused),
                        "prefix_fallback": 1.0 if parts.prefix_fallback else 0.0})
 
     def flush(self, should_stop: Callable[[], bool] | None = None) -> int:

@@ -241,13 +241,15 @@ def turn_block(happened: str, here: Sequence[str], carrying: Sequence[str], comm
     """The per-turn part. Starts with TURN_HEADER (see its docstring).
 
     Kept short on purpose: every token here is prefilled on every turn (the time to first
-    token grows with it), unlike the cached prefix above it.
+    token grows with it), unlike the cached prefix above it. What changes least comes first:
+    the next turn in the room reuses the cached run of lines it shares with this one (items,
+    inventory), so only the history, the command and the outcome are prefilled again.
     """
     lines = [TURN_HEADER]
-    if history:
-        lines.append("Earlier: " + " / ".join(_clip(h, 100) for h in history))
     lines.append(f"Items here: {_names(list(here))}.")
     lines.append(f"You carry: {_names(list(carrying))}.")
+    if history:
+        lines.append("Earlier: " + " / ".join(_clip(h, 100) for h in history))
     lines.append(f"The player types: {command.strip()}")
     lines.append(f"The game says: {_clip(happened, 320) or 'Done.'}")
     if changes:
@@ -344,7 +346,7 @@ def _render(tokenizer: Any, messages: list[dict[str, str]]) -> str:
         return _apply(tokenizer, [merged] + messages[2:])
 
 
-def _common_prefix_len(a: Sequence[int], b: Sequence[int]) -> int:
+def common_prefix_len(a: Sequence[int], b: Sequence[int]) -> int:
     n = min(len(a), len(b))
     i = 0
     while i < n and a[i] == b[i]:
@@ -365,8 +367,8 @@ def render_tokens(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene",
     full = _encode(tokenizer, full_text)
     prefix = _encode(tokenizer, prefix_text)
     base = _encode(tokenizer, base_text)
-    prefix_len = _common_prefix_len(prefix, full)
-    base_len = _common_prefix_len(base, full)
+    prefix_len = common_prefix_len(prefix, full)
+    base_len = common_prefix_len(base, full)
     fallback = prefix_len != len(prefix)
     if prefix_len >= len(full):  # always leave at least one token to run
         prefix_len = len(full) - 1

@@ -114,15 +114,21 @@ class ScriptedLlama(llama.Model):
         self.fail_after = fail_after
         self.calls = 0
         self._step = 0
+        self._end = -1  # the cache offset after the last call
 
     def __call__(self, inputs: mx.array, cache: Any = None, **kwargs: Any) -> mx.array:
+        start = int(cache[0].offset) if cache else 0
         out = super().__call__(inputs, cache=cache, **kwargs)
         self.calls += 1
         if self.delay_s:
             time.sleep(self.delay_s)
         # The narrator's token loop samples the first token from the prompt's forward pass
-        # (script[0]); each later one-token call yields the next. Prefix prefills are prompts too.
-        self._step = 0 if inputs.shape[1] > 1 else self._step + 1
+        # (script[0]); each later one-token call yields the next. A prompt is a call of several
+        # tokens (prefix prefills too) or one that does not continue where the last call ended
+        # (a turn whose suffix was cached but for its last token).
+        new_prompt = inputs.shape[1] > 1 or start != self._end
+        self._end = start + inputs.shape[1]
+        self._step = 0 if new_prompt else self._step + 1
         if self.fail_after is not None and inputs.shape[1] == 1 and self._step >= self.fail_after:
             raise RuntimeError("[malloc] Out of memory: failed to allocate 1073741824 bytes")
         bias = mx.zeros((out.shape[-1],)).at[self.script[self._step % len(self.script)]].add(100.0)

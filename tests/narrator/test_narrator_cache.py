@@ -108,6 +108,45 @@ def test_trim_after_generation_matches(tiny, tmp_path):
     assert mx.allclose(got, full_logits(tiny.model, p.tokens), atol=TOL).item()
 
 
+def test_next_turn_reuses_the_suffix_lines_it_shares_with_the_last(tiny, tmp_path):
+    """Two actions in the same room whose suffixes start alike (items, inventory): the second
+    checkout keeps the shared tokens cached, and its logits still equal the whole prompt's."""
+    store = PrefixCacheStore(tiny.model, tiny.model_id, 1 << 30, tmp_path)
+    first, second = prompt_for(tiny), prompt_for(tiny, "drop goblet", "Dropped.")
+    shared = next(i for i, (a, b) in enumerate(zip(first.suffix, second.suffix)) if a != b)
+    assert shared > 0
+    co = store.get_or_prefill(first.prefix, continuation=first.suffix)
+    assert co.reused == 0
+    suffix_logits(tiny.model, co.cache, first.suffix + (11, 12))  # the turn and two "generated" tokens
+    store.remember_tail(co, first.suffix + (11, 12, 13))  # the last one was sampled, never run
+
+    co2 = store.get_or_prefill(second.prefix, continuation=second.suffix)
+    assert co2.source == "hit" and co2.reused == shared
+    assert cache_offset(co2.cache) == second.prefix_len + shared
+    got = suffix_logits(tiny.model, co2.cache, second.suffix[shared:])
+    assert mx.allclose(got, full_logits(tiny.model, second.tokens), atol=TOL).item()
+
+
+def test_tail_reuse_leaves_a_token_to_run_and_forgets_what_it_cannot_vouch_for(tiny):
+    p = prompt_for(tiny)
+    store = PrefixCacheStore(tiny.model, tiny.model_id, 1 << 30, None)
+    co = store.get_or_prefill(p.prefix, continuation=p.suffix)
+    suffix_logits(tiny.model, co.cache, p.suffix)
+    store.remember_tail(co, p.suffix)
+    again = store.get_or_prefill(p.prefix, continuation=p.suffix)  # the very same turn again
+    assert again.reused == len(p.suffix) - 1  # the last token still runs, for its logits
+    assert mx.allclose(suffix_logits(tiny.model, again.cache, p.suffix[-1:]),
+                       full_logits(tiny.model, p.tokens), atol=TOL).item()
+
+    # a forward pass that failed half-way leaves the layers at different offsets: no reuse
+    store.remember_tail(again, p.suffix + (5,))
+    heads, dims = again.cache[0].keys.shape[1], again.cache[0].keys.shape[3]
+    again.cache[0].update_and_fetch(mx.zeros((1, heads, 1, dims)), mx.zeros((1, heads, 1, dims)))
+    assert store.get_or_prefill(p.prefix, continuation=p.suffix).reused == 0
+    # without a continuation (prefetch, other callers) the cache goes back to the prefix
+    assert cache_offset(store.get_or_prefill(p.prefix).cache) == p.prefix_len
+
+
 def test_compact_copy_is_independent(tiny):
     p = prompt_for(tiny)
     store = PrefixCacheStore(tiny.model, tiny.model_id, 1 << 30, None)

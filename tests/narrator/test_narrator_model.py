@@ -57,7 +57,9 @@ def test_worker_streams_real_narration_then_cancels(tmp_path):
         assert sink.wait_for(lambda: 2 in sink.done, timeout=60)
         stats2, _, t_done = sink.done[2]
         assert stats2.cache == "hit"
-        assert stats2.prompt_tokens_prefilled == stats2.prompt_tokens_total - stats2.prefix_tokens
+        # the same turn again: all of its suffix but the last token was still in the cache
+        assert stats2.extra["suffix_reused"] == stats2.prompt_tokens_total - stats2.prefix_tokens - 1
+        assert stats2.prompt_tokens_prefilled == 1
         per_token = 1.0 / max(stats.tokens_per_s, 0.5)
         assert t_done - t_cancel < 2 * per_token + 0.5
     finally:
