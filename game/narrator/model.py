@@ -262,4 +262,20 @@ def load_narrator_model(spec: str | None, progress: ProgressFn | None = None) ->
     if (kernel is not None and supports_fast_decode(model)
             and os.environ.get(FAST_DECODE_ENV, "").strip().lower() != "off"):
         model = FastDecodeModel(model, CausalSoftmax(kernel))
+    warm_up(model)
     return LoadedModel(model=model, tokenizer=tokenizer, model_id=model_id, path=folder, decode=decode)
+
+
+def warm_up(model: Any, prompt_tokens: int = 16) -> None:
+    """Run a short prompt and one decode step through a scratch cache, as llama.cpp does at load.
+
+    Why: the first multi-token call in a process pays one-time costs (MLX's compile traces, the
+    BLAS threads starting, the first buffers): ~90 ms measured here, which would otherwise land
+    on the player's first narrated turn instead of the loading screen.
+    """
+    import mlx.core as mx
+    from mlx_lm.models.cache import make_prompt_cache
+
+    cache = make_prompt_cache(model)
+    mx.eval(model(mx.array([list(range(1, prompt_tokens + 1))]), cache=cache))
+    mx.eval(model(mx.array([[1]]), cache=cache))
