@@ -120,7 +120,7 @@ def disk_child(cache_dir: str, index: int) -> None:
     run = engine.stream(requests(ACTIONS)[index])
     for _ in run:
         pass
-    run_stats = {"ttft_s": run.stats.ttft_s, "tokens_per_s": run.stats.tokens_per_s, "cache": run.stats.cache}
+    run_stats = {"ttft_s": run.stats.ttft_s, "tokens_per_s": run.stats.tokens_per_s, "cache": run.stats.cache, "prefix_s": run.stats.extra.get("prefix_s")}
     print("DISK " + json.dumps(run_stats))
 
 
@@ -131,6 +131,7 @@ def disk_ttft(cache_dir: Path, index: int) -> tuple[float, str]:
     for line in out.stdout.splitlines():
         if line.startswith("DISK "):
             result = json.loads(line[5:])
+            print("  disk child:", result, file=sys.stderr)
             return result["ttft_s"], result["cache"]
     raise RuntimeError(f"disk child failed: {out.stderr[-2000:]}")
 

@@ -17,9 +17,9 @@ How: for every call with a KV cache (a decode step, a turn's suffix, a room pref
   on 2-D activations (a 3-D matmul input costs a flatten and an unflatten node each) with the
   residual adds folded into `addmm`;
 * attention written out directly: the cache's own `update_and_fetch`, query heads grouped by
-  key head, a compiled softmax for a decode step; for calls of several tokens, the causal
-  softmax of the native library when there is one (native_softmax.py: MLX's takes a third of
-  a prompt's time on the CPU), else one additive causal mask per call;
+  key head, a compiled softmax for a decode step, one additive causal mask per call;
+* for calls of several tokens, the softmax and the MLP's silu gate from the native library
+  when there is one (native_ops.py: MLX's scalar `exp` made them ~40% of a prompt's time);
 * `last_logits`: after a prompt, only the last position through the vocabulary projection.
 Calls without a cache, other architectures and Metal go to the wrapped model unchanged
 (`supports_fast_decode`). Tests compare its logits with the stock model's.
@@ -28,7 +28,7 @@ Calls without a cache, other architectures and Metal go to the wrapped model unc
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any, Protocol
 
 import mlx.core as mx
 import mlx.nn as nn
@@ -93,6 +93,14 @@ def _swap_pairs(x: mx.array, traditional: bool) -> mx.array:
     return mx.concatenate([x[..., x.shape[-1] // 2:], x[..., : x.shape[-1] // 2]], axis=-1)
 
 
+class PromptOps(Protocol):
+    """Steps of multi-token calls done outside MLX's graph (see native_ops.NativePromptOps)."""
+
+    def causal_softmax(self, scores: mx.array, length: int, offset: int) -> mx.array: ...
+
+    def silu_mul(self, gate: mx.array, up: mx.array) -> mx.array: ...
+
+
 class FastDecodeModel:
     """Wraps an mlx-lm llama `Model`: calls with a KV cache take the short path, others the original.
 
@@ -102,12 +110,10 @@ class FastDecodeModel:
 
     fast_decode = True
 
-    def __init__(self, model: Any,
-                 causal_softmax: Callable[[mx.array, int, int], mx.array] | None = None) -> None:
-        """``causal_softmax(scores, length, offset)``: probabilities of a multi-token call's
-        grouped query rows (see native_softmax.CausalSoftmax); None = MLX's masked softmax."""
+    def __init__(self, model: Any, prompt_ops: PromptOps | None = None) -> None:
+        """``prompt_ops``: the softmax and silu gate of multi-token calls; None = MLX's own."""
         self.inner = model
-        self._causal_softmax = causal_softmax
+        self._prompt_ops = prompt_ops
         attn = model.model.layers[0].self_attn
         self._n_heads, self._n_kv = attn.n_heads, attn.n_kv_heads
         self._head_dim, self._scale = attn.head_dim, attn.scale
@@ -120,6 +126,7 @@ class FastDecodeModel:
         self._eps_post = [layer.post_attention_layernorm.eps for layer in model.model.layers]
         self._pre = {eps: mx.compile(self._make_pre(eps)) for eps in set(self._eps_in)}
         self._post = {eps: mx.compile(self._make_post(eps)) for eps in set(self._eps_post)}
+        self._post_gates = {eps: mx.compile(self._make_post_gates(eps)) for eps in set(self._eps_post)}
         self._final = mx.compile(self._make_final(model.model.norm.eps))
         # Transposed views made once: each step then multiplies by a ready operand instead of
         # adding a transpose node per projection (they share the weights' buffers).
@@ -169,6 +176,16 @@ class FastDecodeModel:
         return post
 
     @staticmethod
+    def _make_post_gates(eps: float):
+        """`post` up to the MLP's two products, for a native silu gate in between."""
+        def post_gates(x, attn, wo_t, norm, wg_t, wu_t):
+            h = mx.addmm(x, attn, wo_t)
+            m = _rms(h, norm, eps)
+            return h, m @ wg_t, m @ wu_t
+
+        return post_gates
+
+    @staticmethod
     def _make_final(eps: float):
         def final(h, norm, head_t):
             return _rms(h, norm, eps) @ head_t
@@ -199,7 +216,7 @@ class FastDecodeModel:
         length = inputs.shape[1]
         offset = cache[0].offset
         cos, sin = self._angles(offset, length)
-        native = self._causal_softmax if length > 1 else None
+        native = self._prompt_ops if length > 1 else None
         mask = self._causal_mask(offset, length) if native is None else None
         h = model.embed_tokens(inputs[0])  # (length, dims): 2-D products need no reshapes around them
         for layer, layer_cache, weights, eps_in, eps_post in zip(
@@ -208,7 +225,7 @@ class FastDecodeModel:
             keys, values = layer_cache.update_and_fetch(k, v)
             scores = q @ keys.swapaxes(-1, -2)
             if native is not None:
-                probs = native(scores, length, offset)
+                probs = native.causal_softmax(scores, length, offset)
             else:
                 probs = _softmax(scores) if mask is None else _masked_softmax(scores, mask)
             out = probs @ values
@@ -216,7 +233,12 @@ class FastDecodeModel:
                 out = out.reshape(1, -1)
             else:
                 out = out.reshape(self._n_heads, length, self._head_dim).transpose(1, 0, 2).reshape(length, -1)
-            h = self._post[eps_post](h, out, weights[3], layer.post_attention_layernorm.weight, *weights[4:])
+            if native is not None:
+                h, gate, up = self._post_gates[eps_post](h, out, weights[3], layer.post_attention_layernorm.weight,
+                                                         *weights[4:6])
+                h = mx.addmm(h, native.silu_mul(gate, up), weights[6])
+            else:
+                h = self._post[eps_post](h, out, weights[3], layer.post_attention_layernorm.weight, *weights[4:])
         return h
 
     def _angles(self, offset: int, length: int) -> tuple[mx.array, mx.array]:

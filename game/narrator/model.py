@@ -232,7 +232,7 @@ def load_narrator_model(spec: str | None, progress: ProgressFn | None = None) ->
     from game.narrator.blas import ensure_fast_blas, native_front_end
     from game.narrator.fast_decode import FastDecodeModel, supports_fast_decode
     from game.narrator.mlx_jit import tune_mlx_jit
-    from game.narrator.native_softmax import CausalSoftmax
+    from game.narrator.native_ops import NativePromptOps
     from game.narrator.quantized_decode import attach_quantized_decode
 
     ensure_fast_blas()  # routes MLX float32 GEMM to OpenBLAS on Linux (see blas.py)
@@ -261,7 +261,7 @@ def load_narrator_model(spec: str | None, progress: ProgressFn | None = None) ->
     # products off OpenBLAS's sgemm (without it a decode step measured 72 ms, stock 60 ms).
     if (kernel is not None and supports_fast_decode(model)
             and os.environ.get(FAST_DECODE_ENV, "").strip().lower() != "off"):
-        model = FastDecodeModel(model, CausalSoftmax(kernel))
+        model = FastDecodeModel(model, NativePromptOps(kernel))
     warm_up(model)
     return LoadedModel(model=model, tokenizer=tokenizer, model_id=model_id, path=folder, decode=decode)
 

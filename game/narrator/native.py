@@ -26,8 +26,10 @@ from game.paths import cache_dir
 
 NATIVE_ENV = "ADVENTURE_NATIVE"
 COMPILER_ENV = "ADVENTURE_CC"
-# One library from every source: the sgemm front end (qgemv.c) and the causal softmax (softmax.c).
+# One library from every source: the sgemm front end (qgemv.c) and the prompt operations
+# (softmax.c, silu.c, sharing vexp.h). Headers count for the cache key, not the command line.
 SOURCES = tuple(sorted(Path(__file__).with_name("native").glob("*.c")))
+HEADERS = tuple(sorted(Path(__file__).with_name("native").glob("*.h")))
 _COMPILE_TIMEOUT_S = 120
 
 
@@ -78,6 +80,8 @@ def declare(library: ctypes.CDLL) -> ctypes.CDLL:
     library.adv_quantized_calls.restype = ctypes.c_long
     library.adv_causal_softmax.argtypes = [p, p, i, i, i, i]
     library.adv_causal_softmax.restype = None
+    library.adv_silu_mul.argtypes = [p, p, ctypes.c_long]
+    library.adv_silu_mul.restype = None
     return library
 
 
@@ -117,7 +121,7 @@ def load_native_kernel() -> NativeKernel:
     compiler = find_compiler()
     if compiler is None:
         return NativeKernel(None, "no C compiler found (install gcc or clang for faster decoding)")
-    source = b"".join(path.read_bytes() for path in SOURCES)
+    source = b"".join(path.read_bytes() for path in SOURCES + HEADERS)
     key = hashlib.sha256(source + _compiler_version(compiler).encode() + cpu_signature().encode())
     target = cache_dir() / "native" / f"qgemv-{key.hexdigest()[:16]}.so"
     if not target.is_file():

@@ -7,6 +7,7 @@ same prompt cache; the marked test checks that the real model generates the same
 from __future__ import annotations
 
 import mlx.core as mx
+import mlx.nn as nn
 import numpy as np
 import pytest
 from mlx_lm.models import llama
@@ -14,21 +15,21 @@ from mlx_lm.models.cache import make_prompt_cache, trim_prompt_cache
 
 from game.narrator import native
 from game.narrator.fast_decode import FastDecodeModel, supports_fast_decode
-from game.narrator.native_softmax import CausalSoftmax
+from game.narrator.native_ops import NativePromptOps
 from tests.narrator.narrator_tiny import make_model
 
 needs_compiler = pytest.mark.skipif(native.find_compiler() is None, reason="the native softmax needs a C compiler")
 
 
 @pytest.fixture(scope="module")
-def native_softmax() -> CausalSoftmax:
+def native_ops() -> NativePromptOps:
     kernel = native.load_native_kernel()
     assert kernel.library is not None, kernel.detail
-    return CausalSoftmax(kernel.library)
+    return NativePromptOps(kernel.library)
 
 
-def _softmax_variant(request: pytest.FixtureRequest, which: str) -> CausalSoftmax | None:
-    return request.getfixturevalue("native_softmax") if which == "native" else None
+def _softmax_variant(request: pytest.FixtureRequest, which: str) -> NativePromptOps | None:
+    return request.getfixturevalue("native_ops") if which == "native" else None
 
 
 SOFTMAX_VARIANTS = pytest.mark.parametrize("which", ["mlx", pytest.param("native", marks=needs_compiler)])
@@ -158,7 +159,7 @@ def test_last_logits_are_the_last_row_of_the_full_ones(which: str, request: pyte
 
 @needs_compiler
 @pytest.mark.parametrize("length, offset, keys", [(1, 0, 1), (5, 0, 5), (7, 20, 27), (3, 9, 16), (58, 852, 910)])
-def test_the_native_causal_softmax_matches_a_masked_softmax(native_softmax: CausalSoftmax, length: int,
+def test_the_native_causal_softmax_matches_a_masked_softmax(native_ops: NativePromptOps, length: int,
                                                              offset: int, keys: int) -> None:
     """Row i of each block sees keys 0..offset+i (also past the scores' last column: no overrun);
     masked places are exact zeros; large scores do not overflow; odd widths use the scalar tail."""
@@ -169,6 +170,19 @@ def test_the_native_causal_softmax_matches_a_masked_softmax(native_softmax: Caus
     shifted = np.where(visible, scores.astype(np.float64), -np.inf)
     want = np.exp(shifted - shifted.max(axis=-1, keepdims=True))
     want /= want.sum(axis=-1, keepdims=True)
-    got = np.array(native_softmax(mx.array(scores), length, offset))
+    got = np.array(native_ops.causal_softmax(mx.array(scores), length, offset))
     np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-7)
     assert (got[..., ~visible] == 0.0).all()
+
+
+@needs_compiler
+@pytest.mark.parametrize("n", [1, 7, 8, 61, 89_088])
+def test_the_native_silu_gate_matches_mlx(native_ops: NativePromptOps, n: int) -> None:
+    """Both signs, large magnitudes (no overflow), zero, and the scalar tail past the vectors."""
+    rng = np.random.default_rng(n)
+    gate = (rng.standard_normal(n) * 6).astype(np.float32)
+    gate[:min(n, 4)] = [0.0, -95.0, 95.0, -0.0][:min(n, 4)]
+    up = rng.standard_normal(n).astype(np.float32)
+    want = np.array(nn.silu(mx.array(gate)) * mx.array(up))
+    got = np.array(native_ops.silu_mul(mx.array(gate), mx.array(up)))
+    np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-7)
