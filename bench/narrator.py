@@ -241,7 +241,7 @@ def main() -> None:
               f"bare {bare_tps[-1]:.1f} tok/s" + (f" | llama.cpp cold {ll_cold[-1]:.3f}s cached "
                                                  f"{ll_cached[-1]:.3f}s {ll_tps[-1]:.1f} tok/s" if llama else ""))
     engine.flush()
-    disk_runs = [disk_ttft(workdir / "cache", 1 + r % (len(reqs) - 1)) for r in range(min(2, args.rounds))]
+    disk_runs = [disk_ttft(workdir / "cache", 1 + r % (len(reqs) - 1)) for r in range(args.rounds)]
     disk = [ttft for ttft, _ in disk_runs]
     print(f"fresh-process runs: {[f'{t:.3f}s ({source})' for t, source in disk_runs]}")
 

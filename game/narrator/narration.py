@@ -105,11 +105,12 @@ class NarrationEngine:
     def prefetch_scene(self, style: Any, scene: Any,
                        should_stop: Callable[[], bool] | None = None,
                        status: StatusFn | None = None) -> bool:
-        """Prefill one room's prefix unless it is ready; False if interrupted (resumable)."""
+        """Have one room's prefix ready in memory: loaded from disk (a few tens of ms) or
+        prefilled; False if interrupted (resumable). Entering that room is then a memory hit."""
         parts = build_prefix(self.tokenizer, style, scene)
-        if self.store.has(parts.prefix):
+        if self.store.in_memory(parts.prefix):
             return True
-        if status is not None:
+        if status is not None and not self.store.has(parts.prefix):
             status("prefilling", f"preparing {scene.room_name}")
         try:
             self.store.get_or_prefill(parts.prefix, checkpoints=[parts.base_len],

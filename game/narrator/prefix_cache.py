@@ -133,6 +133,28 @@ def compact_copy(cache: Sequence[Any]) -> list[Any]:
     return out
 
 
+ROOM_AFTER_LOAD = 256  # tokens of free capacity given to a cache loaded from disk (a turn's worth)
+
+
+def with_room(cache: list[Any], tokens: int) -> list[Any]:
+    """The cache with room for ``tokens`` more in each KV layer, grown now rather than by the first
+    turn: a loaded cache is exactly full, and mlx-lm's KVCache would copy all of it (~40-70 ms
+    for a room's prefix here) inside the player's first request. Other layer kinds are kept."""
+    for layer in cache:
+        if type(layer) is not KVCache or layer.keys is None:
+            continue
+        used, capacity = layer.offset, layer.keys.shape[2]
+        if capacity - used >= tokens:
+            continue
+        steps = (used + tokens + layer.step - 1) // layer.step
+        pad = steps * layer.step - used
+        layer.keys, layer.values = (
+            mx.concatenate([a[..., :used, :], mx.zeros((*a.shape[:2], pad, a.shape[3]), a.dtype)], axis=2)
+            for a in (layer.keys, layer.values))
+    mx.eval([(layer.keys, layer.values) for layer in cache if type(layer) is KVCache])
+    return cache
+
+
 def cache_offset(cache: Sequence[Any]) -> int:
     """Tokens currently in the cache (the first layer speaks for all)."""
     return int(getattr(cache[0], "offset", 0)) if cache else 0
@@ -207,6 +229,9 @@ class PrefixCacheStore:
 
     def __contains__(self, key: str) -> bool:
         return key in self._entries
+
+    def in_memory(self, tokens: Sequence[int]) -> bool:
+        return token_hash(tokens) in self._entries
 
     def has(self, tokens: Sequence[int]) -> bool:
         """True when this prefix is ready in memory or (probably) on disk."""
@@ -410,7 +435,7 @@ class PrefixCacheStore:
             except OSError:
                 pass
             return None
-        entry = CacheEntry(key, n_tokens, cache, cache_nbytes(cache), dirty=False)
+        entry = CacheEntry(key, n_tokens, with_room(cache, ROOM_AFTER_LOAD), cache_nbytes(cache), dirty=False)
         self._insert(entry)
         return entry
 

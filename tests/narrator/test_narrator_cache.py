@@ -247,3 +247,38 @@ def test_file_from_a_different_architecture_is_ignored(tiny, tmp_path):
     store = PrefixCacheStore(other, tiny.model_id, 1 << 30, tmp_path)
     assert store.get_or_prefill(p.prefix).source == "miss"
     assert any("layers" in r for r in store.rejected_files)
+
+
+def test_a_cache_loaded_from_disk_has_room_for_the_next_turn(tiny, tmp_path):
+    """A loaded cache is exactly full; growing it inside the first turn would copy all of it.
+    The store grows it on load, and the logits on top of it still equal the whole prompt's."""
+    p = prompt_for(tiny)
+    writer = PrefixCacheStore(tiny.model, tiny.model_id, 1 << 30, tmp_path)
+    writer.get_or_prefill(p.prefix)
+    writer.flush()
+    co = PrefixCacheStore(tiny.model, tiny.model_id, 1 << 30, tmp_path).get_or_prefill(p.prefix)
+    assert co.source == "disk"
+    assert all(layer.keys.shape[2] - layer.offset >= len(p.suffix) for layer in co.cache)
+    capacity = [layer.keys.shape[2] for layer in co.cache]
+    got = suffix_logits(tiny.model, co.cache, p.suffix)
+    assert [layer.keys.shape[2] for layer in co.cache] == capacity  # no regrowth inside the turn
+    assert mx.allclose(got, full_logits(tiny.model, p.tokens), atol=TOL).item()
+
+
+def test_idle_prefetch_brings_a_room_cached_on_disk_into_memory(tiny, tmp_path):
+    """Walking into a room whose prefix a past session saved: the idle prefetch loads it, so the
+    first turn there is a memory hit rather than a disk load on the player's time."""
+    from game.narrator.narration import NarrationEngine
+    from game.narrator.prompt import build_prefix
+    from game.narrator.settings import NarratorSettings
+
+    settings = NarratorSettings(disk_cache=True)
+    past = NarrationEngine(tiny, settings, tmp_path)
+    assert past.prefetch_scene(STYLE, cellar())
+    past.flush()
+    engine = NarrationEngine(tiny, settings, tmp_path)
+    prefix = build_prefix(tiny.tokenizer, STYLE, cellar()).prefix
+    assert engine.store.has(prefix) and not engine.store.in_memory(prefix)
+    assert engine.prefetch_scene(STYLE, cellar())
+    assert engine.store.in_memory(prefix)
+    assert engine.store.get_or_prefill(prefix).source == "hit"
