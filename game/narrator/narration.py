@@ -192,9 +192,11 @@ class NarrationEngine:
                 if cleaner.done or cancel.is_set():
                     cancelled = cancel.is_set()
                     break
+            # Only a narration that ran its course vouches for the cache's tail; after an
+            # error (a failed evaluation) or an abandoned run it is not reused.
+            self.store.remember_tail(co, fed)
         finally:
             steps.close()
-            self.store.remember_tail(co, fed)
             run.final_text = cleaner.finish()  # complete sentences only, even when cancelled
             ttft = (t_first - t0) if t_first is not None else 0.0
             gen_time = t_last - t_first if t_first is not None else 0.0

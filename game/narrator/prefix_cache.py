@@ -72,6 +72,7 @@ class CacheEntry:
     # Tokens known to follow the prefix in `cache` (what the last user fed): the first
     # len(tail) positions after the prefix hold exactly these, or the tail is cut shorter.
     tail: tuple[int, ...] = ()
+    checkouts: int = 0  # times handed out: only the latest checkout may record its tail
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class Checkout:
     n_tokens: int
     key: str = ""
     reused: int = 0      # leading tokens of the requested continuation already in `cache`
+    checkout: int = 0    # which checkout of the entry this is (see remember_tail)
 
 
 def cache_nbytes(cache: Sequence[Any]) -> int:
@@ -260,12 +262,12 @@ class PrefixCacheStore:
         if entry is not None:
             rewound = self._rewind(entry, continuation)
             if rewound is not None:
-                return Checkout(rewound[0], "hit", 0, entry.n_tokens, key, rewound[1])
+                return Checkout(rewound[0], "hit", 0, entry.n_tokens, key, rewound[1], entry.checkouts)
         entry = self._load(key, len(tokens))
         if entry is not None:
             rewound = self._rewind(entry)
             if rewound is not None:
-                return Checkout(rewound[0], "disk", 0, entry.n_tokens, key)
+                return Checkout(rewound[0], "disk", 0, entry.n_tokens, key, 0, entry.checkouts)
 
         prefilled = 0
         source = "miss"
@@ -300,16 +302,19 @@ class PrefixCacheStore:
         entry = CacheEntry(key, len(tokens), start, cache_nbytes(start))
         self._insert(entry)
         rewound = self._rewind(entry)
-        return Checkout(rewound[0] if rewound else start, source, prefilled, entry.n_tokens, key)
+        return Checkout(rewound[0] if rewound else start, source, prefilled, entry.n_tokens, key, 0,
+                        entry.checkouts)
 
     def remember_tail(self, checkout: Checkout, fed: Sequence[int]) -> None:
         """Record the tokens fed after the prefix into `checkout.cache` (continuation first).
 
         Only what the cache can hold is kept (its offset bounds it), so a generation stopped
-        half-way, whose last token was never run, still leaves a true record.
+        half-way, whose last token was never run, still leaves a true record. A checkout that is
+        not the entry's latest (its cache has been rewound for someone else since) records
+        nothing.
         """
         entry = self._entries.get(checkout.key)
-        if entry is None or entry.cache is not checkout.cache:
+        if entry is None or entry.cache is not checkout.cache or entry.checkouts != checkout.checkout:
             return
         offsets = {int(getattr(layer, "offset", -1)) for layer in entry.cache}
         held = offsets.pop() - entry.n_tokens if len(offsets) == 1 else 0
@@ -348,6 +353,7 @@ class PrefixCacheStore:
         layers) are never handed out: each use gets a copy.
         """
         entry.last_used = time.monotonic()
+        entry.checkouts += 1
         self._entries.move_to_end(entry.key)
         if not can_trim_prompt_cache(entry.cache):
             return compact_copy(entry.cache), 0

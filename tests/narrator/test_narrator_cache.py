@@ -146,6 +146,13 @@ def test_tail_reuse_leaves_a_token_to_run_and_forgets_what_it_cannot_vouch_for(t
     # without a continuation (prefetch, other callers) the cache goes back to the prefix
     assert cache_offset(store.get_or_prefill(p.prefix).cache) == p.prefix_len
 
+    # a stale checkout (the cache was handed out again since) cannot record its tail
+    stale = store.get_or_prefill(p.prefix, continuation=p.suffix)
+    latest = store.get_or_prefill(p.prefix, continuation=p.suffix)
+    suffix_logits(tiny.model, latest.cache, p.suffix)
+    store.remember_tail(stale, (1, 2, 3) + p.suffix)
+    assert store.get_or_prefill(p.prefix, continuation=(1, 2, 3)).reused == 0
+
 
 def test_compact_copy_is_independent(tiny):
     p = prompt_for(tiny)
