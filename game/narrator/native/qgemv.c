@@ -27,9 +27,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
-#if defined(__AVX2__) && defined(__FMA__)
-#include <immintrin.h>
-#endif
+#include "simd.h"
 
 enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
 enum { GROUP = 32, TABLE_SIZE = 4096, MAX_K = 8192 };
@@ -137,13 +135,6 @@ static void deinterleave(const float *x, int k, float *xp, float *xsum) {
 
 #if defined(__AVX2__) && defined(__FMA__)
 #define HAVE_INT16_DOT 1
-static inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
 static inline __m256 u8x8_to_ps(__m128i bytes) {
     return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes));
 }

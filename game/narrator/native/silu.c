@@ -7,7 +7,7 @@
  */
 #include <math.h>
 #include <stddef.h>
-#include "vexp.h"
+#include "simd.h"
 
 void adv_silu_mul(float *gate, const float *up, long n) {
     long i = 0;

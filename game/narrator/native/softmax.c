@@ -13,7 +13,7 @@
  */
 #include <math.h>
 #include <stddef.h>
-#include "vexp.h"
+#include "simd.h"
 #if defined(__AVX2__) && defined(__FMA__)
 
 static inline float hmax(__m256 v) {
@@ -21,13 +21,6 @@ static inline float hmax(__m256 v) {
     m = _mm_max_ps(m, _mm_movehl_ps(m, m));
     m = _mm_max_ss(m, _mm_movehdup_ps(m));
     return _mm_cvtss_f32(m);
-}
-
-static inline float hadd(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
 }
 
 /* out[0..n) = softmax(in[0..n)). */
@@ -46,7 +39,7 @@ static void softmax_row(const float *in, float *out, int n) {
         _mm256_storeu_ps(out + j, e);
         vsum = _mm256_add_ps(vsum, e);
     }
-    float sum = hadd(vsum);
+    float sum = hsum(vsum);
     for (; j < n; j++) {
         out[j] = expf(in[j] - top);
         sum += out[j];

@@ -1,9 +1,10 @@
 /*
- * e^x for a vector of x <= 0, shared by the native prompt operations (softmax.c, silu.c).
- * MLX's CPU backend computes exp one float at a time; this does eight with AVX2 + FMA.
+ * AVX2 helpers shared by the native kernels: e^x for eight floats at a time (MLX's CPU backend
+ * computes exp one float at a time) for softmax.c and silu.c, and the horizontal sum of a
+ * vector for qgemv.c and softmax.c.
  */
-#ifndef ADV_VEXP_H
-#define ADV_VEXP_H
+#ifndef ADV_SIMD_H
+#define ADV_SIMD_H
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 
@@ -23,6 +24,13 @@ static inline __m256 exp_nonpositive(__m256 x) {
     y = _mm256_add_ps(_mm256_fmadd_ps(y, _mm256_mul_ps(x, x), x), _mm256_set1_ps(1.0f));
     const __m256i exponent = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
     return _mm256_mul_ps(y, _mm256_castsi256_ps(exponent));
+}
+
+static inline float hsum(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
 }
 #endif
 #endif
