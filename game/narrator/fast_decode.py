@@ -167,23 +167,25 @@ class FastDecodeModel:
         return pre
 
     @staticmethod
-    def _make_post(eps: float):
-        def post(x, attn, wo_t, norm, wg_t, wu_t, wd_t):
-            h = mx.addmm(x, attn, wo_t)  # the residual add inside the product: one operation
-            m = _rms(h, norm, eps)
-            return mx.addmm(h, nn.silu(m @ wg_t) * (m @ wu_t), wd_t)
-
-        return post
-
-    @staticmethod
     def _make_post_gates(eps: float):
-        """`post` up to the MLP's two products, for a native silu gate in between."""
+        """The layer after attention up to the MLP's two products (a native silu gate can go
+        between them and the down projection; `post` does all of it in one function)."""
         def post_gates(x, attn, wo_t, norm, wg_t, wu_t):
-            h = mx.addmm(x, attn, wo_t)
+            h = mx.addmm(x, attn, wo_t)  # the residual add inside the product: one operation
             m = _rms(h, norm, eps)
             return h, m @ wg_t, m @ wu_t
 
         return post_gates
+
+    @classmethod
+    def _make_post(cls, eps: float):
+        post_gates = cls._make_post_gates(eps)
+
+        def post(x, attn, wo_t, norm, wg_t, wu_t, wd_t):
+            h, gate, up = post_gates(x, attn, wo_t, norm, wg_t, wu_t)
+            return mx.addmm(h, nn.silu(gate) * up, wd_t)
+
+        return post
 
     @staticmethod
     def _make_final(eps: float):
