@@ -15,18 +15,24 @@ fresh product (referenced by nothing else), so no copy goes back into MLX. That 
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Callable
 
 import mlx.core as mx
 import numpy as np
 
 
-def _writable_view(array: mx.array) -> np.ndarray | None:
-    """MLX's own buffer as numpy (after evaluating it), or None if it cannot be written in place."""
+def _in_place(array: mx.array, compute: Callable[[np.ndarray], None]) -> mx.array:
+    """Evaluate ``array`` and let ``compute`` overwrite a float32 buffer holding it: MLX's own
+    buffer (no copy; the result is ``array``) when it is contiguous float32, else a converted
+    copy (the result is a new array)."""
     mx.eval(array)
     view = np.asarray(array)  # no copy
-    if view.dtype != np.float32 or not view.flags.c_contiguous or not view.flags.writeable:
-        return None
-    return view
+    if view.dtype == np.float32 and view.flags.c_contiguous and view.flags.writeable:
+        compute(view)
+        return array
+    copy = np.ascontiguousarray(view, dtype=np.float32)
+    compute(copy)
+    return mx.array(copy)
 
 
 class NativePromptOps:
@@ -42,19 +48,16 @@ class NativePromptOps:
         ``scores`` has shape (..., blocks x length, keys): blocks of ``length`` query rows at
         positions offset .. offset + length - 1, each seeing keys 0 .. its own position.
         """
-        view = _writable_view(scores)
-        out = view if view is not None else np.ascontiguousarray(np.asarray(scores), dtype=np.float32)
-        keys = out.shape[-1]
-        self._softmax(out.ctypes.data, out.ctypes.data, out.size // keys, length, keys, offset)
-        return scores if view is not None else mx.array(out)
+        def compute(buffer: np.ndarray) -> None:
+            keys = buffer.shape[-1]
+            self._softmax(buffer.ctypes.data, buffer.ctypes.data, buffer.size // keys, length, keys, offset)
+
+        return _in_place(scores, compute)
 
     def silu_mul(self, gate: mx.array, up: mx.array) -> mx.array:
         """``silu(gate) * up`` (the llama MLP's gate), same shapes."""
         if gate.shape != up.shape:
             raise ValueError(f"gate {gate.shape} and up {up.shape} differ")
-        mx.eval(gate, up)
-        view = _writable_view(gate)
-        out = view if view is not None else np.ascontiguousarray(np.asarray(gate), dtype=np.float32)
+        mx.eval(gate, up)  # one evaluation: both come from the same products
         up_view = np.ascontiguousarray(np.asarray(up), dtype=np.float32)
-        self._silu_mul(out.ctypes.data, up_view.ctypes.data, out.size)
-        return gate if view is not None else mx.array(out)
+        return _in_place(gate, lambda buffer: self._silu_mul(buffer.ctypes.data, up_view.ctypes.data, buffer.size))
