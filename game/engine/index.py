@@ -32,6 +32,13 @@ def item_words(item: Item) -> frozenset[str]:
     return frozenset(words)
 
 
+def singulars(word: str) -> tuple[str, ...]:
+    """The words a plural `word` may stand for: without its "-s", and without its "-es"."""
+    if not word.endswith("s"):
+        return ()
+    return (word[:-1], word[:-2]) if word.endswith("es") else (word[:-1],)
+
+
 @dataclass
 class WorldIndex:
     """Derived, read-only tables: item order and vocabulary, rules by verb key, custom verbs."""
@@ -136,8 +143,7 @@ class WorldIndex:
 
     def plural_known(self, word: str) -> bool:
         """Whether `word` is a plural ("-s" or "-es") of a word naming an item."""
-        return (word.endswith("s") and word[:-1] in self.noun_words) or (
-            word.endswith("es") and word[:-2] in self.noun_words)
+        return any(singular in self.noun_words for singular in singulars(word))
 
     def first_unknown(self, words: "list[str] | tuple[str, ...]") -> str | None:
         """The first of `words` the game does not know (plurals of item words are known)."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from game.engine.conditions import carried_by_player
 from game.engine.grammar import FILLERS, PRONOUNS
+from game.engine.index import singulars
 from game.engine.phrasing import join_list, the_name
 from game.engine.turn import Turn
 
@@ -94,14 +95,9 @@ def matches(turn: Turn, words: tuple[str, ...], candidates: "list[str] | tuple[s
 
 
 def _forms(word: str) -> frozenset[str]:
-    """`word` and its singulars (without "-s", without "-es"): an item's words `own` cover
-    `word` exactly when `not own.isdisjoint(_forms(word))`."""
-    forms = {word}
-    if word.endswith("s"):
-        forms.add(word[:-1])
-    if word.endswith("es"):
-        forms.add(word[:-2])
-    return frozenset(forms)
+    """`word` and its singulars: an item's words `own` cover `word` exactly when
+    `not own.isdisjoint(_forms(word))`."""
+    return frozenset((word, *singulars(word)))
 
 
 def _is_plural(words: tuple[str, ...], turn: Turn) -> bool:
