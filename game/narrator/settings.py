@@ -144,12 +144,16 @@ def save_settings(changes: Mapping[str, Any], path: Path | None = None) -> Path:
     merged = _from_mapping({**section, **changes}, source=str(path))
     # Coerced values (e.g. 1 -> 1.0 for temperature), so the file holds what the loader yields.
     values = {key: getattr(merged, key) for key in changes}
-    update_config_file(path, values, table="narrator" if has_table else None)
+    update_config_file(path, values, table="narrator" if has_table else None, document=document)
     return path
 
 
-def update_config_file(path: Path, values: Mapping[str, Any], table: str | None = None) -> None:
+def update_config_file(path: Path, values: Mapping[str, Any], table: str | None = None,
+                       document: dict[str, Any] | None = None) -> None:
     """Sets scalar `values` in `path` (in `[table]`, or at the top level), keeping the rest.
+
+    `document`: the file as the caller just parsed it (`read_config_document`, or {} for a
+    file that does not exist yet), so that it is not read twice.
 
     Why by hand: the standard library reads TOML but cannot write it, and rewriting the whole
     file would drop the player's comments; so a TOML file is edited line by line (a changed
@@ -159,7 +163,8 @@ def update_config_file(path: Path, values: Mapping[str, Any], table: str | None 
     temp file in the same folder, then os.replace, so a crash or a full disk leaves the old
     file whole. OSError (permissions, disk) becomes a SettingsError naming the file.
     """
-    document = read_config_document(path) if path.exists() else {}
+    if document is None:
+        document = read_config_document(path) if path.exists() else {}
     target = document.get(table, {}) if table else document
     if not isinstance(target, dict):
         raise SettingsError(f"{path}: [{table}] must be a table")
