@@ -34,6 +34,7 @@ from game.engine.game import Game  # noqa: E402
 from game.engine.loader import load_world  # noqa: E402
 from game.narrator.api import NarrationRequest  # noqa: E402
 from game.narrator.model import embedded_gguf_path, load_narrator_model  # noqa: E402
+from game.narrator.prompt import common_prefix_len  # noqa: E402
 from game.narrator.settings import NarratorSettings  # noqa: E402
 from game.paths import resolve_world  # noqa: E402
 
@@ -152,7 +153,7 @@ class LlamaCpp:
         s = settings()
         if cold:
             self.llm.reset()
-        reused = _common_prefix(self.llm._input_ids.tolist(), tokens) if not cold else 0
+        reused = common_prefix_len(self.llm._input_ids.tolist(), tokens) if not cold else 0
         t0 = time.perf_counter()
         first = last = None
         n = 0
@@ -168,15 +169,6 @@ class LlamaCpp:
         evaluated = max(1, len(tokens) - min(reused, len(tokens) - 1))
         gen = (n - 1) / (last - first) if n > 1 else 0.0
         return Sample(first - t0, gen, n), evaluated / (first - t0)
-
-
-def _common_prefix(a: list[int], b: list[int]) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 # ------------------------------------------------------------------------------ main
