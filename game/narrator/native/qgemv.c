@@ -8,7 +8,7 @@
  * prompt) and this front end, placed in libmlx's `cblas_sgemm` GOT slot by blas.py, answers
  * one-row products against a registered weight from its quantized twin instead.
  *
- *   M <= 4, row-major, x @ W^T, W registered   -> quantized matrix-vector products (this file)
+ *   M <= 4, row-major, x @ W^T, W registered   -> quantized matrix-vector products (qrows.c)
  *   M <= 4, row-major, other A B^T or A B      -> small AVX2 products here (attention: scores
  *                                                 and outputs of a few query heads per key head)
  *   M <= 4, row-major, anything else           -> OpenBLAS sgemv per row (it streams W once;
@@ -19,18 +19,15 @@
  * Python side keeps that buffer alive for as long as it is registered, so an address can
  * never be reused by another array while it is in the table. The table is written only while
  * no product runs (model load/unload on the narrator thread) and read without locks.
- *
- * Quantized layout (MLX's affine format, group size 32, as read from the GGUF):
- *   w[n][k] = scales[n][k/32] * q[n][k] + biases[n][k/32]
- *   4-bit: each byte holds q of element 2i (low nibble) and 2i+1 (high nibble)
- *   8-bit: one byte per element
+ * The quantized layout and the products' arithmetic are in qrows.h and qrows.c.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include "qrows.h"
 #include "simd.h"
 
 enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
-enum { GROUP = 32, TABLE_SIZE = 4096, MAX_K = 8192 };
+enum { GROUP = QROWS_GROUP, TABLE_SIZE = 4096, MAX_K = QROWS_MAX_K };
 /* Up to this many rows, products go row by row (sgemv streams B once per row; sgemm packs B
  * first, which for a handful of rows costs more than the multiplication). */
 enum { MAX_ROWS_AS_GEMV = 4 };
@@ -43,9 +40,7 @@ typedef void (*sgemv_fn)(int, int, int, int, float, const float *, int, const fl
 
 typedef struct {
     const float *key; /* MLX's float32 weight, N x K row-major; NULL = never used */
-    int n, k, bits;
-    const uint8_t *q;
-    const float *scales, *biases; /* N x K/32 */
+    qmatrix m;        /* its quantized twin */
 } qweight;
 
 static sgemm_fn openblas_sgemm;
@@ -87,12 +82,7 @@ int adv_register(const float *key, int n, int k, int bits, const uint8_t *q, con
         const float *stored = table[i].key;
         if (stored == NULL || stored == TOMBSTONE || stored == key) {
             __atomic_store_n(&table[i].key, TOMBSTONE, __ATOMIC_RELEASE);
-            table[i].n = n;
-            table[i].k = k;
-            table[i].bits = bits;
-            table[i].q = q;
-            table[i].scales = scales;
-            table[i].biases = biases;
+            table[i].m = (qmatrix){n, k, bits, q, scales, biases};
             __atomic_store_n(&table[i].key, key, __ATOMIC_RELEASE);
             return 0;
         }
@@ -111,191 +101,25 @@ long adv_quantized_calls(void) { return __atomic_load_n(&quantized_calls, __ATOM
 
 static const qweight *lookup(const float *key, int n, int k) {
     long found = find_slot(key);
-    if (found < 0 || table[found].n != n || table[found].k != k)
+    if (found < 0 || table[found].m.n != n || table[found].m.k != k)
         return NULL;
     return &table[found];
 }
 
-/* x rearranged so that each group's even elements come first, then its odd ones: the order in
- * which a 4-bit group's low and high nibbles come out of its 16 bytes. */
-static void deinterleave(const float *x, int k, float *xp, float *xsum) {
-    for (int g = 0; g < k / GROUP; g++) {
-        const float *src = x + g * GROUP;
-        float *dst = xp + g * GROUP;
-        float s = 0.0f;
-        for (int i = 0; i < GROUP / 2; i++) {
-            dst[i] = src[2 * i];
-            dst[GROUP / 2 + i] = src[2 * i + 1];
-        }
-        for (int i = 0; i < GROUP; i++)
-            s += src[i];
-        xsum[g] = s;
-    }
-}
-
-#if defined(__AVX2__) && defined(__FMA__)
-#define HAVE_INT16_DOT 1
-static inline __m256 u8x8_to_ps(__m128i bytes) {
-    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes));
-}
-
-/* A 4-bit row against x held as int16 per group (scale max|x| / 32767, within 2e-5 of float):
- * two madd_epi16 multiply-add 32 weights where floats would need four conversions and FMAs.
- * (8-bit activations, as llama.cpp uses, measured 0.996 logit correlation with the float32
- * model on SmolLM2 instead of 0.99999, and changed greedy tokens.) */
-static float row_dot4_i16(const uint8_t *q, const float *sc, const float *bi, const int16_t *xq,
-                          const float *xd, const float *xsum, int groups) {
-    const __m128i low = _mm_set1_epi8(0x0F);
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    float offset = 0.0f;
-    int g = 0;
-    for (; g + 1 < groups; g += 2) {
-        const __m128i v0 = _mm_loadu_si128((const __m128i *)(q + g * 16));
-        const __m128i v1 = _mm_loadu_si128((const __m128i *)(q + g * 16 + 16));
-        const int16_t *x0 = xq + g * GROUP, *x1 = x0 + GROUP;
-        __m256i s0 = _mm256_add_epi32(
-            _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_and_si128(v0, low)), _mm256_loadu_si256((const __m256i *)x0)),
-            _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(v0, 4), low)),
-                              _mm256_loadu_si256((const __m256i *)(x0 + 16))));
-        __m256i s1 = _mm256_add_epi32(
-            _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_and_si128(v1, low)), _mm256_loadu_si256((const __m256i *)x1)),
-            _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(v1, 4), low)),
-                              _mm256_loadu_si256((const __m256i *)(x1 + 16))));
-        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s0), _mm256_set1_ps(sc[g] * xd[g]), acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s1), _mm256_set1_ps(sc[g + 1] * xd[g + 1]), acc1);
-        offset += bi[g] * xsum[g] + bi[g + 1] * xsum[g + 1];
-    }
-    for (; g < groups; g++) {
-        const __m128i v0 = _mm_loadu_si128((const __m128i *)(q + g * 16));
-        const int16_t *x0 = xq + g * GROUP;
-        __m256i s0 = _mm256_add_epi32(
-            _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_and_si128(v0, low)), _mm256_loadu_si256((const __m256i *)x0)),
-            _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(v0, 4), low)),
-                              _mm256_loadu_si256((const __m256i *)(x0 + 16))));
-        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s0), _mm256_set1_ps(sc[g] * xd[g]), acc0);
-        offset += bi[g] * xsum[g];
-    }
-    return hsum(_mm256_add_ps(acc0, acc1)) + offset;
-}
-
-static float row_dot8(const uint8_t *q, const float *sc, const float *bi, const float *x,
-                      const float *xsum, int groups) {
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    float offset = 0.0f;
-    for (int g = 0; g < groups; g++) {
-        const uint8_t *qg = q + g * GROUP;
-        const float *xg = x + g * GROUP;
-        __m256 d0 = _mm256_mul_ps(u8x8_to_ps(_mm_loadl_epi64((const __m128i *)qg)), _mm256_loadu_ps(xg));
-        __m256 d1 = _mm256_mul_ps(u8x8_to_ps(_mm_loadl_epi64((const __m128i *)(qg + 8))),
-                                  _mm256_loadu_ps(xg + 8));
-        d0 = _mm256_fmadd_ps(u8x8_to_ps(_mm_loadl_epi64((const __m128i *)(qg + 16))),
-                             _mm256_loadu_ps(xg + 16), d0);
-        d1 = _mm256_fmadd_ps(u8x8_to_ps(_mm_loadl_epi64((const __m128i *)(qg + 24))),
-                             _mm256_loadu_ps(xg + 24), d1);
-        const __m256 scale = _mm256_broadcast_ss(sc + g);
-        acc0 = _mm256_fmadd_ps(d0, scale, acc0);
-        acc1 = _mm256_fmadd_ps(d1, scale, acc1);
-        offset += bi[g] * xsum[g];
-    }
-    return hsum(_mm256_add_ps(acc0, acc1)) + offset;
-}
-#else
-static float row_dot4(const uint8_t *q, const float *sc, const float *bi, const float *xp,
-                      const float *xsum, int groups) {
-    float total = 0.0f;
-    for (int g = 0; g < groups; g++) {
-        const uint8_t *qg = q + g * 16;
-        const float *xg = xp + g * GROUP;
-        float d = 0.0f;
-        for (int i = 0; i < 16; i++)
-            d += (float)(qg[i] & 0x0F) * xg[i] + (float)(qg[i] >> 4) * xg[16 + i];
-        total += sc[g] * d + bi[g] * xsum[g];
-    }
-    return total;
-}
-
-static float row_dot8(const uint8_t *q, const float *sc, const float *bi, const float *x,
-                      const float *xsum, int groups) {
-    float total = 0.0f;
-    for (int g = 0; g < groups; g++) {
-        float d = 0.0f;
-        for (int i = 0; i < GROUP; i++)
-            d += (float)q[g * GROUP + i] * x[g * GROUP + i];
-        total += sc[g] * d + bi[g] * xsum[g];
-    }
-    return total;
-}
-#endif
-
-/* y[r] = alpha * (W x)[r] + beta * y[r] for rows [first, last). */
-/* One call's input vector, prepared once for all rows. */
-typedef struct {
-    const float *x;     /* as given (8-bit rows) or deinterleaved (4-bit rows) */
-    const int16_t *xq;  /* deinterleaved, as int16 per group (4-bit rows, integer dot) */
-    const float *xd;    /* per-group scale of xq */
-    const float *xsum;  /* per-group sum of x (the biases' share) */
-} prepared;
-
-/* y[r] = alpha * (W x)[r] + beta * y[r] for rows [first, last). */
-static void qgemv_rows(const qweight *w, const prepared *in, float alpha, float beta, float *y, int first,
-                       int last) {
-    const int groups = w->k / GROUP;
-    const size_t row_bytes = (size_t)w->k * (size_t)w->bits / 8;
-    for (int r = first; r < last; r++) {
-        const uint8_t *q = w->q + (size_t)r * row_bytes;
-        const float *sc = w->scales + (size_t)r * groups, *bi = w->biases + (size_t)r * groups;
-        float v;
-        if (w->bits == 8)
-            v = row_dot8(q, sc, bi, in->x, in->xsum, groups);
-        else
-#ifdef HAVE_INT16_DOT
-            v = row_dot4_i16(q, sc, bi, in->xq, in->xd, in->xsum, groups);
-#else
-            v = row_dot4(q, sc, bi, in->x, in->xsum, groups);
-#endif
-        v *= alpha;
-        y[r] = beta == 0.0f ? v : v + beta * y[r];
-    }
-}
-
-/* Per group of the deinterleaved x: int16 codes with scale max|x| / 32767. */
-static void quantize_groups(const float *xp, int k, int16_t *xq, float *xd) {
-    for (int g = 0; g < k / GROUP; g++) {
-        const float *src = xp + g * GROUP;
-        float amax = 0.0f;
-        for (int i = 0; i < GROUP; i++) {
-            const float a = src[i] < 0.0f ? -src[i] : src[i];
-            amax = a > amax ? a : amax;
-        }
-        const float inv = amax > 0.0f ? 32767.0f / amax : 0.0f;
-        for (int i = 0; i < GROUP; i++) {
-            const float v = src[i] * inv;
-            xq[g * GROUP + i] = (int16_t)(v >= 0.0f ? (int)(v + 0.5f) : -(int)(-v + 0.5f));
-        }
-        xd[g] = amax / 32767.0f;
-    }
-}
+enum { ROWS_PER_BLOCK = 256 };
 
 static void qgemv(const qweight *w, const float *x, float alpha, float beta, float *y) {
-    float xp[MAX_K] __attribute__((aligned(32)));
-    int16_t xq[MAX_K] __attribute__((aligned(32)));
-    float xd[MAX_K / GROUP], xsum[MAX_K / GROUP];
-    prepared in = {x, xq, xd, xsum};
-    if (w->bits == 4) {
-        deinterleave(x, w->k, xp, xsum);
-#ifdef HAVE_INT16_DOT
-        quantize_groups(xp, w->k, xq, xd);
-#endif
-        in.x = xp;
-    } else {
-        for (int g = 0; g < w->k / GROUP; g++) {
-            float s = 0.0f;
-            for (int i = 0; i < GROUP; i++)
-                s += x[g * GROUP + i];
-            xsum[g] = s;
+    qinput in;
+    qrows_prepare(&w->m, x, &in);
+    float block[ROWS_PER_BLOCK];
+    for (int first = 0; first < w->m.n; first += ROWS_PER_BLOCK) {
+        const int last = first + ROWS_PER_BLOCK < w->m.n ? first + ROWS_PER_BLOCK : w->m.n;
+        qrows_unscaled(&w->m, &in, first, last, block);
+        for (int r = first; r < last; r++) {
+            const float v = alpha * block[r - first];
+            y[r] = beta == 0.0f ? v : v + beta * y[r];
         }
     }
-    qgemv_rows(w, &in, alpha, beta, y, 0, w->n);
     __atomic_add_fetch(&quantized_calls, 1, __ATOMIC_RELAXED);
 }
 
