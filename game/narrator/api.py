@@ -52,7 +52,7 @@ class NarrationStats:
     prompt_tokens_prefilled: int   # tokens actually run through the model for this request
     prompt_tokens_total: int       # prefix + suffix
     ttft_s: float                  # submit → first streamed token
-    tokens_per_s: float            # generated tokens / time spent generating after the first
+    tokens_per_s: float            # decode steps per second after the first token
     generated_tokens: int
     cancelled: bool = False
     prefix_tokens: int = 0

@@ -82,8 +82,11 @@ class NarrationEngine:
     """A loaded model, its prefix cache store and the sampling settings."""
 
     def __init__(self, loaded: Any, settings: NarratorSettings,
-                 cache_directory: Path | None = None) -> None:
+                 cache_directory: Path | None = None,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        """``clock``: where the timing statistics read the time (tests pass a scripted one)."""
         self.model = loaded.model
+        self._clock = clock
         self.tokenizer = loaded.tokenizer
         self.model_id: str = loaded.model_id
         self.settings = settings
@@ -124,13 +127,13 @@ class NarrationEngine:
                started_at: float | None = None, status: StatusFn | None = None) -> NarrationRun:
         """Start narrating `request`; iterate the returned run to generate.
 
-        `cancel` is checked before prefill chunks and between tokens. `started_at` (a
-        `time.perf_counter()` value, e.g. when the player pressed Enter) is where the time to
-        first token counts from; by default, now.
+        `cancel` is checked before prefill chunks and between tokens. `started_at` (a reading
+        of the engine's clock, `time.perf_counter()` unless a test scripts it, e.g. when the
+        player pressed Enter) is where the time to first token counts from; by default, now.
         """
         run = NarrationRun(request.request_id, iter(()))
         run.pieces = self._generate(run, request, cancel or threading.Event(),
-                                    time.perf_counter() if started_at is None else started_at,
+                                    self._clock() if started_at is None else started_at,
                                     status)
         return run
 
@@ -151,7 +154,7 @@ class NarrationEngine:
             run.stats = NarrationStats("miss", int(stop.args[0]), len(parts.tokens), 0.0, 0.0, 0,
                                        cancelled=True, prefix_tokens=parts.prefix_len)
             return
-        t_prefix = time.perf_counter()
+        t_prefix = self._clock()
         if status is not None:
             status("streaming", request.scene.room_name)
         if s.seed is not None:
@@ -167,17 +170,19 @@ class NarrationEngine:
         decoder = IncrementalDecoder(self.tokenizer, parts.opening_tokens)
         cleaner = StreamCleaner(s.max_sentences)
         head = cleaner.feed(parts.opening)  # shown with the first generated token
-        generated = 0
+        generated = 0  # visible tokens (not the end-of-text token)
+        steps_done = 0  # decode steps, the end-of-text token's included: what the rate counts
         fed = list(parts.suffix)  # then every token generated (each is fed back in turn)
         t_first: float | None = None
         t_last = t_prefix
         cancelled = False
         try:
             for token in steps:
-                now = time.perf_counter()
+                now = self._clock()
                 if t_first is None:
                     t_first = now
                 t_last = now
+                steps_done += 1
                 fed.append(int(token))
                 if cancel.is_set():
                     cancelled = True
@@ -203,7 +208,7 @@ class NarrationEngine:
             run.stats = NarrationStats(
                 cache=co.source, prompt_tokens_prefilled=co.prefilled + n_prompt,
                 prompt_tokens_total=len(parts.tokens), ttft_s=ttft,
-                tokens_per_s=(generated - 1) / gen_time if generated > 1 and gen_time > 0 else 0.0,
+                tokens_per_s=(steps_done - 1) / gen_time if steps_done > 1 and gen_time > 0 else 0.0,
                 generated_tokens=generated, cancelled=cancelled, prefix_tokens=parts.prefix_len,
                 extra={"prefix_s": t_prefix - t0, "suffix_reused": float(co.reused),
                        "prefix_fallback": 1.0 if parts.prefix_fallback else 0.0})
