@@ -26,8 +26,9 @@ from game.paths import cache_dir
 
 NATIVE_ENV = "ADVENTURE_NATIVE"
 COMPILER_ENV = "ADVENTURE_CC"
-# One library from every source: the sgemm front end (qgemv.c) and the prompt operations
-# (softmax.c, silu.c, sharing simd.h). Headers count for the cache key, not the command line.
+# One library from every source: the sgemm front end (qgemv.c, its quantized rows in qrows.c)
+# and the prompt operations (softmax.c, silu.c), sharing simd.h. Headers count for the cache
+# key, not the command line.
 SOURCES = tuple(sorted(Path(__file__).with_name("native").glob("*.c")))
 HEADERS = tuple(sorted(Path(__file__).with_name("native").glob("*.h")))
 _COMPILE_TIMEOUT_S = 120
