@@ -252,7 +252,7 @@ def test_real_model_decodes_token_by_token_as_its_float32_self_and_llama_cpp() -
 
     loaded = load_narrator_model(None)
     assert loaded.decode is not None, loaded.decode_detail()
-    assert loaded.decode_detail() == "quantized decode (210 x 4-bit, 1 x 8-bit), compiled one-token steps"
+    assert loaded.decode_detail() == "quantized decode (210 x 4-bit, 1 x 8-bit), native one-token steps"
     ids = loaded.tokenizer.encode("You stand at the mouth of a cave. A cold wind blows from below.")
 
     def decode_one_by_one() -> list[np.ndarray]:

@@ -114,6 +114,7 @@ class FastDecodeModel:
         """``prompt_ops``: the softmax and silu gate of multi-token calls; None = MLX's own."""
         self.inner = model
         self._prompt_ops = prompt_ops
+        self._native_step: Any = None  # see use_native_step
         attn = model.model.layers[0].self_attn
         self._n_heads, self._n_kv = attn.n_heads, attn.n_kv_heads
         self._head_dim, self._scale = attn.head_dim, attn.scale
@@ -196,9 +197,33 @@ class FastDecodeModel:
 
     # -------------------------------------------------------------- the step
 
+    def use_native_step(self, step: Any) -> bool:
+        """Let ``step`` (a native_decode.NativeDecodeStep) compute one-token steps from now on,
+        if its logits agree with this path's on a short prompt; returns whether it was taken."""
+        from game.narrator.native_decode import agrees
+
+        if step is None or not agrees(step, self.last_logits, self):
+            return False
+        self._native_step = step
+        return True
+
+    @property
+    def native_steps(self) -> bool:
+        """Whether one-token steps run in the native library (native_decode.py)."""
+        return self._native_step is not None
+
+    def _native(self, inputs: mx.array, cache: Any) -> Any:
+        """The native step for this call, if it is a one-token step on a cache it can extend."""
+        step = self._native_step
+        if step is not None and inputs.shape == (1, 1) and step.handles(cache):
+            return step
+        return None
+
     def __call__(self, inputs: mx.array, cache: Any = None, input_embeddings: mx.array | None = None) -> mx.array:
         if input_embeddings is not None or cache is None or inputs.ndim != 2 or inputs.shape[0] != 1:
             return self.inner(inputs, cache=cache, input_embeddings=input_embeddings)
+        if (step := self._native(inputs, cache)) is not None:
+            return step.logits(int(inputs[0, 0].item()), cache)[None]
         return self._final(self._layers(inputs, cache), self.inner.model.norm.weight, self._head_t)[None]
 
     def last_logits(self, inputs: mx.array, cache: Any) -> mx.array:
@@ -209,6 +234,8 @@ class FastDecodeModel:
         """
         if inputs.ndim != 2 or inputs.shape[0] != 1:
             return self.inner(inputs, cache=cache)[:, -1, :]
+        if (step := self._native(inputs, cache)) is not None:
+            return step.logits(int(inputs[0, 0].item()), cache)
         hidden = self._layers(inputs, cache)
         return self._final(hidden[-1:], self.inner.model.norm.weight, self._head_t)
 

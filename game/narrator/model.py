@@ -55,6 +55,8 @@ class LoadedModel:
     def decode_detail(self) -> str:
         """How decode steps run, for status lines and benchmarks."""
         weights = self.decode.describe() if self.decode is not None else "float32 decode"
+        if getattr(self.model, "native_steps", False):
+            return weights + ", native one-token steps"
         return weights + (", compiled one-token steps" if getattr(self.model, "fast_decode", False) else "")
 
 
@@ -232,6 +234,7 @@ def load_narrator_model(spec: str | None, progress: ProgressFn | None = None) ->
     from game.narrator.blas import ensure_fast_blas, native_front_end
     from game.narrator.fast_decode import FastDecodeModel, supports_fast_decode
     from game.narrator.mlx_jit import tune_mlx_jit
+    from game.narrator.native_decode import NativeDecodeStep
     from game.narrator.native_ops import NativePromptOps
     from game.narrator.quantized_decode import attach_quantized_decode
 
@@ -262,6 +265,7 @@ def load_narrator_model(spec: str | None, progress: ProgressFn | None = None) ->
     if (kernel is not None and supports_fast_decode(model)
             and os.environ.get(FAST_DECODE_ENV, "").strip().lower() != "off"):
         model = FastDecodeModel(model, NativePromptOps(kernel))
+        model.use_native_step(NativeDecodeStep.for_model(kernel, model.inner, decode))
     warm_up(model)
     return LoadedModel(model=model, tokenizer=tokenizer, model_id=model_id, path=folder, decode=decode)
 

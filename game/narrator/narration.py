@@ -85,6 +85,10 @@ class NarrationEngine:
                  cache_directory: Path | None = None,
                  clock: Callable[[], float] = time.perf_counter) -> None:
         """``clock``: where the timing statistics read the time (tests pass a scripted one)."""
+        # Held for the engine's lifetime: `loaded.decode` keeps the quantized twins registered
+        # with the native kernel, and dropping it unregisters them (decoding then falls back
+        # to the float32 weights, several times slower).
+        self.loaded = loaded
         self.model = loaded.model
         self._clock = clock
         self.tokenizer = loaded.tokenizer

@@ -39,6 +39,11 @@ class QuantizedDecode:
         kinds = ", ".join(f"{count} x {bits}-bit" for bits, count in sorted(self.bits.items()))
         return f"quantized decode ({kinds})"
 
+    @property
+    def active(self) -> bool:
+        """Whether the weights are still registered (not closed, not finalized)."""
+        return self._finalizer is not None and self._finalizer.alive
+
     def close(self) -> None:
         if self._finalizer is not None:
             self._finalizer()

@@ -106,6 +106,13 @@ static const qweight *lookup(const float *key, int n, int k) {
     return &table[found];
 }
 
+void qgemv_count(long products) { __atomic_add_fetch(&quantized_calls, products, __ATOMIC_RELAXED); }
+
+const qmatrix *qgemv_matrix(const float *key, int n, int k) {
+    const qweight *w = lookup(key, n, k);
+    return w != NULL ? &w->m : NULL;
+}
+
 enum { ROWS_PER_BLOCK = 256 };
 
 static void qgemv(const qweight *w, const float *x, float alpha, float beta, float *y) {

@@ -32,4 +32,10 @@ void qrows_prepare(const qmatrix *m, const float *x, qinput *in);
 
 /* out[r - first] = row r of m times x, for first <= r < last. */
 void qrows_unscaled(const qmatrix *m, const qinput *in, int first, int last, float *out);
+
+/* The quantized twin registered for MLX's float32 weight `key` (n x k), or NULL (qgemv.c). */
+const qmatrix *qgemv_matrix(const float *key, int n, int k);
+
+/* Count products answered from a quantized twin outside the cblas front end (qgemv.c). */
+void qgemv_count(long products);
 #endif

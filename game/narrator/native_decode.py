@@ -1,0 +1,166 @@
+"""One-token decode steps computed whole by the native library (native/decode_step.c).
+
+Why: as an MLX graph a decode step of SmolLM2-135M is ~1,200 operations. MLX's CPU backend
+runs them on its own thread and paces the Python thread that dispatches them, so each step is
+a few hundred hand-offs between two threads (futex wake-ups, inter-processor interrupts on a
+VM) and a malloc or two per operation; the arithmetic was only half of it (docs/performance.md,
+section 18). `decode_step.c` runs the same mathematics in plain loops on the calling thread,
+reading the quantized twins that quantized_decode.py registered and writing the new key and
+value straight into the KV cache's MLX buffers. Sampling and the logits processors stay in MLX.
+
+Safety: the step writes only position `offset` of each layer's cache, past every view MLX has
+handed out ([:offset]); the caches are evaluated first, grown exactly as mlx-lm's `KVCache`
+grows them, and only plain `KVCache` layers with contiguous float32 buffers take this path.
+`check` compares a native step with the MLX path at load; any difference, an unregistered
+weight or an unusual cache leaves the MLX path in charge. `ADVENTURE_NATIVE_STEP=off` turns the
+native step off (benchmarks, bug reports).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from typing import Any
+
+import mlx.core as mx
+import numpy as np
+from mlx_lm.models.cache import KVCache
+
+NATIVE_STEP_ENV = "ADVENTURE_NATIVE_STEP"
+_TOLERANCE = 1e-3  # relative to the largest logit: int16 activations, another summation order
+
+
+class _Model(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_int) for name in
+                ("layers", "dims", "hidden", "heads", "kv_heads", "head_dim", "vocab", "traditional")] + \
+               [(name, ctypes.c_float) for name in ("rope_base", "rope_scale", "attn_scale", "final_eps")] + \
+               [(name, ctypes.c_void_p) for name in ("embed", "final_norm", "head")]
+
+
+class _Layer(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_void_p) for name in
+                ("in_norm", "post_norm", "wq", "wk", "wv", "wo", "wg", "wu", "wd")] + \
+               [("eps_in", ctypes.c_float), ("eps_post", ctypes.c_float)]
+
+
+def declare(library: ctypes.CDLL) -> None:
+    """ctypes signature of the step."""
+    p, i = ctypes.c_void_p, ctypes.c_int
+    library.adv_decode_step.argtypes = [ctypes.POINTER(_Model), ctypes.POINTER(_Layer), i, i, p, p, p, p]
+    library.adv_decode_step.restype = i
+
+
+def _buffer(array: mx.array) -> np.ndarray:
+    """MLX's own float32 buffer of ``array`` as numpy (no copy); ValueError if it is not one."""
+    mx.eval(array)
+    view = np.asarray(array)
+    if view.dtype != np.float32 or not view.flags.c_contiguous:
+        raise ValueError("not a contiguous float32 array")
+    return view
+
+
+class NativeDecodeStep:
+    """Decode steps of one mlx-lm llama through `adv_decode_step`; build with `for_model`."""
+
+    def __init__(self, library: ctypes.CDLL, model: Any, decode: Any) -> None:
+        """``decode``: the QuantizedDecode registration whose twins the step reads."""
+        inner = model.model
+        self._decode = decode
+        attn = inner.layers[0].self_attn
+        declare(library)
+        self._library = library
+        self._kv_heads, self._head_dim = attn.n_kv_heads, attn.head_dim
+        self._keep: list[np.ndarray] = []  # every buffer whose address the step holds
+
+        def address(array: mx.array) -> int:
+            view = _buffer(array)
+            self._keep.append(view)
+            return view.ctypes.data
+
+        tied = model.args.tie_word_embeddings
+        head = inner.embed_tokens.weight if tied else model.lm_head.weight
+        self._vocab = int(head.shape[0])
+        self._model = _Model(
+            layers=len(inner.layers), dims=int(inner.embed_tokens.weight.shape[1]),
+            hidden=int(inner.layers[0].mlp.gate_proj.weight.shape[0]), heads=attn.n_heads,
+            kv_heads=attn.n_kv_heads, head_dim=attn.head_dim, vocab=self._vocab,
+            traditional=int(bool(attn.rope.traditional)), rope_base=float(attn.rope.base),
+            rope_scale=float(attn.rope.scale), attn_scale=float(attn.scale),
+            final_eps=float(inner.norm.eps), embed=address(inner.embed_tokens.weight),
+            final_norm=address(inner.norm.weight), head=address(head))
+        layers = (_Layer * len(inner.layers))()
+        for slot, layer in zip(layers, inner.layers):
+            a, mlp = layer.self_attn, layer.mlp
+            slot.in_norm, slot.post_norm = address(layer.input_layernorm.weight), address(layer.post_attention_layernorm.weight)
+            slot.wq, slot.wk, slot.wv, slot.wo = (address(p.weight) for p in (a.q_proj, a.k_proj, a.v_proj, a.o_proj))
+            slot.wg, slot.wu, slot.wd = (address(p.weight) for p in (mlp.gate_proj, mlp.up_proj, mlp.down_proj))
+            slot.eps_in, slot.eps_post = layer.input_layernorm.eps, layer.post_attention_layernorm.eps
+        self._layers = layers
+
+    @classmethod
+    def for_model(cls, library: ctypes.CDLL | None, model: Any, decode: Any) -> NativeDecodeStep | None:
+        """The native step for ``model`` (a FastDecodeModel's llama) reading ``decode``'s twins, or
+        None where it cannot run: no library or registration, opted out, weights that are not
+        float32. (FastDecodeModel.use_native_step then checks it against MLX's step.)"""
+        if library is None or decode is None or \
+                os.environ.get(NATIVE_STEP_ENV, "").strip().lower() in ("off", "0", "no", "false"):
+            return None
+        try:
+            return cls(library, model, decode)
+        except (ValueError, AttributeError):
+            return None
+
+    def handles(self, cache: Any) -> bool:
+        """Whether this step can extend ``cache`` in place (plain mlx-lm KVCache layers) now: the
+        twins must still be registered (a closed registration leaves steps to MLX)."""
+        return (self._decode.active and isinstance(cache, list) and len(cache) == self._model.layers
+                and all(type(layer) is KVCache for layer in cache))
+
+    def logits(self, token: int, cache: list[Any]) -> mx.array:
+        """Logits (1, vocab) for ``token`` at position ``cache[0].offset``; extends the cache by one."""
+        pos = int(cache[0].offset)
+        if any(int(layer.offset) != pos for layer in cache):
+            raise ValueError("the cache's layers disagree about its length")
+        keys, values, capacity = [], [], []
+        for layer in cache:
+            if layer.keys is None or pos + 1 > layer.keys.shape[2]:
+                # Grow exactly as KVCache does (its update writes zeros at pos, rewritten below).
+                blank = mx.zeros((1, self._kv_heads, 1, self._head_dim), mx.float32)
+                layer.update_and_fetch(blank, blank)
+                layer.offset -= 1
+            for name in ("keys", "values"):
+                view = np.asarray(_evaluated(getattr(layer, name)))
+                if view.dtype != np.float32 or not view.flags.c_contiguous or not view.flags.writeable:
+                    setattr(layer, name, mx.array(np.ascontiguousarray(view, dtype=np.float32)))
+            k_view, v_view = np.asarray(layer.keys), np.asarray(layer.values)
+            keys.append(k_view.ctypes.data)
+            values.append(v_view.ctypes.data)
+            capacity.append(int(k_view.shape[2]))
+        out = np.empty(self._vocab, dtype=np.float32)
+        status = self._library.adv_decode_step(
+            ctypes.byref(self._model), self._layers, int(token), pos,
+            (ctypes.c_void_p * len(keys))(*keys), (ctypes.c_void_p * len(values))(*values),
+            (ctypes.c_int * len(capacity))(*capacity), out.ctypes.data)
+        if status != 0:
+            raise RuntimeError(f"native decode step failed (code {status})")
+        for layer in cache:
+            layer.offset += 1
+        return mx.array(out)[None]
+
+
+def _evaluated(array: mx.array) -> mx.array:
+    mx.eval(array)
+    return array
+
+
+def agrees(step: NativeDecodeStep, mlx_logits: Any, model: Any) -> bool:
+    """A native step and the MLX path give the same logits after the same short prompt."""
+    from mlx_lm.models.cache import make_prompt_cache
+
+    prompt = mx.array([list(range(1, 9))])
+    theirs, ours = make_prompt_cache(model), make_prompt_cache(model)
+    mx.eval(model(prompt, cache=theirs), model(prompt, cache=ours))
+    want = np.array(mlx_logits(mx.array([[5]]), theirs), dtype=np.float64).reshape(-1)
+    got = np.array(step.logits(5, ours), dtype=np.float64).reshape(-1)
+    scale = max(float(np.abs(want).max()), 1e-6)
+    return bool(np.abs(got - want).max() <= _TOLERANCE * scale)

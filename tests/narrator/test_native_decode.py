@@ -1,0 +1,144 @@
+"""Whole decode steps in the native library give the stock mlx-lm llama's logits.
+
+A tiny random llama (real mlx-lm classes, grouped-query attention) gets a quantized twin the
+way a converted GGUF has one (4-bit layers, an 8-bit embedding that is also the output
+projection; the float32 weights are the twin dequantized), so the native step and the stock
+model compute the same function. The real model is covered in test_quantized_decode.py.
+"""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import mlx.core as mx
+import numpy as np
+import pytest
+from mlx_lm.models import llama
+from mlx_lm.models.cache import make_prompt_cache
+
+from game.narrator import blas, native
+from game.narrator.fast_decode import FastDecodeModel
+from game.narrator.model import LoadedModel
+from game.narrator.narration import NarrationEngine
+from game.narrator.native_decode import NativeDecodeStep
+from game.narrator.quantized_decode import QUANTIZED_TWIN_FILE, attach_quantized_decode
+from game.narrator.settings import NarratorSettings
+from tests.narrator.narrator_tiny import make_tokenizer
+
+pytestmark = pytest.mark.skipif(native.find_compiler() is None, reason="the native step needs a C compiler")
+
+
+def _quantized_llama(folder: Path, traditional: bool, vocab: int = 320) -> llama.Model:
+    """A tiny llama whose float32 weights are exactly its quantized twin's values (saved in folder)."""
+    mx.random.seed(5)
+    args = llama.ModelArgs(model_type="llama", hidden_size=96, num_hidden_layers=3, intermediate_size=128,
+                           num_attention_heads=6, num_key_value_heads=2, rms_norm_eps=1e-5,
+                           vocab_size=vocab, rope_traditional=traditional, tie_word_embeddings=True)
+    model = llama.Model(args)
+    twin, weights = {}, {}
+    for name, weight in dict(_flat(model.parameters())).items():
+        if not name.endswith(".weight") or weight.ndim != 2:
+            continue
+        module = name[: -len(".weight")]
+        bits = 8 if module == "model.embed_tokens" else 4
+        q, scales, biases = mx.quantize(weight, group_size=32, bits=bits)
+        twin[f"{module}.q"], twin[f"{module}.scales"], twin[f"{module}.biases"] = q, scales, biases
+        weights[name] = mx.dequantize(q, scales, biases, group_size=32, bits=bits)
+    model.load_weights(list(weights.items()), strict=False)
+    mx.eval(model.parameters())
+    mx.save_safetensors(str(folder / QUANTIZED_TWIN_FILE), twin)
+    return model
+
+
+def _flat(tree, prefix=""):
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            yield from _flat(value, f"{prefix}{key}.")
+    elif isinstance(tree, list):
+        for i, value in enumerate(tree):
+            yield from _flat(value, f"{prefix}{i}.")
+    else:
+        yield prefix[:-1], tree
+
+
+@pytest.fixture()
+def library():
+    if blas.ensure_fast_blas().backend != "openblas" or blas.native_front_end() is None:
+        pytest.fail(f"the native front end is not in place: {blas.blas_status()}")
+    return blas.native_front_end()
+
+
+def _native_model(folder: Path, library, traditional: bool = True):
+    model = _quantized_llama(folder, traditional)
+    decode = attach_quantized_decode(model, folder, library)
+    assert decode is not None
+    fast = FastDecodeModel(model)
+    assert fast.use_native_step(NativeDecodeStep.for_model(library, model, decode))
+    return model, fast, decode
+
+
+def _prefilled(model, tokens: list[int]) -> list:
+    cache = make_prompt_cache(model)
+    mx.eval(model(mx.array([tokens]), cache=cache))
+    return cache
+
+
+@pytest.mark.parametrize("traditional", [True, False], ids=["adjacent-pairs", "half-split"])
+def test_native_steps_match_the_stock_model_across_a_cache_growth(tmp_path: Path, library, traditional) -> None:
+    """250 prompt tokens, then 12 steps: the cache grows past its first 256 positions on the way
+    (mlx-lm's KVCache grows in steps of 256), and each step's logits equal the stock model's."""
+    model, fast, decode = _native_model(tmp_path, library, traditional)
+    prompt = [int(t) for t in np.random.default_rng(1).integers(3, 300, 250)]
+    stock, ours = _prefilled(model, prompt), _prefilled(model, prompt)
+    for step, token in enumerate(range(40, 52)):
+        want = np.array(model(mx.array([[token]]), cache=stock))[0, -1]
+        before = library.adv_quantized_calls()
+        got = np.array(fast.last_logits(mx.array([[token]]), ours))[0]
+        assert library.adv_quantized_calls() - before == 7 * 3 + 1  # every product on the twins
+        np.testing.assert_allclose(got, want, atol=2e-3 * np.abs(want).max(), err_msg=f"step {step}")
+        assert int(np.argmax(got)) == int(np.argmax(want))
+    assert [c.offset for c in ours] == [262] * 3 and ours[0].keys.shape[2] == 512
+    decode.close()
+
+
+def test_a_trimmed_cache_is_rewritten_at_its_offset(tmp_path: Path, library) -> None:
+    """The narrator reuses a room's cache by trimming it: the next step writes its key and value
+    at the offset, over what a longer earlier turn left there, and attends to nothing beyond."""
+    model, fast, decode = _native_model(tmp_path, library)
+    cache = _prefilled(model, list(range(10, 60)))
+    for token in (70, 71, 72, 73):
+        mx.eval(fast.last_logits(mx.array([[token]]), cache))
+    for layer in cache:
+        layer.trim(4)
+    fresh = _prefilled(model, list(range(10, 60)))
+    np.testing.assert_allclose(np.array(fast.last_logits(mx.array([[90]]), cache)),
+                               np.array(model(mx.array([[90]]), cache=fresh))[:, -1], atol=1e-3)
+    decode.close()
+
+
+def test_after_the_twins_are_unregistered_steps_go_back_to_mlx(tmp_path: Path, library) -> None:
+    model, fast, decode = _native_model(tmp_path, library)
+    decode.close()
+    cache = _prefilled(model, [5, 6, 7])
+    before = library.adv_quantized_calls()
+    got = np.array(fast.last_logits(mx.array([[8]]), cache))
+    assert library.adv_quantized_calls() == before  # neither the native step nor the twins
+    want = np.array(model(mx.array([[8]]), cache=_prefilled(model, [5, 6, 7])))[:, -1]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_the_narration_engine_keeps_the_twins_registered(tmp_path: Path, library) -> None:
+    """The worker builds its engine and drops the loader's result: that must not unregister the
+    quantized twins (it did once, silently sending every decode step to the float32 weights)."""
+    model, fast, decode = _native_model(tmp_path, library)
+    loaded = LoadedModel(fast, make_tokenizer(), "tiny-twin", tmp_path, decode)
+    engine = NarrationEngine(loaded, NarratorSettings(disk_cache=False))
+    del loaded, decode
+    gc.collect()
+    assert engine.loaded.decode.active
+    cache = _prefilled(model, [5, 6, 7])
+    before = library.adv_quantized_calls()
+    mx.eval(engine.model.last_logits(mx.array([[8]]), cache))
+    assert library.adv_quantized_calls() - before == 22
+    engine.loaded.decode.close()
