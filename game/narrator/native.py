@@ -100,7 +100,7 @@ def build(compiler: str, sources: tuple[Path, ...], target: Path,
     error = ""
     try:
         for flags in flag_sets:
-            cmd = [compiler, *flags, "-fPIC", "-shared", "-o", str(tmp), *map(str, sources), "-lm"]
+            cmd = [compiler, *flags, "-fPIC", "-shared", "-pthread", "-o", str(tmp), *map(str, sources), "-lm"]
             try:
                 out = subprocess.run(cmd, capture_output=True, text=True, timeout=_COMPILE_TIMEOUT_S)
             except (OSError, subprocess.SubprocessError) as exc:

@@ -29,11 +29,13 @@ from tests.narrator.narrator_tiny import make_tokenizer
 pytestmark = pytest.mark.skipif(native.find_compiler() is None, reason="the native step needs a C compiler")
 
 
-def _quantized_llama(folder: Path, traditional: bool, vocab: int = 320) -> llama.Model:
+def _quantized_llama(folder: Path, traditional: bool, vocab: int = 320, hidden: int = 96,
+                     heads: int = 6, intermediate: int = 128) -> llama.Model:
     """A tiny llama whose float32 weights are exactly its quantized twin's values (saved in folder)."""
     mx.random.seed(5)
-    args = llama.ModelArgs(model_type="llama", hidden_size=96, num_hidden_layers=3, intermediate_size=128,
-                           num_attention_heads=6, num_key_value_heads=2, rms_norm_eps=1e-5,
+    args = llama.ModelArgs(model_type="llama", hidden_size=hidden, num_hidden_layers=3,
+                           intermediate_size=intermediate,
+                           num_attention_heads=heads, num_key_value_heads=2, rms_norm_eps=1e-5,
                            vocab_size=vocab, rope_traditional=traditional, tie_word_embeddings=True)
     model = llama.Model(args)
     twin, weights = {}, {}
@@ -142,3 +144,25 @@ def test_the_narration_engine_keeps_the_twins_registered(tmp_path: Path, library
     mx.eval(engine.model.last_logits(mx.array([[8]]), cache))
     assert library.adv_quantized_calls() - before == 22
     engine.loaded.decode.close()
+
+
+def test_the_helper_thread_changes_no_number(tmp_path: Path, library) -> None:
+    """Rows of the larger products are split with a helper thread; every row is still one
+    thread's dot product, so the logits are bit for bit those of one thread."""
+    model = _quantized_llama(tmp_path, True, vocab=512, hidden=256, heads=8, intermediate=352)
+    decode = attach_quantized_decode(model, tmp_path, library)
+    fast = FastDecodeModel(model)
+    assert fast.use_native_step(NativeDecodeStep.for_model(library, model, decode))
+    runs = []
+    for helper in (False, True):
+        library.adv_rowshare_stop()
+        if helper:
+            assert library.adv_rowshare_start(0) == 0
+        shared_before = library.adv_rowshare_helper_chunks() + library.adv_rowshare_caller_chunks()
+        cache = _prefilled(model, list(range(3, 40)))
+        runs.append([np.array(fast.last_logits(mx.array([[t]]), cache)) for t in range(50, 58)])
+        shared = library.adv_rowshare_helper_chunks() + library.adv_rowshare_caller_chunks() - shared_before
+        assert (shared > 0) == helper
+    for alone, shared in zip(*runs):
+        assert np.array_equal(alone, shared)
+    decode.close()

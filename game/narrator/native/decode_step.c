@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "qrows.h"
+#include "rowshare.h"
 
 void adv_causal_softmax(const float *scores, float *probs, int rows, int length, int keys, int offset);
 void adv_silu_mul(float *gate, const float *up, long n);
@@ -81,7 +82,7 @@ static int product(const float *key, int n, int k, const float *x, qinput *in, c
         qrows_prepare(w, x, in);
         *prepared = w;
     }
-    qrows_unscaled(w, in, 0, n, y);
+    rowshare_product(w, in, y);
     qgemv_count(1);
     return STEP_OK;
 }

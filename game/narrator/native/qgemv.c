@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "qrows.h"
+#include "rowshare.h"
 #include "simd.h"
 
 enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
@@ -95,6 +96,7 @@ void adv_unregister(const float *key) {
     long found = find_slot(key);
     if (found >= 0)
         __atomic_store_n(&table[found].key, TOMBSTONE, __ATOMIC_RELEASE);
+    rowshare_quiesce(); /* the helper may still be reading its rows */
 }
 
 long adv_quantized_calls(void) { return __atomic_load_n(&quantized_calls, __ATOMIC_RELAXED); }
