@@ -132,7 +132,16 @@ class NativeDecodeStep:
         """Whether this step can extend ``cache`` in place (plain mlx-lm KVCache layers) now: the
         twins must still be registered (a closed registration leaves steps to MLX)."""
         return (self._decode.active and isinstance(cache, list) and len(cache) == self._model.layers
-                and all(type(layer) is KVCache for layer in cache))
+                and all(type(layer) is KVCache and self._fits(layer) for layer in cache))
+
+    def _fits(self, layer: KVCache) -> bool:
+        """Keys and values laid out as the step writes them: (1, kv heads, positions, head dim)."""
+        if layer.keys is None:
+            return layer.values is None
+        shape = tuple(layer.keys.shape)
+        return (len(shape) == 4 and shape[0] == 1 and shape[1] == self._kv_heads and shape[3] == self._head_dim
+                and tuple(layer.values.shape) == shape
+                and layer.keys.dtype == mx.float32 and layer.values.dtype == mx.float32)
 
     def logits(self, token: int, cache: list[Any]) -> mx.array:
         """Logits (1, vocab) for ``token`` at position ``cache[0].offset``; extends the cache by one."""

@@ -154,6 +154,7 @@ int adv_decode_step(const decode_model *m, const decode_layer *layers, int token
         rms_norm(h, m->final_norm, m->final_eps, d, xn);
         status = product(m->head, m->vocab, d, xn, in, &prepared, logits);
     }
+    rowshare_quiesce(); /* a helper parked in a chunk may still read x from these buffers */
     free(scratch);
     free(in);
     return status;

@@ -6,8 +6,12 @@
  * core mostly idle (no MLX graph to dispatch any more). Two threads also draw about twice the
  * memory bandwidth of one: the 35 MB vocabulary projection took 3.0 ms alone and 1.6 ms shared.
  *
- * How the caller never waits on a helper that the scheduler has parked:
- *  - chunks are claimed from one counter tagged with the product's generation, so a helper
+ * How the caller never waits on a helper that the scheduler has parked, and the helper never
+ * touches a product that is not live:
+ *  - the description is published under a sequence number (odd while it is being written, as
+ *    a seqlock): the helper works only from a copy it read whole between two equal, even
+ *    readings, and claims only chunks of that very product;
+ *  - chunks are claimed from one counter tagged with the product's number, so a helper
  *    holding a finished product's description can never claim anything of a later one;
  *  - every chunk is computed into a private buffer and committed with a compare-and-swap on
  *    its state (open -> writing -> done); once the counter runs out, the caller computes any
@@ -36,7 +40,7 @@
 #endif
 
 enum { MAX_CHUNKS = 256, MAX_CHUNK_ROWS = 1024, COUNTER_BITS = 16 };
-enum { OPEN = 0, WRITING = 1, DONE = 2 }; /* a chunk's state is 3 * generation + one of these */
+enum { OPEN = 0, WRITING = 1, DONE = 2 }; /* a chunk's state is 3 * product number + one of these */
 /* Products with fewer weight bytes than this stay on the caller (waking the helper costs more);
  * chunks hold about CHUNK_BYTES of weights. */
 enum { MIN_SHARED_BYTES = 32768, CHUNK_BYTES = 16384 };
@@ -49,8 +53,8 @@ typedef struct {
 } product;
 
 static product current;                                /* written by the caller before publishing */
-static uint64_t generation;                            /* the published product's generation */
-static uint64_t counter __attribute__((aligned(64)));  /* generation << 16 | next chunk */
+static uint64_t sequence;                              /* the product's number (even), odd while writing */
+static uint64_t counter __attribute__((aligned(64)));  /* product number << 16 | next chunk */
 static uint64_t states[MAX_CHUNKS] __attribute__((aligned(64)));
 static int caller_busy;                                /* one caller at a time uses the helper */
 static int helper_running, helper_holds, helper_sleeping, wake_word, stop_requested;
@@ -64,7 +68,7 @@ static long now_ns(void) {
     return t.tv_sec * 1000000000L + t.tv_nsec;
 }
 
-/* The next chunk of generation g, or -1 when it has none left (or is no longer current). */
+/* The next chunk of product g, or -1 when it has none left (or is no longer current). */
 static int claim(uint64_t g, int chunks) {
     uint64_t seen = __atomic_load_n(&counter, __ATOMIC_ACQUIRE);
     for (;;) {
@@ -75,7 +79,7 @@ static int claim(uint64_t g, int chunks) {
     }
 }
 
-/* Compute chunk c of product p (generation g) and write it unless someone else already did. */
+/* Compute chunk c of product p (number g) and write it unless someone else already did. */
 static int compute_and_commit(const product *p, uint64_t g, int c) {
     float out[MAX_CHUNK_ROWS];
     const int first = c * p->rows_per_chunk;
@@ -95,20 +99,23 @@ static void futex(int *word, int op, int value) {
 
 static void *helper_main(void *unused) {
     (void)unused;
-    uint64_t last = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
+    uint64_t last = __atomic_load_n(&sequence, __ATOMIC_ACQUIRE);
     long idle_since = now_ns();
     while (!__atomic_load_n(&stop_requested, __ATOMIC_ACQUIRE)) {
         __atomic_store_n(&helper_holds, 1, __ATOMIC_SEQ_CST);
-        const uint64_t g = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
-        if (g != last) {
-            /* A copy of the description: valid for every chunk this helper manages to claim,
-             * because the caller rewrites it only after the counter of g has run out. */
+        const uint64_t g = __atomic_load_n(&sequence, __ATOMIC_ACQUIRE);
+        if (g != last && !(g & 1)) {
+            /* A copy of the description, kept only if the sequence did not move while it was
+             * read (then it is product g's, whole); chunks are claimed only while g is live. */
             product p;
             memcpy(&p, &current, sizeof p);
-            int c;
+            __atomic_thread_fence(__ATOMIC_ACQUIRE);
             long done = 0;
-            while ((c = claim(g, p.chunks)) >= 0)
-                done += compute_and_commit(&p, g, c);
+            if (__atomic_load_n(&sequence, __ATOMIC_RELAXED) == g) {
+                int c;
+                while ((c = claim(g, p.chunks)) >= 0)
+                    done += compute_and_commit(&p, g, c);
+            }
             __atomic_add_fetch(&helper_chunks, done, __ATOMIC_RELAXED);
             last = g;
             __atomic_store_n(&helper_holds, 0, __ATOMIC_RELEASE);
@@ -123,7 +130,7 @@ static void *helper_main(void *unused) {
         }
         const int word = __atomic_load_n(&wake_word, __ATOMIC_ACQUIRE);
         __atomic_store_n(&helper_sleeping, 1, __ATOMIC_SEQ_CST);
-        if (__atomic_load_n(&generation, __ATOMIC_SEQ_CST) == last && !__atomic_load_n(&stop_requested, __ATOMIC_SEQ_CST))
+        if (__atomic_load_n(&sequence, __ATOMIC_SEQ_CST) == last && !__atomic_load_n(&stop_requested, __ATOMIC_SEQ_CST))
             futex(&wake_word, FUTEX_WAIT_PRIVATE, word);
         __atomic_store_n(&helper_sleeping, 0, __ATOMIC_SEQ_CST);
         idle_since = now_ns();
@@ -156,12 +163,14 @@ static int shared_product(const qmatrix *m, const qinput *in, float *y) {
     int free_ = 0;
     if (!__atomic_compare_exchange_n(&caller_busy, &free_, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
         return 0;
-    const uint64_t g = __atomic_load_n(&generation, __ATOMIC_RELAXED) + 1;
+    const uint64_t g = __atomic_load_n(&sequence, __ATOMIC_RELAXED) + 2; /* even: this product's number */
+    __atomic_store_n(&sequence, g - 1, __ATOMIC_RELAXED);               /* odd: being written */
+    __atomic_thread_fence(__ATOMIC_RELEASE);
     current = (product){*m, in, y, (int)rows, chunks};
     for (int c = 0; c < chunks; c++)
         __atomic_store_n(&states[c], 3 * g + OPEN, __ATOMIC_RELAXED);
     __atomic_store_n(&counter, g << COUNTER_BITS, __ATOMIC_RELEASE);
-    __atomic_store_n(&generation, g, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&sequence, g, __ATOMIC_SEQ_CST);
     wake_helper();
     int c;
     long done = 0;
