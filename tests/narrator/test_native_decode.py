@@ -166,3 +166,18 @@ def test_the_helper_thread_changes_no_number(tmp_path: Path, library) -> None:
     for alone, shared in zip(*runs):
         assert np.array_equal(alone, shared)
     decode.close()
+
+
+def test_the_native_step_can_be_declined(tmp_path: Path, library, monkeypatch) -> None:
+    """ADVENTURE_NATIVE_STEP=off keeps MLX's graph for decode steps (benchmarks, bug reports); a
+    missing registration or library gives no step either."""
+    model = _quantized_llama(tmp_path, True)
+    decode = attach_quantized_decode(model, tmp_path, library)
+    monkeypatch.setenv("ADVENTURE_NATIVE_STEP", "off")
+    assert NativeDecodeStep.for_model(library, model, decode) is None
+    monkeypatch.setenv("ADVENTURE_NATIVE_STEP", "single")
+    assert NativeDecodeStep.for_model(library, model, decode) is not None
+    monkeypatch.delenv("ADVENTURE_NATIVE_STEP")
+    assert NativeDecodeStep.for_model(None, model, decode) is None
+    assert NativeDecodeStep.for_model(library, model, None) is None
+    decode.close()
