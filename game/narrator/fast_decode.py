@@ -20,7 +20,9 @@ How: for every call with a KV cache (a decode step, a turn's suffix, a room pref
   key head, a compiled softmax for a decode step, one additive causal mask per call;
 * for calls of several tokens, the softmax and the MLP's silu gate from the native library
   when there is one (native_ops.py: MLX's scalar `exp` made them ~40% of a prompt's time);
-* `last_logits`: after a prompt, only the last position through the vocabulary projection.
+* `last_logits`: after a prompt, only the last position through the vocabulary projection;
+* one-token steps in the native library instead, once `use_native_step` has attached one that
+  agrees with this path (native_decode.py: the whole step in one call, no graph at all).
 Calls without a cache, other architectures and Metal go to the wrapped model unchanged
 (`supports_fast_decode`). Tests compare its logits with the stock model's.
 """

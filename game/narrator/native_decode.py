@@ -155,8 +155,10 @@ class NativeDecodeStep:
                 blank = mx.zeros((1, self._kv_heads, 1, self._head_dim), mx.float32)
                 layer.update_and_fetch(blank, blank)
                 layer.offset -= 1
-            for name in ("keys", "values"):
-                view = np.asarray(_evaluated(getattr(layer, name)))
+            for name in ("keys", "values"):  # evaluated, and MLX's own writable buffer
+                array = getattr(layer, name)
+                mx.eval(array)
+                view = np.asarray(array)
                 if view.dtype != np.float32 or not view.flags.c_contiguous or not view.flags.writeable:
                     setattr(layer, name, mx.array(np.ascontiguousarray(view, dtype=np.float32)))
             k_view, v_view = np.asarray(layer.keys), np.asarray(layer.values)
@@ -173,11 +175,6 @@ class NativeDecodeStep:
         for layer in cache:
             layer.offset += 1
         return mx.array(out)[None]
-
-
-def _evaluated(array: mx.array) -> mx.array:
-    mx.eval(array)
-    return array
 
 
 def agrees(step: NativeDecodeStep, mlx_logits: Any, model: Any) -> bool:
