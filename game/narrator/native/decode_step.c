@@ -15,7 +15,8 @@
  * query attention (query head h reads key head h / (heads / kv_heads)) over positions
  * 0..pos, output projection and residual, RMSNorm, silu(gate) * up, down projection and
  * residual; final RMSNorm and the vocabulary projection. Tests compare the logits with the
- * stock model's.
+ * stock model's. The products go through rowshare.c, where a helper thread takes chunks of
+ * the larger ones; attention uses the front end's small products (qgemv.c) and softmax.c.
  */
 #include <math.h>
 #include <stdlib.h>
