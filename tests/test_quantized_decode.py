@@ -21,6 +21,7 @@ import pytest
 
 from game.narrator import blas, native
 from game.narrator.quantized_decode import QUANTIZED_TWIN_FILE, attach_quantized_decode
+from tests.native_support import kernel_built_with
 
 needs_native = pytest.mark.skipif(
     not sys.platform.startswith("linux") or native.find_compiler() is None,
@@ -57,22 +58,6 @@ def _model_with_twin(tmp_path: Path, shapes: list[tuple[int, int, int]]) -> tupl
 
 def _row_product(x: np.ndarray, weight: mx.array) -> np.ndarray:
     return np.array(mx.matmul(mx.array(x), weight.T))
-
-
-def _kernel_built_with(flags: tuple[str, ...], folder: Path):
-    """The kernel built with ``flags``, wired to OpenBLAS, and its adv_sgemm ready to call."""
-    import ctypes
-
-    library_path = folder / "kernel.so"
-    assert native.build(native.find_compiler(), native.SOURCES, library_path, (flags,)) is None
-    library = native.declare(ctypes.CDLL(str(library_path)))
-    openblas = ctypes.CDLL(str(blas._openblas_library()))
-    library.adv_init(ctypes.cast(openblas.scipy_cblas_sgemm, ctypes.c_void_p).value,
-                     ctypes.cast(openblas.scipy_cblas_sgemv, ctypes.c_void_p).value)
-    sgemm = library.adv_sgemm
-    p, i, f = ctypes.c_void_p, ctypes.c_int, ctypes.c_float
-    sgemm.argtypes = [i, i, i, i, i, i, f, p, i, p, i, f, p, i]
-    return library, sgemm
 
 
 def _int16_bound(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -165,7 +150,7 @@ def test_folders_without_a_twin_decode_in_float32(tmp_path: Path, library) -> No
 @pytest.mark.parametrize("flags", native.FLAG_SETS, ids=["this-cpu", "portable-c"])
 def test_both_builds_of_the_kernel_compute_the_same_products(tmp_path: Path, flags: tuple[str, ...]) -> None:
     """The AVX2 kernels and the plain C fallback, called directly as MLX would call cblas_sgemm."""
-    library, sgemm = _kernel_built_with(flags, tmp_path)
+    library, sgemm = kernel_built_with(flags, tmp_path)
     rng = np.random.default_rng(8)
     # 4-bit rows go in pairs and groups in blocks of eight (pairs of groups, a last lone one):
     # odd row counts and every kind of leftover group are here.
@@ -196,7 +181,7 @@ def test_both_builds_of_the_kernel_compute_the_same_products(tmp_path: Path, fla
 def test_attention_sized_products_of_a_few_rows_are_exact(tmp_path: Path, flags: tuple[str, ...]) -> None:
     """Scores (A B^T) and outputs (A B) of 1-4 query rows against cached keys and values, with
     strides, alpha and beta, as MLX hands them to cblas_sgemm."""
-    library, sgemm = _kernel_built_with(flags, tmp_path)
+    library, sgemm = kernel_built_with(flags, tmp_path)
     rng = np.random.default_rng(9)
     for m in (1, 2, 3, 4):
         for n, k, trans_b in ((37, 64, 112), (40, 56, 111), (64, 913, 111), (5, 7, 112)):

@@ -25,6 +25,7 @@ from game.narrator.native_decode import NativeDecodeStep
 from game.narrator.quantized_decode import QUANTIZED_TWIN_FILE, attach_quantized_decode
 from game.narrator.settings import NarratorSettings
 from tests.narrator.narrator_tiny import make_tokenizer
+from tests.native_support import kernel_built_with
 
 pytestmark = pytest.mark.skipif(native.find_compiler() is None, reason="the native step needs a C compiler")
 
@@ -180,4 +181,23 @@ def test_the_native_step_can_be_declined(tmp_path: Path, library, monkeypatch) -
     monkeypatch.delenv("ADVENTURE_NATIVE_STEP")
     assert NativeDecodeStep.for_model(None, model, decode) is None
     assert NativeDecodeStep.for_model(library, model, None) is None
+    decode.close()
+
+
+@pytest.mark.parametrize("flags", native.FLAG_SETS, ids=["this-cpu", "portable-c"])
+def test_both_builds_of_the_library_step_alike(tmp_path: Path, flags: tuple[str, ...]) -> None:
+    """The step built for this CPU (AVX2) and as plain C (for CPUs without it), each with its
+    own registration table, against the stock model (which runs on the float32 weights here)."""
+    library, _ = kernel_built_with(flags, tmp_path)
+    model = _quantized_llama(tmp_path, True)
+    decode = attach_quantized_decode(model, tmp_path, library)
+    assert decode is not None
+    step = NativeDecodeStep.for_model(library, model, decode)
+    prompt = list(range(3, 40))
+    stock, ours = _prefilled(model, prompt), _prefilled(model, prompt)
+    for token in range(50, 56):
+        want = np.array(model(mx.array([[token]]), cache=stock))[0, -1]
+        got = np.array(step.logits(token, ours))[0]
+        np.testing.assert_allclose(got, want, atol=2e-3 * np.abs(want).max())
+    library.adv_rowshare_stop()
     decode.close()
