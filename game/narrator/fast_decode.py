@@ -35,6 +35,10 @@ from typing import Any, Protocol
 import mlx.core as mx
 import mlx.nn as nn
 
+# Up to this many tokens, `last_logits` (a turn's suffix) runs in the native library too when a
+# native step is attached (one call instead of an MLX graph with a synchronisation per layer).
+NATIVE_PROMPT_TOKENS = 512
+
 
 def supports_fast_decode(model: Any) -> bool:
     """Whether ``model`` is an mlx-lm llama whose layers this module reproduces exactly."""
@@ -210,14 +214,20 @@ class FastDecodeModel:
         return True
 
     @property
+    def rope_frequencies(self) -> mx.array:
+        """The rotary frequencies this path uses (a native step must rotate with the same ones)."""
+        return self._freqs
+
+    @property
     def native_steps(self) -> bool:
         """Whether one-token steps run in the native library (native_decode.py)."""
         return self._native_step is not None
 
-    def _native(self, inputs: mx.array, cache: Any) -> Any:
-        """The native step for this call, if it is a one-token step on a cache it can extend."""
+    def _native(self, inputs: mx.array, cache: Any, most: int = 1) -> Any:
+        """The native step for this call, if it feeds 1..``most`` tokens to a cache it can extend."""
         step = self._native_step
-        if step is not None and inputs.shape == (1, 1) and step.handles(cache):
+        if step is not None and inputs.ndim == 2 and inputs.shape[0] == 1 and 1 <= inputs.shape[1] <= most \
+                and step.handles(cache):
             return step
         return None
 
@@ -236,8 +246,8 @@ class FastDecodeModel:
         """
         if inputs.ndim != 2 or inputs.shape[0] != 1:
             return self.inner(inputs, cache=cache)[:, -1, :]
-        if (step := self._native(inputs, cache)) is not None:
-            return step.logits(int(inputs[0, 0].item()), cache)
+        if (step := self._native(inputs, cache, NATIVE_PROMPT_TOKENS)) is not None:
+            return step.forward([int(t) for t in inputs[0].tolist()], cache)
         hidden = self._layers(inputs, cache)
         return self._final(hidden[-1:], self.inner.model.norm.weight, self._head_t)
 

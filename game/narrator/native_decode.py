@@ -42,7 +42,7 @@ class _Model(ctypes.Structure):
     _fields_ = [(name, ctypes.c_int) for name in
                 ("layers", "dims", "hidden", "heads", "kv_heads", "head_dim", "vocab", "traditional")] + \
                [(name, ctypes.c_float) for name in ("rope_base", "rope_scale", "attn_scale", "final_eps")] + \
-               [(name, ctypes.c_void_p) for name in ("embed", "final_norm", "head")]
+               [(name, ctypes.c_void_p) for name in ("freqs", "embed", "final_norm", "head")]
 
 
 class _Layer(ctypes.Structure):
@@ -56,6 +56,8 @@ def declare(library: ctypes.CDLL) -> None:
     p, i = ctypes.c_void_p, ctypes.c_int
     library.adv_decode_step.argtypes = [ctypes.POINTER(_Model), ctypes.POINTER(_Layer), i, i, p, p, p, p]
     library.adv_decode_step.restype = i
+    library.adv_prompt_step.argtypes = [ctypes.POINTER(_Model), ctypes.POINTER(_Layer), p, i, i, p, p, p, p]
+    library.adv_prompt_step.restype = i
     library.adv_rowshare_start.argtypes = [i]
     library.adv_rowshare_start.restype = i
     library.adv_rowshare_stop.argtypes = []
@@ -77,8 +79,9 @@ def _buffer(array: mx.array) -> np.ndarray:
 class NativeDecodeStep:
     """Decode steps of one mlx-lm llama through `adv_decode_step`; build with `for_model`."""
 
-    def __init__(self, library: ctypes.CDLL, model: Any, decode: Any) -> None:
-        """``decode``: the QuantizedDecode registration whose twins the step reads."""
+    def __init__(self, library: ctypes.CDLL, model: Any, decode: Any, freqs: mx.array) -> None:
+        """``decode``: the QuantizedDecode registration whose twins the step reads; ``freqs``: the
+        rotary frequencies exactly as FastDecodeModel computes them (one per pair)."""
         inner = model.model
         self._decode = decode
         attn = inner.layers[0].self_attn
@@ -101,7 +104,8 @@ class NativeDecodeStep:
             kv_heads=attn.n_kv_heads, head_dim=attn.head_dim, vocab=self._vocab,
             traditional=int(bool(attn.rope.traditional)), rope_base=float(attn.rope.base),
             rope_scale=float(attn.rope.scale), attn_scale=float(attn.scale),
-            final_eps=float(inner.norm.eps), embed=address(inner.embed_tokens.weight),
+            final_eps=float(inner.norm.eps), freqs=address(freqs.astype(mx.float32)),
+            embed=address(inner.embed_tokens.weight),
             final_norm=address(inner.norm.weight), head=address(head))
         layers = (_Layer * len(inner.layers))()
         for slot, layer in zip(layers, inner.layers):
@@ -113,15 +117,15 @@ class NativeDecodeStep:
         self._layers = layers
 
     @classmethod
-    def for_model(cls, library: ctypes.CDLL | None, model: Any, decode: Any) -> NativeDecodeStep | None:
-        """The native step for ``model`` (a FastDecodeModel's llama) reading ``decode``'s twins, or
-        None where it cannot run: no library or registration, opted out, weights that are not
+    def for_model(cls, library: ctypes.CDLL | None, fast: Any, decode: Any) -> NativeDecodeStep | None:
+        """The native step for ``fast`` (a FastDecodeModel) reading ``decode``'s twins, or None
+        where it cannot run: no library or registration, opted out, weights that are not
         float32. (FastDecodeModel.use_native_step then checks it against MLX's step.)"""
         setting = os.environ.get(NATIVE_STEP_ENV, "").strip().lower()
         if library is None or decode is None or setting in ("off", "0", "no", "false"):
             return None
         try:
-            step = cls(library, model, decode)
+            step = cls(library, fast.inner, decode, fast.rope_frequencies)
         except (ValueError, AttributeError):
             return None
         if setting != "single" and (os.cpu_count() or 1) > 1:
@@ -145,16 +149,22 @@ class NativeDecodeStep:
 
     def logits(self, token: int, cache: list[Any]) -> mx.array:
         """Logits (1, vocab) for ``token`` at position ``cache[0].offset``; extends the cache by one."""
+        return self.forward([token], cache)
+
+    def forward(self, tokens: list[int], cache: list[Any]) -> mx.array:
+        """Logits (1, vocab) of the last of ``tokens``, fed at ``cache[0].offset``; extends the
+        cache by all of them (several: a turn's suffix, its products as OpenBLAS GEMMs)."""
+        count = len(tokens)
         pos = int(cache[0].offset)
-        if any(int(layer.offset) != pos for layer in cache):
-            raise ValueError("the cache's layers disagree about its length")
+        if count < 1 or any(int(layer.offset) != pos for layer in cache):
+            raise ValueError("nothing to feed, or the cache's layers disagree about its length")
         keys, values, capacity = [], [], []
         for layer in cache:
-            if layer.keys is None or pos + 1 > layer.keys.shape[2]:
-                # Grow exactly as KVCache does (its update writes zeros at pos, rewritten below).
-                blank = mx.zeros((1, self._kv_heads, 1, self._head_dim), mx.float32)
+            if layer.keys is None or pos + count > layer.keys.shape[2]:
+                # Grow exactly as KVCache does (its update writes zeros, rewritten below).
+                blank = mx.zeros((1, self._kv_heads, count, self._head_dim), mx.float32)
                 layer.update_and_fetch(blank, blank)
-                layer.offset -= 1
+                layer.offset -= count
             for name in ("keys", "values"):  # evaluated, and MLX's own writable buffer
                 array = getattr(layer, name)
                 mx.eval(array)
@@ -166,25 +176,34 @@ class NativeDecodeStep:
             values.append(v_view.ctypes.data)
             capacity.append(int(k_view.shape[2]))
         out = np.empty(self._vocab, dtype=np.float32)
-        status = self._library.adv_decode_step(
-            ctypes.byref(self._model), self._layers, int(token), pos,
-            (ctypes.c_void_p * len(keys))(*keys), (ctypes.c_void_p * len(values))(*values),
-            (ctypes.c_int * len(capacity))(*capacity), out.ctypes.data)
+        pointers = ((ctypes.c_void_p * len(keys))(*keys), (ctypes.c_void_p * len(values))(*values),
+                    (ctypes.c_int * len(capacity))(*capacity), out.ctypes.data)
+        if count == 1:
+            status = self._library.adv_decode_step(ctypes.byref(self._model), self._layers, int(tokens[0]), pos,
+                                                   *pointers)
+        else:
+            fed = np.ascontiguousarray(tokens, dtype=np.int32)
+            status = self._library.adv_prompt_step(ctypes.byref(self._model), self._layers, fed.ctypes.data,
+                                                   count, pos, *pointers)
         if status != 0:
             raise RuntimeError(f"native decode step failed (code {status})")
         for layer in cache:
-            layer.offset += 1
+            layer.offset += count
         return mx.array(out)[None]
 
 
 def agrees(step: NativeDecodeStep, mlx_logits: Any, model: Any) -> bool:
-    """A native step and the MLX path give the same logits after the same short prompt."""
+    """A native step, and a native call of several tokens, give the MLX path's logits after the
+    same short prompt."""
     from mlx_lm.models.cache import make_prompt_cache
 
     prompt = mx.array([list(range(1, 9))])
-    theirs, ours = make_prompt_cache(model), make_prompt_cache(model)
-    mx.eval(model(prompt, cache=theirs), model(prompt, cache=ours))
-    want = np.array(mlx_logits(mx.array([[5]]), theirs), dtype=np.float64).reshape(-1)
-    got = np.array(step.logits(5, ours), dtype=np.float64).reshape(-1)
-    scale = max(float(np.abs(want).max()), 1e-6)
-    return bool(np.abs(got - want).max() <= _TOLERANCE * scale)
+    for fed in ([5], [5, 9, 2, 7, 3, 11]):
+        theirs, ours = make_prompt_cache(model), make_prompt_cache(model)
+        mx.eval(model(prompt, cache=theirs), model(prompt, cache=ours))
+        want = np.array(mlx_logits(mx.array([fed]), theirs), dtype=np.float64).reshape(-1)
+        got = np.array(step.forward(fed, ours), dtype=np.float64).reshape(-1)
+        scale = max(float(np.abs(want).max()), 1e-6)
+        if not np.abs(got - want).max() <= _TOLERANCE * scale:
+            return False
+    return True

@@ -77,7 +77,7 @@ def _native_model(folder: Path, library, traditional: bool = True):
     decode = attach_quantized_decode(model, folder, library)
     assert decode is not None
     fast = FastDecodeModel(model)
-    assert fast.use_native_step(NativeDecodeStep.for_model(library, model, decode))
+    assert fast.use_native_step(NativeDecodeStep.for_model(library, fast, decode))
     return model, fast, decode
 
 
@@ -102,6 +102,25 @@ def test_native_steps_match_the_stock_model_across_a_cache_growth(tmp_path: Path
         np.testing.assert_allclose(got, want, atol=2e-3 * np.abs(want).max(), err_msg=f"step {step}")
         assert int(np.argmax(got)) == int(np.argmax(want))
     assert [c.offset for c in ours] == [262] * 3 and ours[0].keys.shape[2] == 512
+    decode.close()
+
+
+@pytest.mark.parametrize("count", [3, 20], ids=["few-rows-on-the-twins", "rows-as-a-gemm"])
+def test_a_turns_suffix_runs_natively_with_every_key_and_value_written(tmp_path: Path, library, count) -> None:
+    """`last_logits` of several tokens (a turn's suffix) is one native call too: the last token's
+    logits equal the stock model's, and so do the next step's (every position's key and value
+    went into the cache)."""
+    model, fast, decode = _native_model(tmp_path, library)
+    prompt = list(range(3, 33))
+    stock, ours = _prefilled(model, prompt), _prefilled(model, prompt)
+    suffix = list(range(100, 100 + count))
+    want = np.array(model(mx.array([suffix]), cache=stock))[0, -1]
+    got = np.array(fast.last_logits(mx.array([suffix]), ours))[0]
+    np.testing.assert_allclose(got, want, atol=2e-3 * np.abs(want).max())
+    assert [c.offset for c in ours] == [30 + count] * 3
+    want = np.array(model(mx.array([[7]]), cache=stock))[0, -1]
+    got = np.array(fast.last_logits(mx.array([[7]]), ours))[0]
+    np.testing.assert_allclose(got, want, atol=2e-3 * np.abs(want).max())
     decode.close()
 
 
@@ -153,7 +172,7 @@ def test_the_helper_thread_changes_no_number(tmp_path: Path, library) -> None:
     model = _quantized_llama(tmp_path, True, vocab=512, hidden=256, heads=8, intermediate=352)
     decode = attach_quantized_decode(model, tmp_path, library)
     fast = FastDecodeModel(model)
-    assert fast.use_native_step(NativeDecodeStep.for_model(library, model, decode))
+    assert fast.use_native_step(NativeDecodeStep.for_model(library, fast, decode))
     runs = []
     for helper in (False, True):
         library.adv_rowshare_stop()
@@ -174,13 +193,14 @@ def test_the_native_step_can_be_declined(tmp_path: Path, library, monkeypatch) -
     missing registration or library gives no step either."""
     model = _quantized_llama(tmp_path, True)
     decode = attach_quantized_decode(model, tmp_path, library)
+    fast = FastDecodeModel(model)
     monkeypatch.setenv("ADVENTURE_NATIVE_STEP", "off")
-    assert NativeDecodeStep.for_model(library, model, decode) is None
+    assert NativeDecodeStep.for_model(library, fast, decode) is None
     monkeypatch.setenv("ADVENTURE_NATIVE_STEP", "single")
-    assert NativeDecodeStep.for_model(library, model, decode) is not None
+    assert NativeDecodeStep.for_model(library, fast, decode) is not None
     monkeypatch.delenv("ADVENTURE_NATIVE_STEP")
-    assert NativeDecodeStep.for_model(None, model, decode) is None
-    assert NativeDecodeStep.for_model(library, model, None) is None
+    assert NativeDecodeStep.for_model(None, fast, decode) is None
+    assert NativeDecodeStep.for_model(library, fast, None) is None
     decode.close()
 
 
@@ -192,7 +212,7 @@ def test_both_builds_of_the_library_step_alike(tmp_path: Path, flags: tuple[str,
     model = _quantized_llama(tmp_path, True)
     decode = attach_quantized_decode(model, tmp_path, library)
     assert decode is not None
-    step = NativeDecodeStep.for_model(library, model, decode)
+    step = NativeDecodeStep.for_model(library, FastDecodeModel(model), decode)
     prompt = list(range(3, 40))
     stock, ours = _prefilled(model, prompt), _prefilled(model, prompt)
     for token in range(50, 56):
