@@ -41,7 +41,7 @@ _TOLERANCE = 1e-3  # relative to the largest logit: int16 activations, another s
 class _Model(ctypes.Structure):
     _fields_ = [(name, ctypes.c_int) for name in
                 ("layers", "dims", "hidden", "heads", "kv_heads", "head_dim", "vocab", "traditional")] + \
-               [(name, ctypes.c_float) for name in ("rope_base", "rope_scale", "attn_scale", "final_eps")] + \
+               [(name, ctypes.c_float) for name in ("rope_scale", "attn_scale", "final_eps")] + \
                [(name, ctypes.c_void_p) for name in ("freqs", "embed", "final_norm", "head")]
 
 
@@ -102,8 +102,8 @@ class NativeDecodeStep:
             layers=len(inner.layers), dims=int(inner.embed_tokens.weight.shape[1]),
             hidden=int(inner.layers[0].mlp.gate_proj.weight.shape[0]), heads=attn.n_heads,
             kv_heads=attn.n_kv_heads, head_dim=attn.head_dim, vocab=self._vocab,
-            traditional=int(bool(attn.rope.traditional)), rope_base=float(attn.rope.base),
-            rope_scale=float(attn.rope.scale), attn_scale=float(attn.scale),
+            traditional=int(bool(attn.rope.traditional)), rope_scale=float(attn.rope.scale),
+            attn_scale=float(attn.scale),
             final_eps=float(inner.norm.eps), freqs=address(freqs.astype(mx.float32)),
             embed=address(inner.embed_tokens.weight),
             final_norm=address(inner.norm.weight), head=address(head))

@@ -32,7 +32,7 @@ enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
 
 typedef struct {
     int layers, dims, hidden, heads, kv_heads, head_dim, vocab, traditional;
-    float rope_base, rope_scale, attn_scale, final_eps;
+    float rope_scale, attn_scale, final_eps;
     const float *freqs;      /* head_dim / 2 rotary frequencies, as the MLX path computes them */
     const float *embed;      /* vocab x dims, float32 */
     const float *final_norm; /* dims */
