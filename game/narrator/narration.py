@@ -175,7 +175,6 @@ class NarrationEngine:
         cleaner = StreamCleaner(s.max_sentences)
         head = cleaner.feed(parts.opening)  # shown with the first generated token
         generated = 0  # visible tokens (not the end-of-text token)
-        steps_done = 0  # decode steps, the end-of-text token's included: what the rate counts
         fed = list(parts.suffix)  # then every token generated (each is fed back in turn)
         t_first: float | None = None
         t_last = t_prefix
@@ -186,7 +185,6 @@ class NarrationEngine:
                 if t_first is None:
                     t_first = now
                 t_last = now
-                steps_done += 1
                 fed.append(int(token))
                 if cancel.is_set():
                     cancelled = True
@@ -209,6 +207,8 @@ class NarrationEngine:
             run.final_text = cleaner.finish()  # complete sentences only, even when cancelled
             ttft = (t_first - t0) if t_first is not None else 0.0
             gen_time = t_last - t_first if t_first is not None else 0.0
+            # Decode steps, the end-of-text token's included (it is a step too): the rate's count.
+            steps_done = len(fed) - len(parts.suffix)
             run.stats = NarrationStats(
                 cache=co.source, prompt_tokens_prefilled=co.prefilled + n_prompt,
                 prompt_tokens_total=len(parts.tokens), ttft_s=ttft,
