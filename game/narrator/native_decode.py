@@ -33,6 +33,8 @@ import mlx.core as mx
 import numpy as np
 from mlx_lm.models.cache import KVCache
 
+from game.narrator.native_ops import writable_float32
+
 NATIVE_STEP_ENV = "ADVENTURE_NATIVE_STEP"
 HELPER_SPIN_US = 200
 _TOLERANCE = 1e-3  # relative to the largest logit: int16 activations, another summation order
@@ -165,13 +167,8 @@ class NativeDecodeStep:
                 blank = mx.zeros((1, self._kv_heads, count, self._head_dim), mx.float32)
                 layer.update_and_fetch(blank, blank)
                 layer.offset -= count
-            for name in ("keys", "values"):  # evaluated, and MLX's own writable buffer
-                array = getattr(layer, name)
-                mx.eval(array)
-                view = np.asarray(array)
-                if view.dtype != np.float32 or not view.flags.c_contiguous or not view.flags.writeable:
-                    setattr(layer, name, mx.array(np.ascontiguousarray(view, dtype=np.float32)))
-            k_view, v_view = np.asarray(layer.keys), np.asarray(layer.values)
+            layer.keys, k_view = writable_float32(layer.keys)  # the step writes into these buffers
+            layer.values, v_view = writable_float32(layer.values)
             keys.append(k_view.ctypes.data)
             values.append(v_view.ctypes.data)
             capacity.append(int(k_view.shape[2]))

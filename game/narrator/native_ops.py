@@ -21,18 +21,23 @@ import mlx.core as mx
 import numpy as np
 
 
-def _in_place(array: mx.array, compute: Callable[[np.ndarray], None]) -> mx.array:
-    """Evaluate ``array`` and let ``compute`` overwrite a float32 buffer holding it: MLX's own
-    buffer (no copy; the result is ``array``) when it is contiguous float32, else a converted
-    copy (the result is a new array)."""
+def writable_float32(array: mx.array) -> tuple[mx.array, np.ndarray]:
+    """``array`` evaluated, with a writable numpy view of a float32 buffer holding it: MLX's own
+    buffer (no copy; the array returned is ``array``) when it is contiguous float32, else a
+    converted copy (the array returned is that new MLX array). Writes go straight into MLX."""
     mx.eval(array)
     view = np.asarray(array)  # no copy
     if view.dtype == np.float32 and view.flags.c_contiguous and view.flags.writeable:
-        compute(view)
-        return array
-    copy = np.ascontiguousarray(view, dtype=np.float32)
-    compute(copy)
-    return mx.array(copy)
+        return array, view
+    array = mx.array(np.ascontiguousarray(view, dtype=np.float32))
+    return array, np.asarray(array)
+
+
+def _in_place(array: mx.array, compute: Callable[[np.ndarray], None]) -> mx.array:
+    """Evaluate ``array`` and let ``compute`` overwrite its float32 buffer (see writable_float32)."""
+    array, view = writable_float32(array)
+    compute(view)
+    return array
 
 
 class NativePromptOps:
