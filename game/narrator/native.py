@@ -26,9 +26,10 @@ from game.paths import cache_dir
 
 NATIVE_ENV = "ADVENTURE_NATIVE"
 COMPILER_ENV = "ADVENTURE_CC"
-# One library from every source: the sgemm front end (qgemv.c, its quantized rows in qrows.c)
-# and the prompt operations (softmax.c, silu.c), sharing simd.h. Headers count for the cache
-# key, not the command line.
+# One library from every source: the sgemm front end (qgemv.c, its quantized rows in qrows.c),
+# the prompt operations (softmax.c, silu.c, sharing simd.h) and the native decode step
+# (decode_step.c, its helper thread in rowshare.c). Headers count for the cache key, not the
+# command line.
 SOURCES = tuple(sorted(Path(__file__).with_name("native").glob("*.c")))
 HEADERS = tuple(sorted(Path(__file__).with_name("native").glob("*.h")))
 _COMPILE_TIMEOUT_S = 120
@@ -83,6 +84,19 @@ def declare(library: ctypes.CDLL) -> ctypes.CDLL:
     library.adv_causal_softmax.restype = None
     library.adv_silu_mul.argtypes = [p, p, ctypes.c_long]
     library.adv_silu_mul.restype = None
+    # decode_step.c (native_decode.py passes its model and layer descriptions by address)
+    library.adv_decode_step.argtypes = [p, p, i, i, p, p, p, p]
+    library.adv_decode_step.restype = i
+    library.adv_prompt_step.argtypes = [p, p, p, i, i, p, p, p, p]
+    library.adv_prompt_step.restype = i
+    # rowshare.c
+    library.adv_rowshare_start.argtypes = [i]
+    library.adv_rowshare_start.restype = i
+    library.adv_rowshare_stop.argtypes = []
+    library.adv_rowshare_stop.restype = None
+    for name in ("adv_rowshare_helper_chunks", "adv_rowshare_caller_chunks"):
+        getattr(library, name).argtypes = []
+        getattr(library, name).restype = ctypes.c_long
     return library
 
 

@@ -53,22 +53,6 @@ class _Layer(ctypes.Structure):
                [("eps_in", ctypes.c_float), ("eps_post", ctypes.c_float)]
 
 
-def declare(library: ctypes.CDLL) -> None:
-    """ctypes signature of the step."""
-    p, i = ctypes.c_void_p, ctypes.c_int
-    library.adv_decode_step.argtypes = [ctypes.POINTER(_Model), ctypes.POINTER(_Layer), i, i, p, p, p, p]
-    library.adv_decode_step.restype = i
-    library.adv_prompt_step.argtypes = [ctypes.POINTER(_Model), ctypes.POINTER(_Layer), p, i, i, p, p, p, p]
-    library.adv_prompt_step.restype = i
-    library.adv_rowshare_start.argtypes = [i]
-    library.adv_rowshare_start.restype = i
-    library.adv_rowshare_stop.argtypes = []
-    library.adv_rowshare_stop.restype = None
-    for name in ("adv_rowshare_helper_chunks", "adv_rowshare_caller_chunks"):
-        getattr(library, name).argtypes = []
-        getattr(library, name).restype = ctypes.c_long
-
-
 def _buffer(array: mx.array) -> np.ndarray:
     """MLX's own float32 buffer of ``array`` as numpy (no copy); ValueError if it is not one."""
     mx.eval(array)
@@ -87,8 +71,7 @@ class NativeDecodeStep:
         inner = model.model
         self._decode = decode
         attn = inner.layers[0].self_attn
-        declare(library)
-        self._library = library
+        self._library = library  # declared by native.declare
         self._kv_heads, self._head_dim = attn.n_kv_heads, attn.head_dim
         self._keep: list[np.ndarray] = []  # every buffer whose address the step holds
 
@@ -175,13 +158,12 @@ class NativeDecodeStep:
         out = np.empty(self._vocab, dtype=np.float32)
         pointers = ((ctypes.c_void_p * len(keys))(*keys), (ctypes.c_void_p * len(values))(*values),
                     (ctypes.c_int * len(capacity))(*capacity), out.ctypes.data)
+        description = (ctypes.addressof(self._model), ctypes.addressof(self._layers))
         if count == 1:
-            status = self._library.adv_decode_step(ctypes.byref(self._model), self._layers, int(tokens[0]), pos,
-                                                   *pointers)
+            status = self._library.adv_decode_step(*description, int(tokens[0]), pos, *pointers)
         else:
             fed = np.ascontiguousarray(tokens, dtype=np.int32)
-            status = self._library.adv_prompt_step(ctypes.byref(self._model), self._layers, fed.ctypes.data,
-                                                   count, pos, *pointers)
+            status = self._library.adv_prompt_step(*description, fed.ctypes.data, count, pos, *pointers)
         if status != 0:
             raise RuntimeError(f"native decode step failed (code {status})")
         for layer in cache:
