@@ -265,7 +265,9 @@ def load_narrator_model(spec: str | None, progress: ProgressFn | None = None) ->
     if (kernel is not None and supports_fast_decode(model)
             and os.environ.get(FAST_DECODE_ENV, "").strip().lower() != "off"):
         model = FastDecodeModel(model, NativePromptOps(kernel))
-        model.use_native_step(NativeDecodeStep.for_model(kernel, model, decode))
+        if model.use_native_step(NativeDecodeStep.for_model(kernel, model, decode)):
+            # Its check ran a prompt and steps both ways: the warm-up is done.
+            return LoadedModel(model=model, tokenizer=tokenizer, model_id=model_id, path=folder, decode=decode)
     warm_up(model)
     return LoadedModel(model=model, tokenizer=tokenizer, model_id=model_id, path=folder, decode=decode)
 

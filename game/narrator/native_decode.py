@@ -172,14 +172,16 @@ class NativeDecodeStep:
 
 
 def agrees(step: NativeDecodeStep, mlx_logits: Any, model: Any) -> bool:
-    """A native step, and a native call of several tokens, give the MLX path's logits after the
-    same short prompt."""
+    """A native step, then a native call of several tokens, give the MLX path's logits after the
+    same short prompt (prefilled once; each path continues its own copy of the cache)."""
     from mlx_lm.models.cache import make_prompt_cache
 
-    prompt = mx.array([list(range(1, 9))])
+    from game.narrator.prefix_cache import compact_copy
+
+    theirs = make_prompt_cache(model)
+    mx.eval(model(mx.array([list(range(1, 9))]), cache=theirs))
+    ours = compact_copy(theirs)
     for fed in ([5], [5, 9, 2, 7, 3, 11]):
-        theirs, ours = make_prompt_cache(model), make_prompt_cache(model)
-        mx.eval(model(prompt, cache=theirs), model(prompt, cache=ours))
         want = np.array(mlx_logits(mx.array([fed]), theirs), dtype=np.float64).reshape(-1)
         got = np.array(step.forward(fed, ours), dtype=np.float64).reshape(-1)
         scale = max(float(np.abs(want).max()), 1e-6)
