@@ -21,14 +21,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "entry.h"
 #include "qrows.h"
 #include "rowshare.h"
-
-void adv_causal_softmax(const float *scores, float *probs, int rows, int length, int keys, int offset);
-void adv_silu_mul(float *gate, const float *up, long n);
-void adv_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
-               const float *b, int ldb, float beta, float *c, int ldc);
-enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
 
 typedef struct {
     int layers, dims, hidden, heads, kv_heads, head_dim, vocab, traditional;

@@ -23,11 +23,11 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include "entry.h"
 #include "qrows.h"
 #include "rowshare.h"
 #include "simd.h"
 
-enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
 enum { GROUP = QROWS_GROUP, TABLE_SIZE = 4096, MAX_K = QROWS_MAX_K };
 /* Up to this many rows, products go row by row (sgemv streams B once per row; sgemm packs B
  * first, which for a handful of rows costs more than the multiplication). */

@@ -7,6 +7,7 @@
  */
 #include <math.h>
 #include <stddef.h>
+#include "entry.h"
 #include "simd.h"
 
 void adv_silu_mul(float *gate, const float *up, long n) {

@@ -13,6 +13,7 @@
  */
 #include <math.h>
 #include <stddef.h>
+#include "entry.h"
 #include "simd.h"
 #if defined(__AVX2__) && defined(__FMA__)
 
