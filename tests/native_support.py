@@ -1,9 +1,12 @@
-"""The native library built with chosen compiler flags, for tests of both builds (AVX2 and plain C)."""
+"""The native library for tests: the one in libmlx's sgemm slot (fixture `library`), or one built
+with chosen compiler flags (tests of both builds, AVX2 and plain C)."""
 
 from __future__ import annotations
 
 import ctypes
 from pathlib import Path
+
+import pytest
 
 from game.narrator import blas, native
 
@@ -20,3 +23,11 @@ def kernel_built_with(flags: tuple[str, ...], folder: Path):
     p, i, f = ctypes.c_void_p, ctypes.c_int, ctypes.c_float
     sgemm.argtypes = [i, i, i, i, i, i, f, p, i, p, i, f, p, i]
     return library, sgemm
+
+
+@pytest.fixture()
+def library():
+    """The native front end in libmlx's sgemm slot (fails the test when it is not there)."""
+    if blas.ensure_fast_blas().backend != "openblas" or blas.native_front_end() is None:
+        pytest.fail(f"the native front end is not in place: {blas.blas_status()}")
+    return blas.native_front_end()

@@ -19,9 +19,9 @@ import mlx.nn as nn
 import numpy as np
 import pytest
 
-from game.narrator import blas, native
+from game.narrator import native
 from game.narrator.quantized_decode import QUANTIZED_TWIN_FILE, attach_quantized_decode
-from tests.native_support import kernel_built_with
+from tests.native_support import kernel_built_with, library  # noqa: F401 (a fixture)
 
 needs_native = pytest.mark.skipif(
     not sys.platform.startswith("linux") or native.find_compiler() is None,
@@ -65,13 +65,6 @@ def _int16_bound(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
     so each element is within half a step, times its weight."""
     half_steps = np.abs(x).reshape(x.shape[0], -1, 32).max(axis=2) / (2 * 32767)
     return np.repeat(half_steps, 32, axis=1).astype(np.float64) @ np.abs(weight.astype(np.float64)).T
-
-
-@pytest.fixture()
-def library():
-    if blas.ensure_fast_blas().backend != "openblas" or blas.native_front_end() is None:
-        pytest.fail(f"the native front end is not in place: {blas.blas_status()}")
-    return blas.native_front_end()
 
 
 @needs_native

@@ -14,10 +14,11 @@ from pathlib import Path
 import mlx.core as mx
 import numpy as np
 import pytest
+from mlx.utils import tree_flatten
 from mlx_lm.models import llama
 from mlx_lm.models.cache import make_prompt_cache
 
-from game.narrator import blas, native
+from game.narrator import native
 from game.narrator.fast_decode import FastDecodeModel
 from game.narrator.model import LoadedModel
 from game.narrator.narration import NarrationEngine
@@ -25,7 +26,7 @@ from game.narrator.native_decode import NativeDecodeStep
 from game.narrator.quantized_decode import QUANTIZED_TWIN_FILE, attach_quantized_decode
 from game.narrator.settings import NarratorSettings
 from tests.narrator.narrator_tiny import make_tokenizer
-from tests.native_support import kernel_built_with
+from tests.native_support import kernel_built_with, library  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.skipif(native.find_compiler() is None, reason="the native step needs a C compiler")
 
@@ -40,7 +41,7 @@ def _quantized_llama(folder: Path, traditional: bool, vocab: int = 320, hidden: 
                            vocab_size=vocab, rope_traditional=traditional, tie_word_embeddings=True)
     model = llama.Model(args)
     twin, weights = {}, {}
-    for name, weight in dict(_flat(model.parameters())).items():
+    for name, weight in tree_flatten(model.parameters()):
         if not name.endswith(".weight") or weight.ndim != 2:
             continue
         module = name[: -len(".weight")]
@@ -52,24 +53,6 @@ def _quantized_llama(folder: Path, traditional: bool, vocab: int = 320, hidden: 
     mx.eval(model.parameters())
     mx.save_safetensors(str(folder / QUANTIZED_TWIN_FILE), twin)
     return model
-
-
-def _flat(tree, prefix=""):
-    if isinstance(tree, dict):
-        for key, value in tree.items():
-            yield from _flat(value, f"{prefix}{key}.")
-    elif isinstance(tree, list):
-        for i, value in enumerate(tree):
-            yield from _flat(value, f"{prefix}{i}.")
-    else:
-        yield prefix[:-1], tree
-
-
-@pytest.fixture()
-def library():
-    if blas.ensure_fast_blas().backend != "openblas" or blas.native_front_end() is None:
-        pytest.fail(f"the native front end is not in place: {blas.blas_status()}")
-    return blas.native_front_end()
 
 
 def _native_model(folder: Path, library, traditional: bool = True):
