@@ -59,7 +59,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         except SettingsError as exc:
             print(str(exc), file=sys.stderr)
             return 2
-        run_narrated(Game(world), commands, make_narrator(settings), stats_out=args.stats)
+        run_narrated(Game(world), commands, make_narrator(settings), stats_out=args.stats,
+                     jsonl=args.format == "jsonl")
+        return 0
+    if args.format == "jsonl":
+        from game.narrator.headless import run_unnarrated_jsonl
+
+        run_unnarrated_jsonl(Game(world), commands, sys.stdout)
         return 0
     sys.stdout.write(run_script(Game(world), commands).transcript())
     return 0
@@ -149,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="print a narration under each command's text (on: the model)")
     run.add_argument("--model", help="narrator model: a Hugging Face id or a local folder")
     run.add_argument("--stats", action="store_true", help="print narrator timings to stderr")
+    run.add_argument("--format", choices=("text", "jsonl"), default="text",
+                     help="text: the transcript; jsonl: one JSON object per turn (command, "
+                          "engine text, narration shown, events, room, items, narrator stats)")
     run.set_defaults(func=cmd_run)
 
     validate = sub.add_parser("validate", help="check a world file and report every problem")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, Sequence, runtime_checkable
 if TYPE_CHECKING:  # the engine types are only needed for annotations
     from game.engine.events import Event, Scene
     from game.engine.world import NarratorStyle
+    from game.narrator.grounding.facts import TurnFacts
 
 NarratorStatus = Literal["loading", "prefilling", "streaming", "idle", "off", "error"]
 CacheSource = Literal["hit", "miss", "disk", "partial"]
@@ -42,6 +43,7 @@ class NarrationRequest:
     result_text: str
     events: Sequence["Event"] = ()
     history: Sequence[str] = ()
+    facts: "TurnFacts | None" = None  # what the narration is checked against (None: unchecked)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,9 @@ class NarrationStats:
     generated_tokens: int
     cancelled: bool = False
     prefix_tokens: int = 0
+    sentences_rejected: int = 0    # candidate sentences the grounding check refused
+    retries: int = 0               # times generation was rewound to the last good sentence
+    first_shown_s: float = 0.0     # submit -> first narration text handed to the sink
     extra: dict[str, float] = field(default_factory=dict)
 
 

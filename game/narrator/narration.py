@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -25,6 +26,9 @@ import mlx.core as mx
 from mlx_lm.sample_utils import make_logits_processors
 
 from game.narrator.api import NarrationRequest, NarrationStats
+from game.narrator.checked_stream import CheckedGeneration
+from game.narrator.grounding.checker import TurnCheck
+from game.narrator.grounding.language import warm_up as warm_up_language
 from game.narrator.postprocess import StreamCleaner
 from game.narrator.prefix_cache import PrefillInterrupted, PrefixCacheStore
 from game.narrator.prompt import PromptParts, build_prefix, build_prompt, should_narrate
@@ -33,6 +37,7 @@ from game.narrator.token_loop import generate_tokens
 from game.narrator.settings import NarratorSettings
 
 StatusFn = Callable[[str, str], None]
+SHOWN_MEMORY = 64  # sentences remembered per world for the repetition check
 
 
 class IncrementalDecoder:
@@ -73,6 +78,8 @@ class NarrationRun:
     pieces: Iterator[str]
     stats: NarrationStats | None = None
     final_text: str = ""
+    verdicts: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # every checked
+    # sentence and its defect kinds (empty: shown), for transcripts and the benchmark
 
     def __iter__(self) -> Iterator[str]:
         return self.pieces
@@ -97,6 +104,8 @@ class NarrationEngine:
         self.store = PrefixCacheStore(self.model, self.model_id,
                                       settings.cache_budget_mb * 1024 * 1024,
                                       cache_directory if settings.disk_cache else None)
+        self._shown: dict[str, deque[str]] = {}
+        warm_up_language()  # the tagger's lexicon loads here, not on the first turn
         self._eos = set(getattr(self.tokenizer, "eos_token_ids", None) or [])
         eos_id = getattr(self.tokenizer, "eos_token_id", None)
         if eos_id is not None:
@@ -106,8 +115,21 @@ class NarrationEngine:
     def prompt(self, request: NarrationRequest) -> PromptParts:
         history = list(request.history)[-self.settings.history_turns:] \
             if self.settings.history_turns > 0 else []
+        names = None
+        if self._grounded(request):
+            facts = request.facts
+            names = {i.id: i.name for i in facts.in_scope + facts.elsewhere}
         return build_prompt(self.tokenizer, request.style, request.scene, request.command,
-                            request.result_text, request.events, history)
+                            request.result_text, request.events, history, names)
+
+    def _grounded(self, request: NarrationRequest) -> bool:
+        return self.settings.grounding and request.facts is not None
+
+    def _shown_before(self, world_id: str) -> deque[str]:
+        """The sentences shown earlier in this world's session (for the repetition check)."""
+        if world_id not in self._shown:
+            self._shown = {world_id: deque(maxlen=SHOWN_MEMORY)}
+        return self._shown[world_id]
 
     def prefetch_scene(self, style: Any, scene: Any,
                        should_stop: Callable[[], bool] | None = None,
@@ -165,6 +187,9 @@ class NarrationEngine:
             mx.random.seed(s.seed)
         feed = parts.suffix[co.reused:]  # the suffix's leading tokens may still be cached
         n_prompt = len(feed)
+        if self._grounded(request):
+            yield from self._checked(run, request, parts, co, feed, cancel, t0, t_prefix)
+            return
         processors = [
             (lambda toks, logits, p=p: p(toks[n_prompt:], logits))  # penalise only the reply
             for p in make_logits_processors(repetition_penalty=s.repetition_penalty)
@@ -216,6 +241,62 @@ class NarrationEngine:
                 generated_tokens=generated, cancelled=cancelled, prefix_tokens=parts.prefix_len,
                 extra={"prefix_s": t_prefix - t0, "suffix_reused": float(co.reused),
                        "prefix_fallback": 1.0 if parts.prefix_fallback else 0.0})
+
+    def _checked(self, run: NarrationRun, request: NarrationRequest, parts: PromptParts,
+                 co: Any, feed: Sequence[int], cancel: threading.Event, t0: float,
+                 t_prefix: float) -> Iterator[str]:
+        """The grounded narration: only sentences that pass the check are shown (see
+        checked_stream.py); the run's stats say how many were refused."""
+        s = self.settings
+        shown_before = self._shown_before(request.world_id)
+        check = TurnCheck(request.facts, list(shown_before))
+        fallback = TurnCheck(request.facts)
+        primer = list(parts.opening_tokens)
+        base_text = self.tokenizer.decode(primer)
+
+        def text_of(ids: list[int]) -> str:
+            text = self.tokenizer.decode(primer + ids)
+            new = text[len(base_text):] if text.startswith(base_text) else self.tokenizer.decode(ids)
+            return new.rstrip("\ufffd")
+
+        penalty = make_logits_processors(repetition_penalty=s.repetition_penalty) \
+            if s.repetition_penalty and s.repetition_penalty != 1.0 else []
+
+        def processors(reply: list[int], n_fed: int) -> list[Any]:
+            before = mx.array(reply, dtype=mx.uint32)
+            # the penalty sees the reply only: the shown sentences, then this call's tokens
+            return [(lambda toks, logits, p=p: p(mx.concatenate([before, toks[n_fed:]]), logits))
+                    for p in penalty]
+
+        gen = CheckedGeneration(
+            self.model, co.cache, feed, parts.suffix[-1], make_fast_sampler(s.temperature, s.top_p),
+            text_of, parts.opening, check.check, self._eos, s.max_sentences, s.max_tokens,
+            s.sentence_retries, s.retry_budget_s, self._clock, processors, fallback.check)
+        t_shown: float | None = None
+        try:
+            for piece in gen.run(cancel):
+                if t_shown is None:
+                    t_shown = self._clock()
+                yield piece
+            self.store.remember_tail(co, list(parts.suffix) + gen.committed)
+        finally:
+            g = gen.stats
+            run.final_text = gen.final_text
+            shown_before.extend(gen.shown)
+            t_first = g.first_token_at
+            gen_time = (g.last_token_at - t_first) if t_first is not None and g.last_token_at else 0.0
+            run.stats = NarrationStats(
+                cache=co.source, prompt_tokens_prefilled=co.prefilled + len(feed),
+                prompt_tokens_total=len(parts.tokens),
+                ttft_s=(t_first - t0) if t_first is not None else 0.0,
+                tokens_per_s=(g.steps - 1) / gen_time if g.steps > 1 and gen_time > 0 else 0.0,
+                generated_tokens=len(gen.committed), cancelled=g.cancelled,
+                prefix_tokens=parts.prefix_len, sentences_rejected=g.rejected, retries=g.retries,
+                first_shown_s=(t_shown - t0) if t_shown is not None else 0.0,
+                extra={"prefix_s": t_prefix - t0, "suffix_reused": float(co.reused),
+                       "prefix_fallback": 1.0 if parts.prefix_fallback else 0.0,
+                       "decode_steps": float(g.steps), "opening_only": 1.0 if g.fallback else 0.0})
+            run.verdicts = [(v.sentence, v.kinds) for v in g.verdicts]
 
     def flush(self, should_stop: Callable[[], bool] | None = None) -> int:
         """Persist new prefix caches (call when idle)."""

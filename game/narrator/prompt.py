@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 if TYPE_CHECKING:
     from game.engine.events import Event, Scene
@@ -54,6 +54,7 @@ _SPLIT_MARK = "\x00\x01SPLIT\x01\x00"
 
 # Events that carry nothing worth narrating on their own (the engine's text says it all).
 _SILENT_KINDS = frozenset({"unknown-word", "asked", "meta", "inventory", "undone"})
+_BOOKKEEPING_KINDS = frozenset({"counter-changed", "flag-set", "flag-cleared"})
 _SILENT_REASONS = frozenset({
     "not-in-scope", "unknown-word", "nothing", "oops", "nothing-to-repeat", "cannot-undo",
     "game-over", "internal-error", "self", "loop", "not-interested",
@@ -179,26 +180,82 @@ def token_hash(tokens: Sequence[int]) -> str:
     return h.hexdigest()[:32]
 
 
-def opening_for(events: Sequence["Event"], scene: "Scene | None" = None) -> str:
-    """The words the reply is opened with, from the first event that names an action.
+# The verb a refused command is retold with ("You try to open the iron door"): the command's
+# own first word when it is one of these, so the opening never names another action.
+_TRY_VERBS = frozenset({
+    "take", "get", "pick", "drop", "put", "open", "close", "shut", "unlock", "lock", "light",
+    "read", "eat", "drink", "wear", "remove", "give", "push", "pull", "turn", "move", "climb",
+    "break", "enter", "play", "ring", "search", "touch", "lift", "wave", "dig", "cut", "tie",
+})
 
-    A move opens with the name of the room the engine put the player in: measured on the
-    embedded model, "You step into" alone was completed with the previous room's name
-    (copied from the history line), contradicting the engine.
+
+def _names_list(names: Sequence[str]) -> str:
+    named = [_with_article(n) for n in dict.fromkeys(names)][:3]
+    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+
+
+def opening_for(events: Sequence["Event"], scene: "Scene | None" = None,
+                names: "Mapping[str, str] | None" = None, command: str = "") -> str:
+    """The words the reply is opened with: the turn's action and its real object.
+
+    From the first event that names an action ("You light the hand lamp", "You put the oil can
+    in the great lantern"); a refusal opens with the attempt ("You try to open the iron door"),
+    never with its success. Naming the object keeps a small model from retelling the action on
+    another one (measured: "You light the letter" for the lamp), and a move opens with the name
+    of the room the engine put the player in ("You step into" alone was completed with the
+    previous room's name, copied from the history line).
     """
-    kinds = [e.kind for e in events]
+    names = names or {}
+    # Implicit steps ("(first taking the key)") and items a rule moved are not the action.
+    explicit = [e for e in events if not e.data.get("implicit")
+                and not (e.kind == "moved" and e.data.get("item", "player") != "player")]
+    kinds = [e.kind for e in explicit]
     for kind, opening in _OPENINGS:
-        if kind in kinds:
-            if kind == "moved" and scene is not None and not scene.dark and scene.room_name:
+        if kind not in kinds:
+            continue
+        if kind == "moved":
+            if scene is not None and scene.dark:
+                return f"{opening} the darkness."
+            if scene is not None and scene.room_name:
                 return f"{opening} {_with_article(scene.room_name)}."
             return opening
+        same = [e for e in explicit if e.kind == kind]
+        items = [names[e.data["item"]] for e in same
+                 if isinstance(e.data.get("item"), str) and e.data["item"] in names]
+        if kind == "failed":
+            return _attempt(same[0], names, command)
+        if not items:
+            return opening
+        text = f"{opening} {_names_list(items)}"
+        holder = same[0].data.get("holder")
+        if kind == "put" and isinstance(holder, str) and holder in names:
+            prep = str(same[0].data.get("preposition") or "in")
+            text += f" {prep} {_with_article(names[holder])}"
+        return text
     return OPENING
 
 
+def _attempt(event: "Event", names: "Mapping[str, str]", command: str) -> str:
+    """'You try to open the iron door' / 'You try to go north' / 'You try' for a refusal."""
+    words = command.lower().split()
+    direction = event.data.get("direction")
+    if isinstance(direction, str) and direction:
+        return f"You try to go {direction}"
+    item = event.data.get("item")
+    verb = words[0] if words and words[0] in _TRY_VERBS else ""
+    if verb == "get":
+        verb = "take"
+    if isinstance(item, str) and item in names and verb:
+        return f"You try to {verb} {_with_article(names[item])}"
+    return "You try"
+
+
 def _with_article(name: str) -> str:
-    """'the Lighthouse Yard', but 'Mara's Cottage' and 'The Sanctum' stay as written."""
+    """'the Lighthouse Yard', 'the ship's biscuit', but 'Mara's Cottage' and 'The Sanctum' stay
+    as written."""
     words = name.split()
-    if not words or words[0].lower() in ("the", "a", "an") or "'s" in words[0]:
+    if not words or words[0].lower() in ("the", "a", "an") or (
+            "'s" in words[0] and words[0][:1].isupper()):
         return name
     return f"the {name}"
 
@@ -209,6 +266,8 @@ def should_narrate(events: Sequence["Event"], result_text: str) -> bool:
     to say anything about (a small model would happily describe the missing lamp)."""
     if not result_text.strip():
         return False
+    # Bookkeeping (a lamp's oil counting down every turn) says nothing about the command.
+    events = [e for e in events if e.kind not in _BOOKKEEPING_KINDS]
     kinds = {e.kind for e in events}
     if kinds and kinds <= _SILENT_KINDS:
         return False
@@ -381,11 +440,13 @@ def render_tokens(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene",
 
 def build_prompt(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene", command: str,
                  result_text: str, events: Sequence["Event"] = (),
-                 history: Sequence[str] = ()) -> PromptParts:
-    """The full prompt for one narrated turn."""
+                 history: Sequence[str] = (), names: "Mapping[str, str] | None" = None
+                 ) -> PromptParts:
+    """The full prompt for one narrated turn (`names`: item id -> name, for the opening)."""
     turn = turn_block(new_information(result_text, scene), list(scene.visible_items),
                       list(scene.inventory), command, history, describe_events(events))
-    return render_tokens(tokenizer, style, scene, turn, opening_for(events, scene))
+    return render_tokens(tokenizer, style, scene, turn,
+                         opening_for(events, scene, names, command))
 
 
 def build_prefix(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene") -> PromptParts:

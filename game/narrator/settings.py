@@ -60,6 +60,9 @@ class NarratorSettings:
     prefetch: bool = True             # prefill adjacent rooms while the player is idle
     fake_tokens_per_s: float = 40.0   # the fake narrator's streaming rate
     history_turns: int = 1            # recent turns shown to the model (each costs prefill)
+    grounding: bool = True            # show only sentences that pass the grounding check
+    sentence_retries: int = 3         # resamples of a sentence that failed the check
+    retry_budget_s: float = 2.5       # time after the first token spent on resampling, at most
 
     def with_overrides(self, **overrides: Any) -> "NarratorSettings":
         """A copy with the given non-None values replaced (CLI flags left unset are None)."""
@@ -283,6 +286,9 @@ def _validated(s: NarratorSettings, source: str) -> NarratorSettings:
             cache_budget_mb=int(s.cache_budget_mb),
             fake_tokens_per_s=float(s.fake_tokens_per_s),
             history_turns=int(s.history_turns),
+            grounding=bool(s.grounding),
+            sentence_retries=int(s.sentence_retries),
+            retry_budget_s=float(s.retry_budget_s),
         )
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"{source}: {exc}") from exc
@@ -301,6 +307,10 @@ def _validated(s: NarratorSettings, source: str) -> NarratorSettings:
         problems.append("repetition_penalty must be within 0.5..2")
     if s.cache_budget_mb < 0:
         problems.append("cache_budget_mb must be >= 0")
+    if not 0 <= s.sentence_retries <= 10:
+        problems.append("sentence_retries must be within 0..10")
+    if not 0.0 <= s.retry_budget_s <= 30.0:
+        problems.append("retry_budget_s must be within 0..30")
     if s.fake_tokens_per_s <= 0:
         problems.append("fake_tokens_per_s must be > 0")
     if problems:

@@ -198,7 +198,29 @@ def test_opening_follows_what_happened():
     assert opening_for(moved, hall()) == "You step into the Great Hall."
     dark = hall()
     dark.dark = True
-    assert opening_for(moved, dark) == "You step into"  # nothing to name in the dark
+    assert opening_for(moved, dark) == "You step into the darkness."  # no room name in the dark
+
+
+def test_opening_names_the_real_object_and_the_attempt():
+    names = {"lamp": "hand lamp", "oil": "can of oil", "lantern": "great lantern",
+             "biscuit": "ship's biscuit", "letter": "Mara's letter"}
+    assert opening_for([Event("lit", {"item": "lamp"})], names=names) == "You light the hand lamp"
+    assert opening_for([Event("took", {"item": "lamp"}), Event("took", {"item": "oil"})],
+                       names=names) == "You take the hand lamp and the can of oil"
+    assert opening_for([Event("removed", {"item": "oil", "implicit": True}),
+                        Event("put", {"item": "oil", "holder": "lantern", "preposition": "in"})],
+                       names=names) == "You put the can of oil in the great lantern"
+    assert opening_for([Event("ate", {"item": "biscuit"})], names=names) == \
+        "You eat the ship's biscuit"
+    assert opening_for([Event("read", {"item": "letter"})], names=names) == "You read Mara's letter"
+    refused = [Event("failed", {"reason": "locked", "item": "lantern"})]
+    assert opening_for(refused, names=names, command="open lantern") == \
+        "You try to open the great lantern"
+    assert opening_for([Event("failed", {"reason": "no-exit", "direction": "west"})],
+                       command="w") == "You try to go west"
+    # an item a rule moved is not the player moving
+    moved_item = [Event("moved", {"item": "oil", "to": "nowhere"}), Event("message", {})]
+    assert opening_for(moved_item, hall(), names) == OPENING
 
 
 def test_should_narrate():

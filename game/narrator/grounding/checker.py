@@ -1,0 +1,420 @@
+"""The grounding check: every way a candidate sentence departs from the turn's facts.
+
+A small model invents: objects from other rooms, people nobody wrote, wins that did not happen,
+doors open that the engine says are locked. The narrator shows a sentence only when
+`TurnCheck.check` finds no defect in it, so this module is what stands between the model and
+the player. It is deliberately strict: a wrongly rejected sentence costs a retry (or a shorter
+narration), a wrongly accepted one breaks the game's promise that the engine is the truth.
+
+Defect kinds (`Defect.kind`), each a separate detector:
+
+* ``invented-object``: a world item named (name or alias, singular or plural) while it is not in
+  scope, and the word is not otherwise said by this turn's text.
+* ``invented-noun``: a noun (tagged by `language.tag`) that nothing grounds: not the room's text,
+  the items in scope (names, aliases, descriptions), the engine's text or the command, and not
+  one of the `GENERIC_NOUNS` every scene may use.
+* ``wrong-object``: the sentence retells the turn's action ("you light ...") on another item
+  than the one the engine acted on.
+* ``contradiction``: an item in scope called open/closed/locked/unlocked/lit/unlit/empty
+  against its state; an action retold as done that the engine did not do (or refused); the
+  room called dark when it is lit; a move into another room than the one the player is in.
+* ``game-talk``: the game instead of the story: the player, the game, scores, wins, endings,
+  or numbers the engine did not state.
+* ``repetition``: the same sentence (or nearly) as one already shown this session.
+* ``form``: not second person present (first person, past tense), a question, quotation,
+  brackets or an ellipsis, too short or too long.
+* ``copy``: nearly every word (`COPY_SHARE`) already in the engine's text or the room's
+  description: the engine says it already, the narration must add something.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from game.narrator.grounding.facts import ItemFact, TurnFacts
+from game.narrator.grounding.language import lemma_set, retag, singular, tag, words
+
+INVENTED_OBJECT = "invented-object"
+INVENTED_NOUN = "invented-noun"
+WRONG_OBJECT = "wrong-object"
+CONTRADICTION = "contradiction"
+GAME_TALK = "game-talk"
+REPETITION = "repetition"
+FORM = "form"
+COPY = "copy"
+DEFECT_KINDS = (INVENTED_OBJECT, INVENTED_NOUN, WRONG_OBJECT, CONTRADICTION, GAME_TALK,
+                REPETITION, FORM, COPY)
+COPY_SHARE = 0.9  # a sentence with this share of its words in the engine's text is a copy
+
+# Nouns any scene may use without the world naming them: the player's body and senses, the
+# air and light around them, and words for place, time and manner. Kept short on purpose:
+# every word here is one the narrator may use anywhere.
+GENERIC_NOUNS = frozenset("""
+    hand hands finger fingers palm palms arm arms foot feet eye eyes face head breath heart
+    back shoulder shoulders skin step steps way moment moments time while air light dark
+    darkness shadow shadows silence sound sounds noise quiet warmth cold chill weight touch
+    grip side sides edge edges top bottom middle centre center corner front surface ground
+    floor place spot direction thing things something nothing anything everything sight view
+    glance look attention mind thought thoughts feeling sense hope care ease effort lesson
+    you yourself
+    north south east west northeast northwest southeast southwest up down
+""".split())
+
+# What a lit light source in scope grounds: its light may be described.
+LIGHT_NOUNS = frozenset({"glow", "flame", "flames", "gleam", "shine", "radiance", "halo"})
+
+# Words that talk about the game instead of the story (lemmas).
+_GAME_WORDS = frozenset({
+    "game", "games", "player", "players", "score", "scores", "point", "points", "win", "wins",
+    "won", "winning", "winner", "victory", "level", "levels", "ending", "endings", "quest",
+    "puzzle", "puzzles", "turn", "turns", "command", "commands", "inventory",
+})
+_NUMBER_WORDS = frozenset({
+    "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "thousand",
+})
+_FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "we", "us", "our", "ours"})
+
+# Retold actions: the words of a sentence (lemmas) -> the event kind they claim.
+_ACTION_VERBS: dict[str, str] = {
+    "take": "took", "takes": "took", "took": "took", "grab": "took", "grabs": "took",
+    "pick": "took", "picks": "took", "lift": "took", "lifts": "took",
+    "drop": "dropped", "drops": "dropped",
+    "put": "put", "puts": "put", "place": "put", "places": "put", "pour": "put", "pours": "put",
+    "open": "opened", "opens": "opened", "close": "closed", "closes": "closed",
+    "shut": "closed", "shuts": "closed",
+    "unlock": "unlocked", "unlocks": "unlocked", "lock": "locked", "locks": "locked",
+    "light": "lit", "lights": "lit", "lit": "lit", "kindle": "lit", "kindles": "lit",
+    "extinguish": "extinguished", "extinguishes": "extinguished",
+    "read": "read", "reads": "read",
+    "examine": "examined", "examines": "examined", "study": "examined", "studies": "examined",
+    "inspect": "examined", "inspects": "examined",
+    "eat": "ate", "eats": "ate", "drink": "drank", "drinks": "drank",
+    "wear": "wore", "wears": "wore", "remove": "removed", "removes": "removed",
+    "give": "gave", "gives": "gave",
+}
+_LOOKING = frozenset({"examined", "read", "looked"})  # retelling one of these as another is fine
+_ATTEMPT_WORDS = frozenset({"try", "tries", "trying", "attempt", "attempts", "want", "wants",
+                            "reach", "reaches", "cannot", "can't", "cant", "not", "never",
+                            "fail", "fails", "won't", "wont", "refuses", "refuse", "no",
+                            "without", "could", "would", "might", "if"})
+# Words that say an item is in a state (-> the state claimed).
+_STATE_WORDS: dict[str, str] = {
+    "open": "open", "ajar": "open", "opened": "open", "gaping": "open",
+    "closed": "closed", "shut": "closed",
+    "locked": "locked", "unlocked": "unlocked",
+    "lit": "lit", "burning": "lit", "glowing": "lit", "alight": "lit", "ablaze": "lit",
+    "shining": "lit", "flickering": "lit", "blazing": "lit",
+    "unlit": "unlit", "extinguished": "unlit", "dead": "unlit",
+    "empty": "empty", "full": "nonempty",
+}
+_OPPOSITE_STATE = {"open": "closed", "closed": "open", "locked": "unlocked", "unlocked": "locked",
+                   "lit": "unlit", "unlit": "lit", "empty": "nonempty", "nonempty": "empty"}
+_LINKING = frozenset({"is", "are", "stands", "stand", "lies", "lie", "remains", "remain", "sits",
+                      "sit", "hangs", "hang", "now", "still", "wide", "already", "lies", "swings",
+                      "swing", "springs", "spring", "creaks", "creak", "falls", "fall", "comes",
+                      "come", "slides", "slide", "was", "were", "looks", "look", "seems"})
+_PASSIVE_OPEN = re.compile(r"\b(?:swings?|springs?|creaks?|falls?|comes?|slides?|pops?|flies|"
+                           r"fly|clicks?|groans?|bursts?)\s+open\b|\bclicks?\s+(?:free|back)\b")
+_MOVE_VERBS = re.compile(r"\byou\s+(?:step|walk|go|climb|enter|arrive|come|head|make your way)"
+                         r"(?:\s+(?:in|into|to|at|onto|through|up|down|back))*\s+(?:the\s+)?"
+                         r"(?P<place>[a-z' ]+)")
+_DARK_ROOM = re.compile(r"\b(?:it is|it's|the room is|all is|everything is)\s+(?:pitch\s+)?"
+                        r"(?:dark|black)\b|\bdarkness\s+(?:surrounds|swallows|fills)\b|"
+                        r"\bin the dark(?:ness)?\b")
+_NOUN_TAGS = ("NN", "NNS", "NNP", "NNPS")
+_DETERMINERS = frozenset({"the", "a", "an", "its", "your", "his", "her", "their", "this", "that",
+                          "these", "those", "one"})
+_MAX_WORDS = 40
+_MIN_WORDS = 3
+
+
+@dataclass(frozen=True)
+class Defect:
+    """One problem in one sentence: its kind (see the module docstring) and the words at fault."""
+
+    kind: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    sentence: str
+    defects: tuple[Defect, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.defects
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(d.kind for d in self.defects))
+
+
+def _lemmas(tokens: Iterable[str]) -> list[str]:
+    return [singular(t) for t in tokens]
+
+
+def _phrase(text: str) -> tuple[str, ...]:
+    return tuple(_lemmas(words(text)))
+
+
+def _find(seq: Sequence[str], sub: Sequence[str]) -> list[int]:
+    n = len(sub)
+    return [i for i in range(len(seq) - n + 1) if n and tuple(seq[i:i + n]) == tuple(sub)]
+
+
+def normalise(sentence: str) -> tuple[str, ...]:
+    """The sentence's words, lower case, for comparing sentences."""
+    return tuple(words(sentence))
+
+
+def similar(a: Sequence[str], b: Sequence[str], threshold: float = 0.75) -> bool:
+    """Nearly the same sentence: equal, or word sets overlapping by `threshold` (Jaccard)."""
+    if tuple(a) == tuple(b):
+        return True
+    sa, sb = set(a), set(b)
+    if min(len(sa), len(sb)) < 4:
+        return False
+    return len(sa & sb) / len(sa | sb) >= threshold
+
+
+class TurnCheck:
+    """The check for one turn: the grounded vocabulary and item names worked out once, then
+    `check(sentence)` for each candidate (well under 5 ms each)."""
+
+    def __init__(self, facts: TurnFacts, shown: Sequence[str] = ()) -> None:
+        self.facts = facts
+        self._shown = [normalise(s) for s in shown]
+        grounded_text = " ".join([facts.room_name, facts.room_text, facts.engine_text,
+                                  facts.command, " ".join(facts.exits)])
+        for item in facts.in_scope:
+            grounded_text += " " + " ".join((item.name, " ".join(item.aliases),
+                                             " ".join(item.adjectives), item.description))
+        self.vocabulary = lemma_set(grounded_text) | GENERIC_NOUNS
+        if any("lit" in item.states for item in facts.in_scope):
+            self.vocabulary |= LIGHT_NOUNS
+        self._engine_words = lemma_set(facts.engine_text + " " + facts.command)
+        self._said_words = set(words(facts.engine_text + " " + facts.room_text))
+        self._scope_nouns = {singular(n) for item in facts.in_scope for n in item.nouns}
+        self._names: list[tuple[tuple[str, ...], ItemFact, bool]] = []  # (phrase, item, full)
+        for item in facts.in_scope + facts.elsewhere:
+            self._names.append((_phrase(item.name), item, True))
+            for alias in item.aliases:
+                self._names.append((_phrase(alias), item, len(words(alias)) > 1))
+            last = words(item.name)[-1:] if words(item.name) else []
+            if last:
+                self._names.append((tuple(_lemmas(last)), item, False))
+        self._names.sort(key=lambda n: -len(n[0]))
+        self._scope_ids = {i.id for i in facts.in_scope}
+        room_words = {w for name in facts.room_names for w in _phrase(name)}
+        self._other_rooms = [(_phrase(n), n) for n in facts.room_names if n != facts.room_name]
+        self._room_words = room_words
+
+    # ---------------------------------------------------------------- mentions
+    def mentions(self, lemmas: Sequence[str]) -> list[tuple[int, int, list[ItemFact], bool]]:
+        """(start, end, items it may name, named in full) for each item mention, longest first."""
+        taken = [False] * len(lemmas)
+        found: list[tuple[int, int, list[ItemFact], bool]] = []
+        by_phrase: dict[tuple[str, ...], list[tuple[ItemFact, bool]]] = {}
+        for phrase, item, full in self._names:
+            by_phrase.setdefault(phrase, []).append((item, full))
+        for phrase in sorted(by_phrase, key=len, reverse=True):
+            for i in _find(lemmas, phrase):
+                if any(taken[i:i + len(phrase)]):
+                    continue
+                for k in range(i, i + len(phrase)):
+                    taken[k] = True
+                entries = by_phrase[phrase]
+                items = list(dict.fromkeys(e[0] for e in entries))
+                found.append((i, i + len(phrase), items, any(e[1] for e in entries)))
+        found.sort(key=lambda m: m[0])
+        return found
+
+    # ---------------------------------------------------------------- the check
+    def check(self, sentence: str) -> Verdict:
+        tokens = words(sentence)
+        lemmas = _lemmas(tokens)
+        defects: list[Defect] = []
+        mentions = self.mentions(lemmas)
+        defects += self._invented_objects(mentions, lemmas)
+        covered = {k for s, e, _, _ in mentions for k in range(s, e)}
+        tagged = retag(tag(sentence))
+        defects += self._invented_nouns(tagged, covered)
+        defects += self._actions(tokens, lemmas, mentions)
+        defects += self._states(lemmas, mentions)
+        defects += self._room_claims(sentence.lower())
+        defects += self._game_talk(tokens, lemmas)
+        defects += self._form(sentence, tokens, [t for _, t in tagged])
+        norm = normalise(sentence)
+        if any(similar(norm, old) for old in self._shown):
+            defects.append(Defect(REPETITION, sentence.strip()))
+        return Verdict(sentence, tuple(dict.fromkeys(defects)))
+
+    def _invented_objects(self, mentions: list[tuple[int, int, list[ItemFact], bool]],
+                          lemmas: Sequence[str]) -> list[Defect]:
+        out = []
+        for start, end, items, full in mentions:
+            if any(i.id in self._scope_ids for i in items):
+                continue
+            phrase = lemmas[start:end]
+            grounded = all(w in self.vocabulary for w in phrase)
+            if full and len(phrase) > 1:
+                grounded = grounded and self._phrase_grounded(phrase)
+            if not grounded:
+                out.append(Defect(INVENTED_OBJECT, " ".join(phrase)))
+        return out
+
+    def _phrase_grounded(self, phrase: Sequence[str]) -> bool:
+        text = _lemmas(words(" ".join([self.facts.room_text, self.facts.engine_text,
+                                       self.facts.command])))
+        return bool(_find(text, phrase))
+
+    def _invented_nouns(self, tagged: Sequence[tuple[str, str]], covered: set[int]
+                        ) -> list[Defect]:
+        out = []
+        index = 0
+        for word, pos in tagged:
+            found = words(word)
+            if not found:
+                continue
+            position = index
+            index += len(found)
+            if pos not in _NOUN_TAGS or position in covered:
+                continue
+            w = found[0]
+            lemma = singular(w)
+            if (lemma not in self.vocabulary and w not in self.vocabulary
+                    and lemma not in _GAME_WORDS and lemma not in _NUMBER_WORDS
+                    and lemma not in _FIRST_PERSON):
+                out.append(Defect(INVENTED_NOUN, lemma))
+        return out
+
+    def _object_after(self, at: int, mentions: list[tuple[int, int, list[ItemFact], bool]]
+                      ) -> list[ItemFact] | None:
+        for start, _end, items, _full in mentions:
+            if at < start <= at + 5:
+                return items
+        return None
+
+    def _actions(self, tokens: Sequence[str], lemmas: Sequence[str],
+                 mentions: list[tuple[int, int, list[ItemFact], bool]]) -> list[Defect]:
+        out = []
+        facts = self.facts
+        acted = set(facts.acted_on)
+        for i, tok in enumerate(tokens):
+            kind = _ACTION_VERBS.get(tok)
+            if kind is None:
+                continue
+            before = tokens[max(0, i - 3):i]
+            if "you" not in before:
+                continue  # only the player's own retold actions
+            attempt = any(w in _ATTEMPT_WORDS for w in before) or (
+                i + 1 < len(tokens) and tokens[i + 1] in ("at",) and kind != "examined")
+            if tok in ("look", "looks") and (i + 1 >= len(tokens) or tokens[i + 1] != "at"):
+                continue
+            target = self._object_after(i, mentions)
+            if not attempt and kind not in facts.succeeded and not (
+                    kind in _LOOKING and _LOOKING & facts.succeeded):
+                detail = tok + (" " + target[0].name if target else "")
+                out.append(Defect(CONTRADICTION, f"claims '{detail}' (the engine did not)"))
+                continue
+            if target is not None and acted and not any(t.id in acted for t in target):
+                out.append(Defect(WRONG_OBJECT, f"{tok} {target[0].name}"))
+        if _PASSIVE_OPEN.search(" ".join(tokens)) and not (
+                {"opened", "unlocked"} & facts.succeeded):
+            out.append(Defect(CONTRADICTION, "something opens (the engine did not open it)"))
+        return out
+
+    def _states(self, lemmas: Sequence[str],
+                mentions: list[tuple[int, int, list[ItemFact], bool]]) -> list[Defect]:
+        out = []
+        for start, end, items, _full in mentions:
+            scope_items = [i for i in items if i.id in self._scope_ids]
+            if not scope_items:
+                continue
+            claims: list[str] = []
+            # "the open door", "its unlit brass lamp": a determiner, the state, maybe one
+            # more adjective, then the noun ("you open the door" is an action, not a state)
+            for k in (start - 1, start - 2):
+                if k >= 1 and lemmas[k] in _STATE_WORDS and lemmas[k - 1] in _DETERMINERS:
+                    claims.append(_STATE_WORDS[lemmas[k]])
+                    break
+            # "the door is (now/still/wide) open", "the door swings open"
+            j = end
+            while j < len(lemmas) and j < end + 4 and lemmas[j] in _LINKING:
+                j += 1
+            if j > end and j < len(lemmas) and lemmas[j] in _STATE_WORDS:
+                claims.append(_STATE_WORDS[lemmas[j]])
+            for claim in claims:
+                opposite = _OPPOSITE_STATE.get(claim)
+                for item in scope_items:
+                    if opposite in item.states:
+                        out.append(Defect(CONTRADICTION, f"{item.name} is not {claim}"))
+        return out
+
+    def _room_claims(self, lowered: str) -> list[Defect]:
+        out = []
+        facts = self.facts
+        if not facts.dark and _DARK_ROOM.search(lowered) and "dark" not in lemma_set(
+                facts.room_text + " " + facts.engine_text):
+            out.append(Defect(CONTRADICTION, "the room is lit"))
+        m = _MOVE_VERBS.search(lowered)
+        if m and "moved" not in facts.succeeded and not _ATTEMPT_WORDS & set(
+                words(lowered[max(0, m.start() - 24):m.start() + 12])):
+            out.append(Defect(CONTRADICTION, "a move the engine did not make"))
+        elif m:
+            place = _phrase(m.group("place"))
+            for phrase, name in self._other_rooms:
+                if phrase and tuple(place[:len(phrase)]) == phrase and not set(phrase) <= set(
+                        _phrase(facts.room_name)):
+                    out.append(Defect(CONTRADICTION, f"the player is not in {name}"))
+                    break
+        return out
+
+    def _game_talk(self, tokens: Sequence[str], lemmas: Sequence[str]) -> list[Defect]:
+        out = []
+        for tok, lemma in zip(tokens, lemmas):
+            if (tok in _GAME_WORDS or lemma in _GAME_WORDS) and tok not in self._engine_words:
+                out.append(Defect(GAME_TALK, tok))
+            elif tok in _NUMBER_WORDS and tok not in self.vocabulary:
+                out.append(Defect(GAME_TALK, tok))
+        return out
+
+    def _copied(self, tokens: Sequence[str]) -> bool:
+        """Nearly every word already in the engine's text: a copy that adds nothing."""
+        if len(tokens) < 5:
+            return False
+        said = self._said_words
+        return sum(t in said for t in tokens) >= COPY_SHARE * len(tokens)
+
+    def _form(self, sentence: str, tokens: Sequence[str], tags: Sequence[str]) -> list[Defect]:
+        out = []
+        if any(t in _FIRST_PERSON for t in tokens):
+            out.append(Defect(FORM, "first person"))
+        if re.search(r"\d", sentence):
+            digits = re.findall(r"\d+", sentence)
+            if any(d not in self.facts.engine_text for d in digits):
+                out.append(Defect(GAME_TALK, "a number the engine did not state"))
+        if "?" in sentence:
+            out.append(Defect(FORM, "a question"))
+        if re.search(r"[\"“”]|(?:^|\s)'[A-Z]", sentence):
+            out.append(Defect(FORM, "a quotation"))
+        if re.search(r"[\[\]]|\.\.\.|…", sentence):
+            out.append(Defect(FORM, "brackets or an ellipsis (the engine's notices are its own)"))
+        if self._copied(tokens):
+            out.append(Defect(COPY, "the engine's own words"))
+        if len(tokens) < _MIN_WORDS:
+            out.append(Defect(FORM, "too short"))
+        elif len(tokens) > _MAX_WORDS:
+            out.append(Defect(FORM, "too long"))
+        if "VBD" in tags and not any(t in ("VBZ", "VBP") for t in tags):
+            out.append(Defect(FORM, "past tense"))
+        return out
+
+
+def check_sentence(sentence: str, facts: TurnFacts, shown: Sequence[str] = ()) -> Verdict:
+    """Check one sentence against one turn's facts (and the sentences already shown)."""
+    return TurnCheck(facts, shown).check(sentence)

@@ -1,0 +1,87 @@
+"""Part-of-speech tags and noun lemmas for the grounding check, from TextBlob's English tagger.
+
+Why TextBlob: its tagger (the Brill-style tagger of CLiPS Pattern, with its lexicon) ships inside
+the wheel, so it works offline on a fresh machine; spaCy's English pipelines and NLTK's tagger
+data are downloaded from GitHub, which players' machines (and this project's CI) cannot reach.
+It tags a narrator sentence in well under a millisecond. Its plural-to-singular rules give noun
+lemmas ("barrels" -> "barrel", "feet" -> "foot").
+
+The tagger loads its lexicon on first use (~0.2 s); `warm_up` lets the narrator pay that while
+the model loads, not on the first turn.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words of a text (letters, inner apostrophes and hyphens)."""
+    return [w.lower().strip("'-") for w in _WORD.findall(text)]
+
+
+def tag(sentence: str) -> list[tuple[str, str]]:
+    """(word, Penn tag) pairs for one sentence."""
+    from textblob.en import tag as pattern_tag
+
+    return [(w, t) for w, t in pattern_tag(sentence, tokenize=True)]
+
+
+# Words after which a word the tagger called a noun is a verb: "it will not move", "to end".
+_VERB_CONTEXT = frozenset({"you", "to", "not", "will", "would", "can", "cannot", "could", "may",
+                           "might", "must", "shall", "should", "it", "they", "we", "i", "he",
+                           "she", "won't", "don't", "doesn't", "didn't", "can't", "never"})
+_AFTER_VERB = ("IN", "RB", "DT", "PRP$", "TO", "RP", "PRP")
+
+
+def retag(tagged: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Two fix-ups for the Brill tagger's commonest slip in narration, nouns for verbs:
+
+    * after a subject pronoun, a modal, "not" or "to", a noun tag is a verb ("you light",
+      "it will not move", "to end");
+    * a plural noun right after a singular noun and before a preposition, adverb or determiner
+      is a present-tense verb ("the wind blows through", "the lamp glows softly"), while
+      "oil barrels," stays a compound noun.
+    """
+    out = list(tagged)
+    for i, (word, pos) in enumerate(out):
+        prev_word = out[i - 1][0].lower() if i else ""
+        prev_pos = out[i - 1][1] if i else ""
+        next_pos = out[i + 1][1] if i + 1 < len(out) else "."
+        if pos in ("NN", "NNS") and prev_word in _VERB_CONTEXT:
+            out[i] = (word, "VBZ" if pos == "NNS" else "VB")
+        elif pos == "NNS" and prev_pos in ("NN", "NNP") and next_pos in _AFTER_VERB:
+            out[i] = (word, "VBZ")
+    return out
+
+
+@lru_cache(maxsize=4096)
+def singular(word: str) -> str:
+    """The singular of a noun (lower case); words that are not plurals come back unchanged."""
+    from textblob.en.inflect import singularize
+
+    w = word.lower()
+    if len(w) <= 3 or not w.endswith("s") or w.endswith(("ss", "us", "is")):
+        return w
+    return singularize(w)
+
+
+def lemma_set(text: str) -> set[str]:
+    """Every word of `text` and its singular: what counts as 'said' by that text."""
+    out: set[str] = set()
+    for w in words(text):
+        out.add(w)
+        out.add(singular(w))
+        for part in w.split("-"):
+            if part:
+                out.add(part)
+                out.add(singular(part))
+    return out
+
+
+def warm_up() -> None:
+    """Load the tagger's lexicon now (it is loaded lazily on the first sentence)."""
+    tag("You light the lamp.")
