@@ -20,13 +20,13 @@ MIN_WORDS = 3
 _ROLE_TOKEN = re.compile(r"<\|[^|>]*\|?>?|</?s>|\[/?INST\]|<end_of_turn>|<start_of_turn>|<eos>|<pad>")
 _LABELS = (
     "assistant", "user", "system", "narrator", "narration", "outcome", "result", "the game says",
-    "game says", "game", "the player types", "player", "command", "now", "place", "items here",
+    "game says", "game", "the player types", "you type", "player", "command", "now", "place", "items here",
     "you carry", "also here", "exits", "earlier", "changes", "narrate this", "note", "response",
 )
 _LABEL_RE = re.compile(r"(?im)^\s*(?:" + "|".join(re.escape(x) for x in _LABELS) + r")\s*:")
 # The prompt's own multi-word labels are echoes wherever they appear, not only at a line start.
 _INLINE_LABEL_RE = re.compile(
-    r"(?i)\b(?:the game says|game says|the player types|items here|you carry|also here|"
+    r"(?i)\b(?:the game says|game says|the player types|you type|items here|you carry|also here|"
     r"narrate this|outcome|earlier)\s*:")
 _LEADING_LABEL = re.compile(r"^\s*(?:" + "|".join(re.escape(x) for x in _LABELS) + r")\s*:\s*",
                             re.IGNORECASE)

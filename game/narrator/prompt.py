@@ -309,7 +309,8 @@ def turn_block(happened: str, here: Sequence[str], carrying: Sequence[str], comm
     lines.append(f"You carry: {_names(list(carrying))}.")
     if history:
         lines.append("Earlier: " + " / ".join(_clip(h, 100) for h in history))
-    lines.append(f"The player types: {command.strip()}")
+    # "You type", not "The player types": the label's words leak into the prose ("the player").
+    lines.append(f"You type: {command.strip()}")
     lines.append(f"The game says: {_clip(happened, 320) or 'Done.'}")
     if changes:
         lines.append(f"Changes: {changes}")

@@ -118,3 +118,48 @@ def test_narrated_run_exits_cleanly(tmp_path):
     assert "terminate called" not in result.stderr
     assert result.stdout.rstrip().splitlines()[-1].startswith("outcome=none ")
     assert "You step into the Cliff Path." in result.stdout
+
+
+@pytest.mark.parametrize("world", ["tutorial", "crystal_caverns"])
+def test_first_ten_narrated_walkthrough_turns_show_nothing_the_check_refuses(loaded, world,
+                                                                             tmp_path):
+    """The shipped walkthrough, as a new player meets it: in what is shown, no defect."""
+    from pathlib import Path
+
+    from game.engine.game import Game
+    from game.engine.loader import load_world
+    from game.engine.script import read_script
+    from game.narrator.grounding.checker import TurnCheck
+    from game.narrator.headless import request_for
+    from game.narrator.postprocess import sentence_ends
+    from game.narrator.prompt import should_narrate
+    from game.paths import resolve_world
+
+    engine = NarrationEngine(loaded, NarratorSettings(), tmp_path)
+    game = Game(load_world(resolve_world(world)))
+    script = read_script(Path(__file__).resolve().parents[2] / "worlds" / f"{world}.walkthrough")
+    history: list[str] = []
+    shown: list[str] = []
+    narrated = 0
+    for command in script:
+        if narrated == 10:
+            break
+        result = game.execute(command)
+        if result.meta is None and should_narrate(result.events, result.text):
+            request = request_for(game, result, history, narrated)
+            run = engine.stream(request)
+            text = "".join(run)
+            assert text == run.final_text
+            starts = [0] + sentence_ends(text)
+            sentences = [text[a:b].strip() for a, b in zip(starts, starts[1:])]
+            check = TurnCheck(request.facts, shown)
+            for sentence in sentences:
+                verdict = check.check(sentence)
+                # a move's opening ("You step into the Cellar.") is the engine's own line,
+                # the same on every visit
+                assert verdict.ok or verdict.kinds == ("repetition",) and sentence.startswith(
+                    "You step into"), (command, sentence, verdict.defects)
+            shown += sentences
+            narrated += 1
+        history = (history + [f"> {command} / {result.text}"])[-6:]
+    assert narrated == 10

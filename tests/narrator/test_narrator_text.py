@@ -66,6 +66,7 @@ def test_rescanning_only_the_tail_streams_what_a_full_rescan_streams(raw, seed, 
     ("You try to pull the boat, but it will not. The game says: You have nowhere to go.",
      "You try to pull the boat, but it will not."),                     # measured echo
     ("You take the lamp.\n\nThe player types: look", "You take the lamp."),
+    ("You take the lamp. You type: look", "You take the lamp."),
     ("Outcome: You take the lamp.", ""),            # a label where prose should start
     ("You carry: a lamp.", ""),                       # the prompt's own label echoed
     ("You take the the the the lamp.", ""),          # a loop

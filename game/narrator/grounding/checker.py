@@ -400,6 +400,8 @@ class TurnCheck:
                 out.append(Defect(GAME_TALK, "a number the engine did not state"))
         if "?" in sentence:
             out.append(Defect(FORM, "a question"))
+        if not sentence.lstrip()[:1].isupper():
+            out.append(Defect(FORM, "not the start of a sentence"))
         if re.search(r"[\"“”]|(?:^|\s)'[A-Z]", sentence):
             out.append(Defect(FORM, "a quotation"))
         if re.search(r"[\[\]]|\.\.\.|…", sentence):
