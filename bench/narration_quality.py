@@ -156,9 +156,18 @@ def scene_turns(limit: int | None) -> Iterator[Turn]:
                        request_for(game, result, []), f"scene:{scene['id']}")
 
 
-def judge(turns: list[Turn], grounding: bool, cache_dir: Path) -> Tally:
+# Named runs: the narrator settings each one changes from the defaults.
+MODES: dict[str, dict[str, object]] = {
+    "off": {"grounding": False},          # the unchecked stream: the narrator as it was
+    "on": {},                             # the defaults: checked, steered
+    "unsteered": {"steer_nouns": False},  # checked, without the noun steering
+    "no-retry": {"sentence_retries": 0},  # checked, the first sample of each sentence only
+}
+
+
+def judge(turns: list[Turn], mode: str, cache_dir: Path) -> Tally:
     """Narrate every turn with one narrator (one model load) and judge what was shown."""
-    settings = NarratorSettings(grounding=grounding, prefetch=False)
+    settings = NarratorSettings(prefetch=False, **MODES[mode])
     narrator = MLXNarrator(settings, cache_directory=cache_dir)
     sink = WaitingSink(None, sys.stderr)
     narrator.start(sink)
@@ -196,30 +205,41 @@ def main() -> int:
     parser.add_argument("--scenes-only", action="store_true")
     parser.add_argument("--walkthroughs-only", action="store_true")
     parser.add_argument("--limit", type=int, help="at most N turns of each walkthrough/scene set")
+    parser.add_argument("--modes", default="on,off",
+                        help=f"runs to compare, the first one's figures last ({', '.join(MODES)})")
     args = parser.parse_args()
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not modes or any(m not in MODES for m in modes):
+        parser.error(f"--modes takes names from: {', '.join(MODES)}")
     turns: list[Turn] = []
     if not args.scenes_only:
         turns += list(walkthrough_turns(args.limit))
     if not args.walkthroughs_only:
         turns += list(scene_turns(args.limit))
     print(f"{len(turns)} narrated turns", flush=True)
+    tallies: dict[str, Tally] = {}
     with tempfile.TemporaryDirectory(prefix="narration-quality-") as tmp:
-        on = judge(turns, True, Path(tmp))
-        off = judge(turns, False, Path(tmp))
-    for a, b in zip(off.judged, on.judged):
-        print(f"\n{a.label}\n  engine: {' '.join(a.engine_text.split())[:160]}")
-        print(f"  off [{','.join(a.kinds) or 'clean'}] {a.narration or '(nothing)'}")
-        print(f"  on  [{','.join(b.kinds) or 'clean'}] {b.narration or '(nothing)'}"
-              f"  (rejected {b.rejected}, retries {b.retries}, first word "
-              f"{b.first_word_s or 0:.2f}s, ttft {b.ttft_s:.2f}s)")
-    f_off, f_on = off.figures(), on.figures()
-    print("\ngrounding off: " + line(f_off))
-    print("grounding on:  " + line(f_on))
-    rejected = sum(j.rejected for j in on.judged)
-    print(f"grounded run: {rejected} candidate sentences rejected, "
-          f"{sum(j.retries for j in on.judged)} retries over {len(on.judged)} turns; "
-          f"clean on/off = {f_on['clean_pct'] / f_off['clean_pct'] if f_off['clean_pct'] else 0:.2f}")
-    print(line(f_on))
+        for mode in modes:  # the first mode runs first: any warm-cache advantage goes to the rest
+            tallies[mode] = judge(turns, mode, Path(tmp))
+    for n, turn in enumerate(turns):
+        first = tallies[modes[0]].judged[n]
+        print(f"\n{first.label}\n  engine: {' '.join(first.engine_text.split())[:160]}")
+        for mode in modes:
+            j = tallies[mode].judged[n]
+            print(f"  {mode:<9} [{','.join(j.kinds) or 'clean'}] {j.narration or '(nothing)'}"
+                  f"  (rejected {j.rejected}, retries {j.retries}, first word "
+                  f"{j.first_word_s or 0:.2f}s, ttft {j.ttft_s:.2f}s)")
+    print()
+    for mode in modes:
+        t = tallies[mode]
+        print(f"{mode:<9}: {line(t.figures())} rejected={sum(j.rejected for j in t.judged)} "
+              f"retries={sum(j.retries for j in t.judged)} turns={len(t.judged)}")
+    main_figures = tallies[modes[0]].figures()
+    for mode in modes[1:]:
+        other = tallies[mode].figures()
+        ratio = main_figures["clean_pct"] / other["clean_pct"] if other["clean_pct"] else 0.0
+        print(f"clean {modes[0]}/{mode} = {ratio:.2f}")
+    print(line(main_figures))
     return 0
 
 

@@ -33,6 +33,7 @@ from game.narrator.postprocess import StreamCleaner
 from game.narrator.prefix_cache import PrefillInterrupted, PrefixCacheStore
 from game.narrator.prompt import PromptParts, build_prefix, build_prompt, should_narrate
 from game.narrator.sampling import make_fast_sampler
+from game.narrator.steering import NounTokens, penalty_processor
 from game.narrator.token_loop import generate_tokens
 from game.narrator.settings import NarratorSettings
 
@@ -105,6 +106,7 @@ class NarrationEngine:
                                       settings.cache_budget_mb * 1024 * 1024,
                                       cache_directory if settings.disk_cache else None)
         self._shown: dict[str, deque[str]] = {}
+        self._nouns = NounTokens(self.tokenizer)  # one pass over the vocabulary, at load
         warm_up_language()  # the tagger's lexicon loads here, not on the first turn
         self._eos = set(getattr(self.tokenizer, "eos_token_ids", None) or [])
         eos_id = getattr(self.tokenizer, "eos_token_id", None)
@@ -262,11 +264,15 @@ class NarrationEngine:
         penalty = make_logits_processors(repetition_penalty=s.repetition_penalty) \
             if s.repetition_penalty and s.repetition_penalty != 1.0 else []
 
+        steer = [penalty_processor(self._nouns.ungrounded(check.vocabulary))] \
+            if s.steer_nouns else []
+
         def processors(reply: list[int], n_fed: int) -> list[Any]:
             before = mx.array(reply, dtype=mx.uint32)
             # the penalty sees the reply only: the shown sentences, then this call's tokens
-            return [(lambda toks, logits, p=p: p(mx.concatenate([before, toks[n_fed:]]), logits))
-                    for p in penalty]
+            return steer + [
+                (lambda toks, logits, p=p: p(mx.concatenate([before, toks[n_fed:]]), logits))
+                for p in penalty]
 
         gen = CheckedGeneration(
             self.model, co.cache, feed, parts.suffix[-1], make_fast_sampler(s.temperature, s.top_p),

@@ -63,6 +63,7 @@ class NarratorSettings:
     grounding: bool = True            # show only sentences that pass the grounding check
     sentence_retries: int = 3         # resamples of a sentence that failed the check
     retry_budget_s: float = 2.5       # time after the first token spent on resampling, at most
+    steer_nouns: bool = True          # lower ungrounded nouns' scores before sampling
 
     def with_overrides(self, **overrides: Any) -> "NarratorSettings":
         """A copy with the given non-None values replaced (CLI flags left unset are None)."""
@@ -289,6 +290,7 @@ def _validated(s: NarratorSettings, source: str) -> NarratorSettings:
             grounding=bool(s.grounding),
             sentence_retries=int(s.sentence_retries),
             retry_budget_s=float(s.retry_budget_s),
+            steer_nouns=bool(s.steer_nouns),
         )
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"{source}: {exc}") from exc

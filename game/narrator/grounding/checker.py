@@ -66,7 +66,7 @@ GENERIC_NOUNS = frozenset("""
 LIGHT_NOUNS = frozenset({"glow", "flame", "flames", "gleam", "shine", "radiance", "halo"})
 
 # Words that talk about the game instead of the story (lemmas).
-_GAME_WORDS = frozenset({
+GAME_WORDS = frozenset({
     "game", "games", "player", "players", "score", "scores", "point", "points", "win", "wins",
     "won", "winning", "winner", "victory", "level", "levels", "ending", "endings", "quest",
     "puzzle", "puzzles", "turn", "turns", "command", "commands", "inventory",
@@ -110,6 +110,10 @@ _STATE_WORDS: dict[str, str] = {
     "unlit": "unlit", "extinguished": "unlit", "dead": "unlit",
     "empty": "empty", "full": "nonempty",
 }
+_LIGHT_CLAIM = frozenset({"lit", "burning", "burns", "glowing", "glow", "glows", "shines",
+                          "shining", "ablaze", "alight", "flickers", "flickering", "illuminates",
+                          "illuminated", "beam", "blaze", "blazes", "flame", "flames"})
+_LIGHT_DENIAL = frozenset({"unlit", "not", "dark", "cold", "no", "never", "without"})
 _OPPOSITE_STATE = {"open": "closed", "closed": "open", "locked": "unlocked", "unlocked": "locked",
                    "lit": "unlit", "unlit": "lit", "empty": "nonempty", "nonempty": "empty"}
 _LINKING = frozenset({"is", "are", "stands", "stand", "lies", "lie", "remains", "remain", "sits",
@@ -209,6 +213,7 @@ class TurnCheck:
                 self._names.append((tuple(_lemmas(last)), item, False))
         self._names.sort(key=lambda n: -len(n[0]))
         self._scope_ids = {i.id for i in facts.in_scope}
+        self._anything_lit = any("lit" in i.states for i in facts.in_scope)
         room_words = {w for name in facts.room_names for w in _phrase(name)}
         self._other_rooms = [(_phrase(n), n) for n in facts.room_names if n != facts.room_name]
         self._room_words = room_words
@@ -287,7 +292,7 @@ class TurnCheck:
             w = found[0]
             lemma = singular(w)
             if (lemma not in self.vocabulary and w not in self.vocabulary
-                    and lemma not in _GAME_WORDS and lemma not in _NUMBER_WORDS
+                    and lemma not in GAME_WORDS and lemma not in _NUMBER_WORDS
                     and lemma not in _FIRST_PERSON):
                 out.append(Defect(INVENTED_NOUN, lemma))
         return out
@@ -331,6 +336,13 @@ class TurnCheck:
     def _states(self, lemmas: Sequence[str],
                 mentions: list[tuple[int, int, list[ItemFact], bool]]) -> list[Defect]:
         out = []
+        # Light anywhere in a sentence about an unlit lamp ("the walls are lit by light from the
+        # great lantern"), unless something in scope is lit or the light is denied.
+        unlit = [i for _s, _e, items, _f in mentions for i in items
+                 if i.id in self._scope_ids and "unlit" in i.states]
+        if unlit and not self._anything_lit and _LIGHT_CLAIM & set(lemmas) and not (
+                _LIGHT_DENIAL & set(lemmas)):
+            out.append(Defect(CONTRADICTION, f"{unlit[0].name} is not lit"))
         for start, end, items, _full in mentions:
             scope_items = [i for i in items if i.id in self._scope_ids]
             if not scope_items:
@@ -377,7 +389,7 @@ class TurnCheck:
     def _game_talk(self, tokens: Sequence[str], lemmas: Sequence[str]) -> list[Defect]:
         out = []
         for tok, lemma in zip(tokens, lemmas):
-            if (tok in _GAME_WORDS or lemma in _GAME_WORDS) and tok not in self._engine_words:
+            if (tok in GAME_WORDS or lemma in GAME_WORDS) and tok not in self._engine_words:
                 out.append(Defect(GAME_TALK, tok))
             elif tok in _NUMBER_WORDS and tok not in self.vocabulary:
                 out.append(Defect(GAME_TALK, tok))

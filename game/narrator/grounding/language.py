@@ -82,6 +82,13 @@ def lemma_set(text: str) -> set[str]:
     return out
 
 
+def is_noun(word: str) -> bool:
+    """The tagger's lexicon tags this (lower-case) word a noun when it has no context."""
+    from textblob.en import parser
+
+    return parser.lexicon.get(word) in ("NN", "NNS")
+
+
 def warm_up() -> None:
     """Load the tagger's lexicon now (it is loaded lazily on the first sentence)."""
     tag("You light the lamp.")
