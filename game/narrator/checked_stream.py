@@ -114,17 +114,23 @@ class CheckedGeneration:
     # ------------------------------------------------------------ the loop
     def run(self, cancel: threading.Event) -> Iterator[str]:
         """Yield each shown sentence (with its leading space after the first)."""
-        if self.opening.rstrip().endswith((".", "!")):  # a whole sentence made by the engine
-            self.shown.append(self.opening.strip())
-            yield self.opening.strip()
+        whole = self.opening.rstrip().endswith((".", "!"))
+        if whole:  # a whole sentence made from the events ("You step into the Cellar."): shown
+            # when it passes too (in a dark room it may copy the engine's own words)
+            verdict = self.check(self.opening.strip()) if self.check is not None else None
+            if verdict is not None:
+                self.stats.verdicts.append(verdict)
+            if verdict is None or verdict.ok:
+                self.shown.append(self.opening.strip())
+                yield self.opening.strip()
         base = self.cache[0].offset + len(self.prompt)  # positions before the first generated one
         feed = self.prompt
         banned: list[int] = []
         tries = 0
         t_budget: float | None = None
-        # Characters already shown: a whole-sentence opening is; a partial one ("You light the
+        # Characters already settled: a whole-sentence opening; a partial one ("You light the
         # hand lamp") is the start of the first sentence, checked with it.
-        done_chars = len(self.opening) if self.shown else 0
+        done_chars = len(self.opening) if whole else 0
         attempt: list[int] = []
         while len(self.shown) < self.max_sentences and self.stats.steps < self.max_tokens:
             processors = self.processors(self.committed, len(feed)) if self.processors else []

@@ -117,12 +117,16 @@ class NarrationEngine:
     def prompt(self, request: NarrationRequest) -> PromptParts:
         history = list(request.history)[-self.settings.history_turns:] \
             if self.settings.history_turns > 0 else []
-        names = None
+        names, scope = None, ()
         if self._grounded(request):
             facts = request.facts
             names = {i.id: i.name for i in facts.in_scope + facts.elsewhere}
+            # what the command could name: the items in scope now, and those the turn moved
+            # away ("put oil in lamp": the flask is gone after the turn)
+            scope = tuple(i.id for i in facts.in_scope) + tuple(
+                i for i in facts.acted_on if i not in {f.id for f in facts.in_scope})
         return build_prompt(self.tokenizer, request.style, request.scene, request.command,
-                            request.result_text, request.events, history, names)
+                            request.result_text, request.events, history, names, scope)
 
     def _grounded(self, request: NarrationRequest) -> bool:
         return self.settings.grounding and request.facts is not None

@@ -195,7 +195,8 @@ def _names_list(names: Sequence[str]) -> str:
 
 
 def opening_for(events: Sequence["Event"], scene: "Scene | None" = None,
-                names: "Mapping[str, str] | None" = None, command: str = "") -> str:
+                names: "Mapping[str, str] | None" = None, command: str = "",
+                scope: "Sequence[str]" = ()) -> str:
     """The words the reply is opened with: the turn's action and its real object.
 
     From the first event that names an action ("You light the hand lamp", "You put the oil can
@@ -203,7 +204,8 @@ def opening_for(events: Sequence["Event"], scene: "Scene | None" = None,
     never with its success. Naming the object keeps a small model from retelling the action on
     another one (measured: "You light the letter" for the lamp), and a move opens with the name
     of the room the engine put the player in ("You step into" alone was completed with the
-    previous room's name, copied from the history line).
+    previous room's name, copied from the history line). A turn a world rule decided opens
+    with the command's verb and the item in `scope` it names ("You play the bone flute").
     """
     names = names or {}
     # Implicit steps ("(first taking the key)") and items a rule moved are not the action.
@@ -217,7 +219,8 @@ def opening_for(events: Sequence["Event"], scene: "Scene | None" = None,
             if scene is not None and scene.dark:
                 return f"{opening} the darkness."
             if scene is not None and scene.room_name:
-                return f"{opening} {_with_article(scene.room_name)}."
+                move = next(e for e in explicit if e.kind == "moved")
+                return _arrival(scene.room_name, move)
             return opening
         same = [e for e in explicit if e.kind == kind]
         items = [names[e.data["item"]] for e in same
@@ -232,7 +235,61 @@ def opening_for(events: Sequence["Event"], scene: "Scene | None" = None,
             prep = str(same[0].data.get("preposition") or "in")
             text += f" {prep} {_with_article(names[holder])}"
         return text
-    return OPENING
+    return _command_opening(command, names, scope) if scope else OPENING
+
+
+_PARTICLES = frozenset({"up", "down", "out", "on", "off", "in", "over", "around"})
+_NOT_ACTIONS = frozenset({"look", "l", "x", "i", "inventory", "wait", "z", "again", "g", "undo",
+                          "save", "restore", "score", "help", "quit", "go", "walk", "run"})
+
+
+def _command_opening(command: str, names: "Mapping[str, str]", scope: "Sequence[str]") -> str:
+    """'You pull the rusty lever' for a turn a world rule decided (no built-in action event):
+    the command's own verb (imperative = second person present) and the item in scope it names,
+    or plain "You" when the command names none."""
+    words = command.lower().replace(",", " ").split()
+    if len(words) < 2 or not words[0].isalpha() or words[0] in _NOT_ACTIONS:
+        return OPENING
+    verb = words[0]
+    rest = words[1:]
+    if rest and rest[0] in _PARTICLES:
+        verb, rest = f"{verb} {rest[0]}", rest[1:]
+    def first_match(words: Sequence[str]) -> tuple[int, str] | None:
+        """The in-scope item the words name first (position of its first word, name)."""
+        found = []
+        for item_id in scope:
+            name = names.get(item_id)
+            if name is None:
+                continue
+            hits = [k for k, w in enumerate(words[:4]) if w in name.lower().split()]
+            if hits:
+                found.append((hits[0], -len(hits), name))
+        return (min(found)[0], min(found)[2]) if found else None
+
+    obj = first_match(rest)
+    if obj is None:
+        return OPENING
+    text = f"You {verb} {_with_article(obj[1])}"
+    for k, word in enumerate(rest[obj[0] + 1:], start=obj[0] + 1):
+        if word in ("in", "into", "on", "onto", "to", "at", "with", "under"):
+            holder = first_match(rest[k + 1:])
+            if holder is not None and holder[1] != obj[1]:
+                text += f" {word} {_with_article(holder[1])}"
+            break
+    return text
+
+
+_RETURNS = ("You return to {}.", "You are back in {}.", "You come back to {}.")
+
+
+def _arrival(room_name: str, move: "Event") -> str:
+    """'You step into the Cellar.' the first time; on a return one of a few phrasings, chosen
+    by the way the player came (stable: the same turn always reads the same)."""
+    room = _with_article(room_name)
+    if move.data.get("first_visit", True):
+        return f"You step into {room}."
+    origin = str(move.data.get("origin", ""))
+    return _RETURNS[sum(map(ord, origin)) % len(_RETURNS)].format(room)
 
 
 def _attempt(event: "Event", names: "Mapping[str, str]", command: str) -> str:
@@ -441,13 +498,14 @@ def render_tokens(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene",
 
 def build_prompt(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene", command: str,
                  result_text: str, events: Sequence["Event"] = (),
-                 history: Sequence[str] = (), names: "Mapping[str, str] | None" = None
-                 ) -> PromptParts:
-    """The full prompt for one narrated turn (`names`: item id -> name, for the opening)."""
+                 history: Sequence[str] = (), names: "Mapping[str, str] | None" = None,
+                 scope: Sequence[str] = ()) -> PromptParts:
+    """The full prompt for one narrated turn (`names`: item id -> name and `scope`: the ids in
+    scope, for the opening)."""
     turn = turn_block(new_information(result_text, scene), list(scene.visible_items),
                       list(scene.inventory), command, history, describe_events(events))
     return render_tokens(tokenizer, style, scene, turn,
-                         opening_for(events, scene, names, command))
+                         opening_for(events, scene, names, command, scope))
 
 
 def build_prefix(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene") -> PromptParts:

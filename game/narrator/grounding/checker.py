@@ -95,6 +95,20 @@ _ACTION_VERBS: dict[str, str] = {
     "wear": "wore", "wears": "wore", "remove": "removed", "removes": "removed",
     "give": "gave", "gives": "gave",
 }
+# Two-word verbs, checked before the single words ("put out" is not "put").
+_PHRASAL_VERBS: dict[tuple[str, str], str] = {
+    (verb, particle): kind
+    for verbs, particle, kind in (
+        (("put", "puts", "blow", "blows", "snuff", "snuffs"), "out", "extinguished"),
+        (("turn", "turns", "switch", "switches"), "off", "extinguished"),
+        (("turn", "turns", "switch", "switches"), "on", "lit"),
+        (("put", "puts", "pull", "pulls", "slip", "slips"), "on", "wore"),
+        (("take", "takes", "pull", "pulls", "slip", "slips"), "off", "removed"),
+        (("pick", "picks", "scoop", "scoops"), "up", "took"),
+        (("put", "puts", "set", "sets", "lay", "lays"), "down", "dropped"),
+    )
+    for verb in verbs
+}
 _LOOKING = frozenset({"examined", "read", "looked"})  # retelling one of these as another is fine
 _ATTEMPT_WORDS = frozenset({"try", "tries", "trying", "attempt", "attempts", "want", "wants",
                             "reach", "reaches", "cannot", "can't", "cant", "not", "never",
@@ -194,7 +208,8 @@ class TurnCheck:
         self._shown = [normalise(s) for s in shown]
         grounded_text = " ".join([facts.room_name, facts.room_text, facts.engine_text,
                                   facts.command, " ".join(facts.exits)])
-        for item in facts.in_scope:
+        acted = [i for i in facts.elsewhere if i.id in facts.acted_on]
+        for item in facts.in_scope + tuple(acted):
             grounded_text += " " + " ".join((item.name, " ".join(item.aliases),
                                              " ".join(item.adjectives), item.description))
         self.vocabulary = lemma_set(grounded_text) | GENERIC_NOUNS
@@ -213,6 +228,14 @@ class TurnCheck:
                 self._names.append((tuple(_lemmas(last)), item, False))
         self._names.sort(key=lambda n: -len(n[0]))
         self._scope_ids = {i.id for i in facts.in_scope}
+        self._acted = set(facts.acted_on)
+        # A world rule that answered the command (a message, no refusal) did the action in the
+        # story: "put heartstone in bowl" is put, even without the built-in "put" event.
+        self._succeeded = set(facts.succeeded)
+        verb = (facts.command.lower().split() or [""])[0]
+        verb = {"x": "examine", "get": "take"}.get(verb, verb)
+        if not facts.refused and "message" in facts.succeeded and verb in _ACTION_VERBS:
+            self._succeeded.add(_ACTION_VERBS[verb])
         self._anything_lit = any("lit" in i.states for i in facts.in_scope)
         room_words = {w for name in facts.room_names for w in _phrase(name)}
         self._other_rooms = [(_phrase(n), n) for n in facts.room_names if n != facts.room_name]
@@ -262,8 +285,8 @@ class TurnCheck:
                           lemmas: Sequence[str]) -> list[Defect]:
         out = []
         for start, end, items, full in mentions:
-            if any(i.id in self._scope_ids for i in items):
-                continue
+            if any(i.id in self._scope_ids or i.id in self._acted for i in items):
+                continue  # here, or what the turn acted on (the flask the oil was poured from)
             phrase = lemmas[start:end]
             grounded = all(w in self.vocabulary for w in phrase)
             if full and len(phrase) > 1:
@@ -310,7 +333,8 @@ class TurnCheck:
         facts = self.facts
         acted = set(facts.acted_on)
         for i, tok in enumerate(tokens):
-            kind = _ACTION_VERBS.get(tok)
+            after = tokens[i + 1] if i + 1 < len(tokens) else ""
+            kind = _PHRASAL_VERBS.get((tok, after)) or _ACTION_VERBS.get(tok)
             if kind is None:
                 continue
             before = tokens[max(0, i - 3):i]
@@ -321,8 +345,8 @@ class TurnCheck:
             if tok in ("look", "looks") and (i + 1 >= len(tokens) or tokens[i + 1] != "at"):
                 continue
             target = self._object_after(i, mentions)
-            if not attempt and kind not in facts.succeeded and not (
-                    kind in _LOOKING and _LOOKING & facts.succeeded):
+            if not attempt and kind not in self._succeeded and not (
+                    kind in _LOOKING and _LOOKING & self._succeeded):
                 detail = tok + (" " + target[0].name if target else "")
                 out.append(Defect(CONTRADICTION, f"claims '{detail}' (the engine did not)"))
                 continue
@@ -424,7 +448,7 @@ class TurnCheck:
             out.append(Defect(FORM, "too short"))
         elif len(tokens) > _MAX_WORDS:
             out.append(Defect(FORM, "too long"))
-        if "VBD" in tags and not any(t in ("VBZ", "VBP") for t in tags):
+        if "VBD" in tags and not any(t in ("VBZ", "VBP", "VB") for t in tags):
             out.append(Defect(FORM, "past tense"))
         return out
 

@@ -124,6 +124,9 @@ def facts_from_state(world: World, state: GameState, index: object, command: str
             refused = True
         if e.kind == "ended":
             ended = str(e.data.get("kind", ""))
+    for item_id in commanded_items(world, scope_ids, command):
+        if item_id not in acted:
+            acted.append(item_id)
     if refused:
         words = command.split()
         verb = words[0].lower() if words else ""
@@ -141,6 +144,19 @@ def facts_from_state(world: World, state: GameState, index: object, command: str
         attempted_verb=verb, ended=ended,
         score_stated="score" in text or "point" in text,
         world_words=tuple((world.narrator.style + " " + world.narrator.tone).split()))
+
+
+def commanded_items(world: World, scope_ids: Sequence[str], command: str) -> list[str]:
+    """Items in scope that the command names by a noun (the last word of a name, or an alias):
+    what the turn acted on even when a world rule, not a built-in verb, answered it."""
+    words = set(command.lower().replace(",", " ").split()[1:])
+    found = []
+    for item_id in scope_ids:
+        item = world.items[item_id]
+        nouns = {item.name.lower().split()[-1]} | {a.lower() for a in item.aliases}
+        if words & nouns:
+            found.append(item_id)
+    return found
 
 
 def turn_facts(game: "Game", result: "TurnResult") -> TurnFacts:

@@ -35,23 +35,29 @@ _VERB_CONTEXT = frozenset({"you", "to", "not", "will", "would", "can", "cannot",
                            "might", "must", "shall", "should", "it", "they", "we", "i", "he",
                            "she", "won't", "don't", "doesn't", "didn't", "can't", "never"})
 _AFTER_VERB = ("IN", "RB", "DT", "PRP$", "TO", "RP", "PRP")
+# Verbs spelled the same in the present and the past: after "you" they are present here.
+_SAME_FORM = frozenset({"read", "put", "set", "cut", "hit", "let", "shut", "cast", "spread",
+                        "thrust", "burst", "quit"})
 
 
 def retag(tagged: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Two fix-ups for the Brill tagger's commonest slip in narration, nouns for verbs:
+    """Three fix-ups for the Brill tagger's commonest slips in narration:
 
     * after a subject pronoun, a modal, "not" or "to", a noun tag is a verb ("you light",
       "it will not move", "to end");
     * a plural noun right after a singular noun and before a preposition, adverb or determiner
       is a present-tense verb ("the wind blows through", "the lamp glows softly"), while
-      "oil barrels," stays a compound noun.
+      "oil barrels," stays a compound noun;
+    * "you read", "you put": verbs with one form for present and past are present after "you".
     """
     out = list(tagged)
     for i, (word, pos) in enumerate(out):
         prev_word = out[i - 1][0].lower() if i else ""
         prev_pos = out[i - 1][1] if i else ""
         next_pos = out[i + 1][1] if i + 1 < len(out) else "."
-        if pos in ("NN", "NNS") and prev_word in _VERB_CONTEXT:
+        if pos == "VBD" and word.lower() in _SAME_FORM and prev_word in ("you", "and"):
+            out[i] = (word, "VBP")
+        elif pos in ("NN", "NNS") and prev_word in _VERB_CONTEXT:
             out[i] = (word, "VBZ" if pos == "NNS" else "VB")
         elif pos == "NNS" and prev_pos in ("NN", "NNP") and next_pos in _AFTER_VERB:
             out[i] = (word, "VBZ")
