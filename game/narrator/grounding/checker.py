@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from game.narrator.grounding.facts import ItemFact, TurnFacts
-from game.narrator.grounding.language import lemma_set, retag, singular, tag, words
+from game.narrator.grounding.language import analyse, lemma_set, singular, words
 
 INVENTED_OBJECT = "invented-object"
 INVENTED_NOUN = "invented-noun"
@@ -52,8 +52,7 @@ COPY_SHARE = 0.9  # a sentence with this share of its words in the engine's text
 # air and light around them, and words for place, time and manner. Kept short on purpose:
 # every word here is one the narrator may use anywhere.
 GENERIC_NOUNS = frozenset("""
-    hand hands finger fingers palm palms arm arms foot feet eye eyes face head breath heart
-    back shoulder shoulders skin step steps way moment moments time while air light dark
+    step steps way moment moments time while air light dark end
     darkness shadow shadows silence sound sounds noise quiet warmth cold chill weight touch
     grip side sides edge edges top bottom middle centre center corner front surface ground
     floor place spot direction thing things something nothing anything everything sight view
@@ -61,16 +60,24 @@ GENERIC_NOUNS = frozenset("""
     you yourself
     north south east west northeast northwest southeast southwest up down
 """.split())
+# The player's own body: generic only as theirs ("your hand"); "a large hand" is somebody's.
+BODY_NOUNS = frozenset("""
+    hand finger palm arm foot feet eye ear face head breath heart back shoulder skin knee leg lip
+    cheek neck spine teeth
+""".split())
 
 # What a lit light source in scope grounds: its light may be described.
 LIGHT_NOUNS = frozenset({"glow", "flame", "flames", "gleam", "shine", "radiance", "halo"})
 
-# Words that talk about the game instead of the story (lemmas).
+# Words that talk about the game instead of the story. Always refused, even when the engine's
+# own notice uses them ("[Your score has gone up by 5 points.]"): that notice is the engine's.
 GAME_WORDS = frozenset({
-    "game", "games", "player", "players", "score", "scores", "point", "points", "win", "wins",
-    "won", "winning", "winner", "victory", "level", "levels", "ending", "endings", "quest",
-    "puzzle", "puzzles", "turn", "turns", "command", "commands", "inventory",
+    "game", "games", "player", "players", "score", "scores", "win", "wins", "won", "winning",
+    "winner", "victory", "ending", "endings", "quest", "puzzle", "puzzles", "inventory",
+    "story", "stories", "narrative", "narrator", "level", "levels",
 })
+_POINTS = re.compile(r"\b(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|twenty|"
+                     r"thirty|fifty|hundred|more|extra|bonus)\s+points?\b", re.IGNORECASE)
 _NUMBER_WORDS = frozenset({
     "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
     "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "thousand",
@@ -105,6 +112,7 @@ _PHRASAL_VERBS: dict[tuple[str, str], str] = {
         (("put", "puts", "pull", "pulls", "slip", "slips"), "on", "wore"),
         (("take", "takes", "pull", "pulls", "slip", "slips"), "off", "removed"),
         (("pick", "picks", "scoop", "scoops"), "up", "took"),
+        (("look", "looks", "peer", "peers", "stare", "stares", "gaze", "gazes"), "at", "examined"),
         (("put", "puts", "set", "sets", "lay", "lays"), "down", "dropped"),
     )
     for verb in verbs
@@ -125,8 +133,9 @@ _STATE_WORDS: dict[str, str] = {
     "empty": "empty", "full": "nonempty",
 }
 _LIGHT_CLAIM = frozenset({"lit", "burning", "burns", "glowing", "glow", "glows", "shines",
-                          "shining", "ablaze", "alight", "flickers", "flickering", "illuminates",
+                          "shine", "shining", "illuminate", "lights", "ablaze", "alight", "flickers", "flickering", "illuminates",
                           "illuminated", "beam", "blaze", "blazes", "flame", "flames"})
+_COMES_ON = re.compile(r"\b(?:comes?|flickers?|springs?|bursts?|flares?)\s+(?:on|to life|alight)\b")
 _LIGHT_DENIAL = frozenset({"unlit", "not", "dark", "cold", "no", "never", "without"})
 _OPPOSITE_STATE = {"open": "closed", "closed": "open", "locked": "unlocked", "unlocked": "locked",
                    "lit": "unlit", "unlit": "lit", "empty": "nonempty", "nonempty": "empty"}
@@ -135,13 +144,17 @@ _LINKING = frozenset({"is", "are", "stands", "stand", "lies", "lie", "remains", 
                       "swing", "springs", "spring", "creaks", "creak", "falls", "fall", "comes",
                       "come", "slides", "slide", "was", "were", "looks", "look", "seems"})
 _PASSIVE_OPEN = re.compile(r"\b(?:swings?|springs?|creaks?|falls?|comes?|slides?|pops?|flies|"
-                           r"fly|clicks?|groans?|bursts?)\s+open\b|\bclicks?\s+(?:free|back)\b")
-_MOVE_VERBS = re.compile(r"\byou\s+(?:step|walk|go|climb|enter|arrive|come|head|make your way)"
+                           r"fly|clicks?|groans?|bursts?)\s+open\b|\bclicks?\s+(?:free|back)\b|"
+                           r"(?<!\byou )\b(?:opens|unlocks)\b(?!\s+(?:onto|into|out|up|before|on|"
+                           r"to|wide onto))")
+_MOVE_VERBS = re.compile(r"\b(?:you|and|then)\s+(?:step|walk|go|climb|enter|arrive|come|head|"
+                         r"make your way)"
                          r"(?:\s+(?:in|into|to|at|onto|through|up|down|back))*\s+(?:the\s+)?"
                          r"(?P<place>[a-z' ]+)")
-_DARK_ROOM = re.compile(r"\b(?:it is|it's|the room is|all is|everything is)\s+(?:pitch\s+)?"
-                        r"(?:dark|black)\b|\bdarkness\s+(?:surrounds|swallows|fills)\b|"
-                        r"\bin the dark(?:ness)?\b")
+_DARK_ROOM = re.compile(r"\b(?:it|room|place|all|everything|world|cellar|cave|chamber)\s+"
+                        r"(?:is|grows|goes|falls|turns|becomes)\s+(?:now\s+|suddenly\s+)?"
+                        r"(?:pitch\s+|completely\s+|utterly\s+)?(?:dark|black)\b|"
+                        r"\bdarkness\s+(?:surrounds|swallows|fills)\b|\bin the dark(?:ness)?\b")
 _NOUN_TAGS = ("NN", "NNS", "NNP", "NNPS")
 _DETERMINERS = frozenset({"the", "a", "an", "its", "your", "his", "her", "their", "this", "that",
                           "these", "those", "one"})
@@ -215,8 +228,9 @@ class TurnCheck:
         self.vocabulary = lemma_set(grounded_text) | GENERIC_NOUNS
         if any("lit" in item.states for item in facts.in_scope):
             self.vocabulary |= LIGHT_NOUNS
-        self._engine_words = lemma_set(facts.engine_text + " " + facts.command)
         self._said_words = set(words(facts.engine_text + " " + facts.room_text))
+        self._engine_sentences = {tuple(words(part)) for part in re.split(
+            r"(?<=[.!?])\s+|\n+", facts.engine_text) if part.strip()}
         self._scope_nouns = {singular(n) for item in facts.in_scope for n in item.nouns}
         self._names: list[tuple[tuple[str, ...], ItemFact, bool]] = []  # (phrase, item, full)
         for item in facts.in_scope + facts.elsewhere:
@@ -263,23 +277,36 @@ class TurnCheck:
 
     # ---------------------------------------------------------------- the check
     def check(self, sentence: str) -> Verdict:
-        tokens = words(sentence)
+        analysed = analyse(sentence)
+        tokens = [w for w, _ in analysed]
+        tags = [t for _, t in analysed]
         lemmas = _lemmas(tokens)
         defects: list[Defect] = []
-        mentions = self.mentions(lemmas)
+        mentions = [m for m in self.mentions(lemmas) if self._names_a_thing(m, tags)]
         defects += self._invented_objects(mentions, lemmas)
         covered = {k for s, e, _, _ in mentions for k in range(s, e)}
-        tagged = retag(tag(sentence))
-        defects += self._invented_nouns(tagged, covered)
+        defects += self._invented_nouns(tokens, tags, covered)
         defects += self._actions(tokens, lemmas, mentions)
-        defects += self._states(lemmas, mentions)
-        defects += self._room_claims(sentence.lower())
-        defects += self._game_talk(tokens, lemmas)
-        defects += self._form(sentence, tokens, [t for _, t in tagged])
+        defects += self._states(tokens, lemmas, mentions)
+        defects += self._room_claims(" ".join(tokens))
+        defects += self._game_talk(sentence, tokens, lemmas)
+        defects += self._form(sentence, tokens, tags)
         norm = normalise(sentence)
         if any(similar(norm, old) for old in self._shown):
             defects.append(Defect(REPETITION, sentence.strip()))
         return Verdict(sentence, tuple(dict.fromkeys(defects)))
+
+    @staticmethod
+    def _names_a_thing(mention: tuple[int, int, list[ItemFact], bool], tags: Sequence[str]
+                       ) -> bool:
+        """A one-word alias names an item only as a noun at the head of its phrase: not "can"
+        the verb, not "stone" in "a stone bridge"."""
+        start, end, _items, full = mention
+        if full or end - start > 1:
+            return True
+        if tags[start].startswith(("VB", "MD", "IN", "RB", "TO")):
+            return False  # "you can", "it will light": a verb or a function word
+        return not (end < len(tags) and tags[end] in _NOUN_TAGS)
 
     def _invented_objects(self, mentions: list[tuple[int, int, list[ItemFact], bool]],
                           lemmas: Sequence[str]) -> list[Defect]:
@@ -300,24 +327,25 @@ class TurnCheck:
                                        self.facts.command])))
         return bool(_find(text, phrase))
 
-    def _invented_nouns(self, tagged: Sequence[tuple[str, str]], covered: set[int]
+    def _invented_nouns(self, tokens: Sequence[str], tags: Sequence[str], covered: set[int]
                         ) -> list[Defect]:
         out = []
-        index = 0
-        for word, pos in tagged:
-            found = words(word)
-            if not found:
+        for k, (w, pos) in enumerate(zip(tokens, tags)):
+            if pos not in _NOUN_TAGS or k in covered:
                 continue
-            position = index
-            index += len(found)
-            if pos not in _NOUN_TAGS or position in covered:
-                continue
-            w = found[0]
             lemma = singular(w)
-            if (lemma not in self.vocabulary and w not in self.vocabulary
-                    and lemma not in GAME_WORDS and lemma not in _NUMBER_WORDS
-                    and lemma not in _FIRST_PERSON):
-                out.append(Defect(INVENTED_NOUN, lemma))
+            if lemma in GAME_WORDS or lemma in _NUMBER_WORDS or lemma in _FIRST_PERSON:
+                continue  # reported as game talk or form
+            if lemma in BODY_NOUNS and lemma not in self.vocabulary:
+                if "your" not in tokens[max(0, k - 3):k] and "you" not in tokens[max(0, k - 3):k]:
+                    out.append(Defect(INVENTED_NOUN, f"{lemma} (not yours)"))
+                continue
+            if lemma in self.vocabulary or w in self.vocabulary:
+                continue
+            # a material or kind before an item's noun ("a metal key"): it describes the item
+            if k + 1 < len(tokens) and singular(tokens[k + 1]) in self._scope_nouns:
+                continue
+            out.append(Defect(INVENTED_NOUN, lemma))
         return out
 
     def _object_after(self, at: int, mentions: list[tuple[int, int, list[ItemFact], bool]]
@@ -338,35 +366,66 @@ class TurnCheck:
             if kind is None:
                 continue
             before = tokens[max(0, i - 3):i]
-            if "you" not in before:
-                continue  # only the player's own retold actions
-            attempt = any(w in _ATTEMPT_WORDS for w in before) or (
-                i + 1 < len(tokens) and tokens[i + 1] in ("at",) and kind != "examined")
-            if tok in ("look", "looks") and (i + 1 >= len(tokens) or tokens[i + 1] != "at"):
+            # the player's own retold actions: "you take ...", "... and open it"
+            continued = i > 0 and tokens[i - 1] in ("and", "then") and "you" in tokens[:i - 1]
+            if "you" not in before and not continued:
                 continue
-            target = self._object_after(i, mentions)
-            if not attempt and kind not in self._succeeded and not (
-                    kind in _LOOKING and _LOOKING & self._succeeded):
+            attempt = any(w in _ATTEMPT_WORDS for w in before)
+            target = self._object_after(i + (1 if (tok, after) in _PHRASAL_VERBS else 0),
+                                        mentions)
+            # a retold change the engine did not make; looking and reading change nothing, so
+            # retelling them is only checked for the object (below)
+            if not attempt and kind not in _LOOKING and kind not in self._succeeded:
                 detail = tok + (" " + target[0].name if target else "")
                 out.append(Defect(CONTRADICTION, f"claims '{detail}' (the engine did not)"))
                 continue
             if target is not None and acted and not any(t.id in acted for t in target):
                 out.append(Defect(WRONG_OBJECT, f"{tok} {target[0].name}"))
+            tool = self._tool_after(i, tokens, mentions)
+            if tool is not None and acted and not any(t.id in acted for t in tool):
+                out.append(Defect(WRONG_OBJECT, f"{tok} with {tool[0].name}"))
         if _PASSIVE_OPEN.search(" ".join(tokens)) and not (
-                {"opened", "unlocked"} & facts.succeeded):
+                {"opened", "unlocked"} & self._succeeded):
             out.append(Defect(CONTRADICTION, "something opens (the engine did not open it)"))
         return out
 
-    def _states(self, lemmas: Sequence[str],
+    @staticmethod
+    def _tool_after(at: int, tokens: Sequence[str],
+                    mentions: list[tuple[int, int, list[ItemFact], bool]]
+                    ) -> list[ItemFact] | None:
+        """The item after "with" in the retold action ("unlock the door with the lamp")."""
+        for k in range(at + 1, min(len(tokens), at + 8)):
+            if tokens[k] == "with":
+                for start, _end, items, _full in mentions:
+                    if k < start <= k + 3:
+                        return items
+                return None
+        return None
+
+    def _states(self, tokens: Sequence[str], lemmas: Sequence[str],
                 mentions: list[tuple[int, int, list[ItemFact], bool]]) -> list[Defect]:
         out = []
+        said = set(tokens) | set(lemmas)
         # Light anywhere in a sentence about an unlit lamp ("the walls are lit by light from the
         # great lantern"), unless something in scope is lit or the light is denied.
         unlit = [i for _s, _e, items, _f in mentions for i in items
                  if i.id in self._scope_ids and "unlit" in i.states]
-        if unlit and not self._anything_lit and _LIGHT_CLAIM & set(lemmas) and not (
-                _LIGHT_DENIAL & set(lemmas)):
+        if unlit and not self._anything_lit and (_LIGHT_CLAIM & said or _COMES_ON.search(
+                " ".join(tokens))) and not (_LIGHT_DENIAL & said):
             out.append(Defect(CONTRADICTION, f"{unlit[0].name} is not lit"))
+        # "it is locked", "it is now open": "it" is what the turn acted on
+        acted_here = [i for i in self.facts.in_scope if i.id in self._acted]
+        for k, tok in enumerate(tokens[:-1]):
+            if tok != "it" or not acted_here:
+                continue
+            j = k + 1
+            while j < len(lemmas) and j < k + 5 and lemmas[j] in _LINKING:
+                j += 1
+            if j > k + 1 and j < len(lemmas) and lemmas[j] in _STATE_WORDS:
+                claim = _STATE_WORDS[lemmas[j]]
+                item = acted_here[0]
+                if _OPPOSITE_STATE.get(claim) in item.states:
+                    out.append(Defect(CONTRADICTION, f"{item.name} is not {claim}"))
         for start, end, items, _full in mentions:
             scope_items = [i for i in items if i.id in self._scope_ids]
             if not scope_items:
@@ -398,6 +457,8 @@ class TurnCheck:
                 facts.room_text + " " + facts.engine_text):
             out.append(Defect(CONTRADICTION, "the room is lit"))
         m = _MOVE_VERBS.search(lowered)
+        if m and not m.group(0).startswith("you") and "you" not in lowered[:m.start()].split():
+            m = None  # "the gulls wheel and climb": not the player
         if m and "moved" not in facts.succeeded and not _ATTEMPT_WORDS & set(
                 words(lowered[max(0, m.start() - 24):m.start() + 12])):
             out.append(Defect(CONTRADICTION, "a move the engine did not make"))
@@ -410,17 +471,22 @@ class TurnCheck:
                     break
         return out
 
-    def _game_talk(self, tokens: Sequence[str], lemmas: Sequence[str]) -> list[Defect]:
+    def _game_talk(self, sentence: str, tokens: Sequence[str], lemmas: Sequence[str]
+                   ) -> list[Defect]:
         out = []
         for tok, lemma in zip(tokens, lemmas):
-            if (tok in GAME_WORDS or lemma in GAME_WORDS) and tok not in self._engine_words:
+            if tok in GAME_WORDS or lemma in GAME_WORDS:
                 out.append(Defect(GAME_TALK, tok))
             elif tok in _NUMBER_WORDS and tok not in self.vocabulary:
                 out.append(Defect(GAME_TALK, tok))
+        if _POINTS.search(sentence):
+            out.append(Defect(GAME_TALK, "points"))
         return out
 
     def _copied(self, tokens: Sequence[str]) -> bool:
         """Nearly every word already in the engine's text: a copy that adds nothing."""
+        if tuple(tokens) in self._engine_sentences:
+            return True
         if len(tokens) < 5:
             return False
         said = self._said_words

@@ -62,7 +62,8 @@ class TurnFacts:
     elsewhere: tuple[ItemFact, ...]        # world items not perceivable now
     room_names: tuple[str, ...]            # every room's name (moving into the wrong one)
     acted_on: tuple[str, ...]              # item ids the turn acted on (object, holder, key)
-    succeeded: frozenset[str]              # event kinds that happened (took, opened, moved...)
+    succeeded: frozenset[str]              # event kinds that happened (took, opened, moved...;
+    # "moved" is the player moving, "moved-item" an item a rule moved)
     refused: bool                          # the engine refused the command
     attempted_verb: str = ""               # the command's verb word when refused ("open")
     ended: str = ""                        # "win"/"lose" when the turn ended the game
@@ -115,7 +116,9 @@ def facts_from_state(world: World, state: GameState, index: object, command: str
     verb = ""
     ended = ""
     for e in events:
-        kinds.add(e.kind)
+        # an item a rule moved is not the player moving
+        moved_item = e.kind == "moved" and e.data.get("item", "player") != "player"
+        kinds.add("moved-item" if moved_item else e.kind)
         for key in ("item", "holder", "key"):
             value = e.data.get(key)
             if isinstance(value, str) and value in world.items and value not in acted:

@@ -15,12 +15,31 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")
+_CONTRACTIONS = tuple((re.compile(pattern, re.IGNORECASE), repl) for pattern, repl in (
+    (r"\bcan['’]t\b", "cannot"), (r"\bwon['’]t\b", "will not"), (r"n['’]t\b", " not"),
+    (r"['’]re\b", " are"), (r"['’]ll\b", " will"), (r"['’]ve\b", " have"), (r"['’]m\b", " am"),
+    (r"['’]d\b", " would"), (r"\b(it|that|there|here|what|who)['’]s\b", r"\1 is"),
+))
+
+
+def expand(text: str) -> str:
+    """Contractions spelled out ("can't" -> "cannot", "it's" -> "it is"), which the tagger
+    otherwise splits into noun-tagged debris ("ca", "n", "t")."""
+    for pattern, repl in _CONTRACTIONS:
+        text = pattern.sub(repl, text)
+    return text
 
 
 def words(text: str) -> list[str]:
-    """Lower-case words of a text (letters, inner apostrophes and hyphens)."""
-    return [w.lower().strip("'-") for w in _WORD.findall(text)]
+    """Lower-case words of a text; a possessive 's is dropped ("Mara's" -> "mara")."""
+    out = []
+    for w in _WORD.findall(text):
+        w = w.lower().replace("’", "'")
+        if w.endswith("'s"):
+            w = w[:-2]
+        out.append(w)
+    return out
 
 
 def tag(sentence: str) -> list[tuple[str, str]]:
@@ -73,6 +92,21 @@ def singular(word: str) -> str:
     if len(w) <= 3 or not w.endswith("s") or w.endswith(("ss", "us", "is")):
         return w
     return singularize(w)
+
+
+def analyse(sentence: str) -> list[tuple[str, str]]:
+    """(lower-case word, Penn tag) for each word of a sentence, contractions expanded, the
+    tagger's slips fixed (`retag`), possessive endings dropped: the checker's one view of it."""
+    out: list[tuple[str, str]] = []
+    previous = ""
+    for token, pos in retag(tag(expand(sentence))):
+        if pos == "POS" or (token.lower() == "s" and previous in ("'", "’")):
+            previous = token
+            continue
+        for w in words(token):
+            out.append((w, pos))
+        previous = token
+    return out
 
 
 def lemma_set(text: str) -> set[str]:
