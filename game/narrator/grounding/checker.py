@@ -135,6 +135,8 @@ _STATE_WORDS: dict[str, str] = {
 _LIGHT_CLAIM = frozenset({"lit", "burning", "burns", "glowing", "glow", "glows", "shines",
                           "shine", "shining", "illuminate", "lights", "ablaze", "alight", "flickers", "flickering", "illuminates",
                           "illuminated", "beam", "blaze", "blazes", "flame", "flames"})
+_GONE = frozenset({"gone", "missing", "vanished", "vanishes", "disappears", "disappeared"})
+_HOLDING = frozenset({"hold", "holds", "carry", "carries", "clutch", "clutches", "grip", "grips"})
 _COMES_ON = re.compile(r"\b(?:comes?|flickers?|springs?|bursts?|flares?)\s+(?:on|to life|alight)\b")
 _LIGHT_DENIAL = frozenset({"unlit", "not", "dark", "cold", "no", "never", "without"})
 _OPPOSITE_STATE = {"open": "closed", "closed": "open", "locked": "unlocked", "unlocked": "locked",
@@ -441,13 +443,25 @@ class TurnCheck:
             j = end
             while j < len(lemmas) and j < end + 4 and lemmas[j] in _LINKING:
                 j += 1
-            if j > end and j < len(lemmas) and lemmas[j] in _STATE_WORDS:
+            lit_by = j + 1 < len(tokens) and tokens[j + 1] == "by"  # "lit by the lamp": light
+            if j > end and j < len(lemmas) and lemmas[j] in _STATE_WORDS:  # falls on it
                 claims.append(_STATE_WORDS[lemmas[j]])
+            if j < len(tokens) and (tokens[j] in _GONE or (j > end and tokens[j] == "replaced")):
+                out.append(Defect(CONTRADICTION, f"{scope_items[0].name} is here"))
             for claim in claims:
                 opposite = _OPPOSITE_STATE.get(claim)
                 for item in scope_items:
                     if opposite in item.states:
                         out.append(Defect(CONTRADICTION, f"{item.name} is not {claim}"))
+                    elif claim == "lit" and not lit_by and not {"lit", "unlit"} & item.states:
+                        out.append(Defect(CONTRADICTION, f"{item.name} gives no light"))
+            # "in your hand", "you hold the signpost": only what is carried (or just taken)
+            window = tokens[max(0, start - 3):start]
+            held_claim = any(w in _HOLDING for w in window) and "you" in window or (
+                " ".join(tokens[end:end + 4]).startswith(("is in your hand", "in your hand",
+                                                           "are in your hand")))
+            if held_claim and not any(i.held or i.id in self._acted for i in scope_items):
+                out.append(Defect(CONTRADICTION, f"{scope_items[0].name} is not carried"))
         return out
 
     def _room_claims(self, lowered: str) -> list[Defect]:
@@ -510,6 +524,9 @@ class TurnCheck:
             out.append(Defect(FORM, "brackets or an ellipsis (the engine's notices are its own)"))
         if self._copied(tokens):
             out.append(Defect(COPY, "the engine's own words"))
+        grams = [tuple(tokens[k:k + 4]) for k in range(len(tokens) - 3)]
+        if len(grams) != len(set(grams)):
+            out.append(Defect(FORM, "repeats itself"))
         if len(tokens) < _MIN_WORDS:
             out.append(Defect(FORM, "too short"))
         elif len(tokens) > _MAX_WORDS:
