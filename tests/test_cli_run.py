@@ -100,3 +100,27 @@ def test_play_plain_ends_cleanly_at_end_of_input() -> None:
 
     out = io.StringIO()
     assert play_plain(Game(load_world(WORLD_FILE)), read=eof, out=out) == 0
+
+
+@pytest.mark.parametrize("narrator", ["off", "fake"])
+def test_run_jsonl_prints_one_record_per_turn(capsys, tmp_path, narrator) -> None:
+    """`--format jsonl`: what an external checker reads, one JSON object per turn."""
+    import json
+
+    status, out, _ = run(capsys, tmp_path, "look\ntake all\nqwzx\n", "--narrator", narrator,
+                         "--format", "jsonl")
+    assert status == 0
+    records = [json.loads(line) for line in out.splitlines()]
+    turns, last = records[:-1], records[-1]
+    assert [r["command"] for r in turns] == ["look", "take all", "qwzx"]
+    assert OUTCOME.match(last["outcome"]) and list(last) == ["outcome"]
+    take = turns[1]
+    assert take["engine_text"].startswith("Brass key: Taken.")
+    assert take["room"] == "hall"
+    assert "brass_key" in take["inventory"] and "brass_key" not in take["visible"]
+    assert {"kind": "took", "data": {"item": "brass_key", "origin": "hall"}} in take["events"]
+    if narrator == "fake":
+        assert take["narration"] and take["first_word_s"] is not None
+        assert {"sentences_rejected", "retries", "ttft_s", "cache"} <= set(take["stats"])
+    else:
+        assert take["narration"] == "" and take["stats"] == {}

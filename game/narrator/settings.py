@@ -15,6 +15,10 @@ The file is `<user config dir>/crystal-adventure/narrator.toml` (or `narrator.ya
     repetition_penalty = 1.15
     seed = 7
     cache_budget_mb = 512
+    grounding = true       # show only sentences that pass the grounding check
+    sentence_retries = 3   # resamples of a refused sentence
+    retry_budget_s = 2.5   # seconds after the first token spent resampling, at most
+    steer_nouns = true     # lower ungrounded nouns' scores before sampling
 
 The settings screen writes what the player changed back to the same file (`save_settings`),
 so a choice made in the game is still there next time; the command line still wins on start.

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
+from game.engine.describe import current_description
 from game.engine.scope import carried, is_dark, visible
 from game.engine.state import GameState
 from game.engine.world import Item, World
@@ -133,8 +134,6 @@ def facts_from_state(world: World, state: GameState, index: object, command: str
     if refused:
         words = command.split()
         verb = words[0].lower() if words else ""
-    from game.engine.describe import current_description
-
     text = engine_text.lower()
     return TurnFacts(
         room_id=room.id, room_name=room.name,
