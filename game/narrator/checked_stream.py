@@ -132,7 +132,10 @@ class CheckedGeneration:
         # hand lamp") is the start of the first sentence, checked with it.
         done_chars = len(self.opening) if whole else 0
         attempt: list[int] = []
-        while len(self.shown) < self.max_sentences and self.stats.steps < self.max_tokens:
+        # A whole-sentence opening is the engine's line, not one of the model's sentences.
+        made_by_engine = len(self.shown)
+        while (len(self.shown) - made_by_engine < self.max_sentences
+               and self.stats.steps < self.max_tokens):
             processors = self.processors(self.committed, len(feed)) if self.processors else []
             if banned:
                 processors = processors + [ban_first(banned)]

@@ -11,7 +11,7 @@ The file is `<user config dir>/crystal-adventure/narrator.toml` (or `narrator.ya
     temperature = 0.3
     top_p = 0.9
     max_tokens = 80
-    max_sentences = 2
+    max_sentences = 1
     repetition_penalty = 1.15
     seed = 7
     cache_budget_mb = 512
@@ -56,7 +56,10 @@ class NarratorSettings:
     temperature: float = 0.3           # measured on the scene set: 0.6 invents far more
     top_p: float = 0.9
     max_tokens: int = 72
-    max_sentences: int = 2            # the narration is cut after this many sentences (1..3)
+    max_sentences: int = 1            # the model's sentences per narration (1..3); a move's
+    # opening ("You step into the Cellar.") is the engine's and not counted. One by default:
+    # read on both walkthroughs, the embedded model's second sentence was mostly nonsense that
+    # no word-level check can refuse (docs/narrator.md); a bigger --model may take more.
     repetition_penalty: float = 1.15
     seed: int | None = 0              # None = a different narration every run
     cache_budget_mb: int = 512        # in-memory prefix caches (LRU)

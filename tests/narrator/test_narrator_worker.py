@@ -22,7 +22,7 @@ def request(rid: int, scene=None, command="take goblet", text="Taken.", events=N
 
 
 def settings(**kw) -> NarratorSettings:
-    base = dict(disk_cache=False, temperature=0.0, max_tokens=60, prefetch=True)
+    base = dict(disk_cache=False, temperature=0.0, max_tokens=60, prefetch=True, max_sentences=2)
     base.update(kw)
     return NarratorSettings(**base)
 

@@ -135,6 +135,8 @@ _STATE_WORDS: dict[str, str] = {
 _LIGHT_CLAIM = frozenset({"lit", "burning", "burns", "glowing", "glow", "glows", "shines",
                           "shine", "shining", "illuminate", "lights", "ablaze", "alight", "flickers", "flickering", "illuminates",
                           "illuminated", "beam", "blaze", "blazes", "flame", "flames"})
+_REVEAL_WORDS = frozenset({"reveal", "reveals", "revealed", "revealing", "uncover", "uncovers",
+                           "uncovered", "discover", "discovers", "discovered"})
 _GONE = frozenset({"gone", "missing", "vanished", "vanishes", "disappears", "disappeared"})
 _HOLDING = frozenset({"hold", "holds", "carry", "carries", "clutch", "clutches", "grip", "grips"})
 _COMES_ON = re.compile(r"\b(?:comes?|flickers?|springs?|bursts?|flares?)\s+(?:on|to life|alight)\b")
@@ -245,6 +247,7 @@ class TurnCheck:
         self._names.sort(key=lambda n: -len(n[0]))
         self._scope_ids = {i.id for i in facts.in_scope}
         self._acted = set(facts.acted_on)
+        self._revealed = set(facts.revealed)
         # A world rule that answered the command (a message, no refusal) did the action in the
         # story: "put heartstone in bowl" is put, even without the built-in "put" event.
         self._succeeded = set(facts.succeeded)
@@ -386,6 +389,14 @@ class TurnCheck:
             tool = self._tool_after(i, tokens, mentions)
             if tool is not None and acted and not any(t.id in acted for t in tool):
                 out.append(Defect(WRONG_OBJECT, f"{tok} with {tool[0].name}"))
+        # "revealing a letter", "a letter is revealed": only what the engine revealed
+        for k, tok in enumerate(tokens):
+            if tok not in _REVEAL_WORDS:
+                continue
+            near = [m for m in mentions if k - 4 <= m[0] <= k + 4 and m[0] != k]
+            for _start, _end, items, _full in near[:1]:
+                if not any(i.id in self._revealed or i.id in self._acted for i in items):
+                    out.append(Defect(CONTRADICTION, f"{items[0].name} was not revealed"))
         if _PASSIVE_OPEN.search(" ".join(tokens)) and not (
                 {"opened", "unlocked"} & self._succeeded):
             out.append(Defect(CONTRADICTION, "something opens (the engine did not open it)"))

@@ -70,6 +70,8 @@ class TurnFacts:
     ended: str = ""                        # "win"/"lose" when the turn ended the game
     score_stated: bool = False             # the engine's text mentions the score
     world_words: tuple[str, ...] = field(default=())  # the world's own words (style notes)
+    revealed: tuple[str, ...] = ()         # item ids the turn revealed (opened a container,
+    # a rule's reveal): the only things a sentence may call revealed
 
     def item(self, item_id: str) -> ItemFact | None:
         return next((i for i in self.in_scope + self.elsewhere if i.id == item_id), None)
@@ -112,6 +114,7 @@ def facts_from_state(world: World, state: GameState, index: object, command: str
     elsewhere = tuple(_fact(world, state, it, held) for iid, it in world.items.items()
                       if iid not in scope_set)
     acted: list[str] = []
+    revealed: list[str] = []
     kinds: set[str] = set()
     refused = False
     verb = ""
@@ -124,6 +127,9 @@ def facts_from_state(world: World, state: GameState, index: object, command: str
             value = e.data.get(key)
             if isinstance(value, str) and value in world.items and value not in acted:
                 acted.append(value)
+        if e.kind == "revealed" and isinstance(e.data.get("item"), str):
+            revealed.append(e.data["item"])
+        revealed += [i for i in e.data.get("revealing") or () if isinstance(i, str)]
         if e.kind == "failed":
             refused = True
         if e.kind == "ended":
@@ -141,7 +147,7 @@ def facts_from_state(world: World, state: GameState, index: object, command: str
         exits=tuple(e.direction for e in room.exits), command=command, engine_text=engine_text,
         in_scope=in_scope, elsewhere=elsewhere,
         room_names=tuple(r.name for r in world.rooms.values()),
-        acted_on=tuple(acted), succeeded=frozenset(kinds - {"failed"}),
+        acted_on=tuple(acted), revealed=tuple(dict.fromkeys(revealed)), succeeded=frozenset(kinds - {"failed"}),
         refused=refused and not (kinds & ACTION_KINDS or "moved" in kinds),
         attempted_verb=verb, ended=ended,
         score_stated="score" in text or "point" in text,
