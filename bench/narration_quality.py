@@ -158,10 +158,12 @@ def scene_turns(limit: int | None) -> Iterator[Turn]:
 
 # Named runs: the narrator settings each one changes from the defaults.
 MODES: dict[str, dict[str, object]] = {
-    "off": {"grounding": False},          # the unchecked stream: the narrator as it was
+    # the unchecked stream with the old default of two sentences: the narrator as it was
+    "off": {"grounding": False, "max_sentences": 2},
     "on": {},                             # the defaults: checked, steered
     "unsteered": {"steer_nouns": False},  # checked, without the noun steering
     "no-retry": {"sentence_retries": 0},  # checked, the first sample of each sentence only
+    "two": {"max_sentences": 2},          # checked, two model sentences
 }
 
 

@@ -426,6 +426,25 @@ class TurnCheck:
         if unlit and not self._anything_lit and (_LIGHT_CLAIM & said or _COMES_ON.search(
                 " ".join(tokens))) and not (_LIGHT_DENIAL & said):
             out.append(Defect(CONTRADICTION, f"{unlit[0].name} is not lit"))
+        # "the hand lamp ... is a letter", "it is a letter": one thing is not another
+        for k, (start, end, items, _full) in enumerate(mentions):
+            subject = [i for i in items if i.id in self._scope_ids] or items
+            before = tokens[max(0, start - 3):start]
+            if k > 0 and before[-1:] in (["a"], ["an"]) and "is" in before:
+                prev_items = mentions[k - 1][2]
+                same = {i.id for i in prev_items} & {i.id for i in items}
+                if not same and mentions[k - 1][1] >= start - 4:
+                    out.append(Defect(CONTRADICTION, f"{prev_items[0].name} is not "
+                                                     f"{subject[0].name}"))
+            if before[-3:] in (["it", "is", "a"], ["it", "is", "an"]):
+                acted = [i for i in self.facts.in_scope if i.id in self._acted]
+                if acted and not {i.id for i in acted} & {i.id for i in items}:
+                    out.append(Defect(CONTRADICTION, f"{acted[0].name} is not {subject[0].name}"))
+            # "lit by the can of oil": only a lit light source lights anything
+            if tokens[max(0, start - 3):start][-2:] in (["by", "a"], ["by", "the"], ["by", "your"]) \
+                    and "lit" in tokens[max(0, start - 5):start] \
+                    and not any("lit" in i.states for i in items):
+                out.append(Defect(CONTRADICTION, f"{items[0].name} gives no light"))
         # "it is locked", "it is now open": "it" is what the turn acted on
         acted_here = [i for i in self.facts.in_scope if i.id in self._acted]
         for k, tok in enumerate(tokens[:-1]):
@@ -466,6 +485,11 @@ class TurnCheck:
                         out.append(Defect(CONTRADICTION, f"{item.name} is not {claim}"))
                     elif claim == "lit" and not lit_by and not {"lit", "unlit"} & item.states:
                         out.append(Defect(CONTRADICTION, f"{item.name} gives no light"))
+                    elif claim in ("open", "closed") and not {"open", "closed"} & item.states:
+                        out.append(Defect(CONTRADICTION, f"{item.name} does not open"))
+                    elif claim in ("locked", "unlocked") and not {"locked", "unlocked"} & \
+                            item.states:
+                        out.append(Defect(CONTRADICTION, f"{item.name} has no lock"))
             # "in your hand", "you hold the signpost": only what is carried (or just taken)
             window = tokens[max(0, start - 3):start]
             held_claim = any(w in _HOLDING for w in window) and "you" in window or (
