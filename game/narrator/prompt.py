@@ -328,6 +328,8 @@ def should_narrate(events: Sequence["Event"], result_text: str) -> bool:
     kinds = {e.kind for e in events}
     if kinds and kinds <= _SILENT_KINDS:
         return False
+    if kinds & {"meta", "undone"}:  # a restart or an undo reprints the room: nothing happened
+        return False
     return not (kinds == {"failed"} and all(
         e.data.get("reason") in _SILENT_REASONS for e in events))
 

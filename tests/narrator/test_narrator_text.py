@@ -228,6 +228,15 @@ def test_should_narrate():
     assert should_narrate(TAKE, "Taken.")
     assert not should_narrate([Event("unknown-word", {"word": "xyzzy"})], "I don't know that.")
     assert not should_narrate([Event("meta", {"what": "help"})], "Commands: ...")
+    # a restart or an undo reprints the room, but nothing happened in the story
+    assert not should_narrate([Event("meta", {"request": "restart"}),
+                               Event("looked", {"room": "hill"})], "Windy Hillside ...")
+    assert not should_narrate([Event("undone", {"room": "hill"}),
+                               Event("looked", {"room": "hill"})], "Windy Hillside ...")
+    # a lamp's oil counting down does not make a refusal worth narrating
+    assert not should_narrate([Event("failed", {"reason": "not-in-scope"}),
+                               Event("counter-changed", {"counter": "oil", "value": 3})],
+                              "You can't see any such thing.")
     assert not should_narrate(TAKE, "   ")
     assert not should_narrate([Event("failed", {"reason": "not-in-scope"})],
                               "You can't see any such thing.")

@@ -166,6 +166,37 @@ _MAX_WORDS = 40
 _MIN_WORDS = 3
 
 
+# Words a retold attempt may use for the command's verb ("You try to go north" for "n").
+_VERB_SYNONYMS: dict[str, frozenset[str]] = {
+    "take": frozenset({"take", "get", "pick", "grab", "lift"}),
+    "get": frozenset({"take", "get", "pick", "grab", "lift"}),
+    "x": frozenset({"examine", "look", "see", "inspect", "study"}),
+    "examine": frozenset({"examine", "look", "see", "inspect", "study"}),
+    "l": frozenset({"look", "see"}),
+    "open": frozenset({"open", "pull", "push", "lift", "force", "prise", "pry"}),
+    "close": frozenset({"close", "shut", "push"}),
+    "light": frozenset({"light", "kindle"}),
+    "put": frozenset({"put", "place", "set", "pour", "fit"}),
+}
+_DIRECTION_WORDS = frozenset({"n", "s", "e", "w", "ne", "nw", "se", "sw", "u", "d", "north",
+                              "south", "east", "west", "northeast", "northwest", "southeast",
+                              "southwest", "up", "down", "in", "out", "go", "walk", "enter",
+                              "climb", "exit", "leave"})
+_MOVING = frozenset({"go", "walk", "step", "climb", "head", "move", "enter", "leave", "pass",
+                     "get", "cross", "reach"})
+
+
+def command_verbs(command: str) -> frozenset[str]:
+    """The verbs a sentence may use to retell trying the command."""
+    words_ = command.lower().split()
+    if not words_:
+        return frozenset()
+    verb = words_[0]
+    if verb in _DIRECTION_WORDS:
+        return _MOVING
+    return _VERB_SYNONYMS.get(verb, frozenset({verb}))
+
+
 @dataclass(frozen=True)
 class Defect:
     """One problem in one sentence: its kind (see the module docstring) and the words at fault."""
@@ -248,6 +279,7 @@ class TurnCheck:
         self._scope_ids = {i.id for i in facts.in_scope}
         self._acted = set(facts.acted_on)
         self._revealed = set(facts.revealed)
+        self._command_verbs = command_verbs(facts.command)
         # A world rule that answered the command (a message, no refusal) did the action in the
         # story: "put heartstone in bowl" is put, even without the built-in "put" event.
         self._succeeded = set(facts.succeeded)
@@ -389,6 +421,14 @@ class TurnCheck:
             tool = self._tool_after(i, tokens, mentions)
             if tool is not None and acted and not any(t.id in acted for t in tool):
                 out.append(Defect(WRONG_OBJECT, f"{tok} with {tool[0].name}"))
+        # "you try to climb the cairn" for "shout": an attempt the player did not make
+        for k in range(len(tokens) - 2):
+            if tokens[k] in ("try", "tries", "trying", "attempt", "attempts") and \
+                    tokens[k + 1] == "to" and "you" in tokens[max(0, k - 2):k]:
+                tried = tokens[k + 2]
+                if tried not in self._command_verbs:
+                    out.append(Defect(CONTRADICTION, f"an attempt to {tried} (the command was "
+                                                     f"'{facts.command}')"))
         # "revealing a letter", "a letter is revealed": only what the engine revealed
         for k, tok in enumerate(tokens):
             if tok not in _REVEAL_WORDS:
