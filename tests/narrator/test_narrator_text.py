@@ -324,3 +324,20 @@ def test_fake_narrator_cancels_within_a_token():
         assert sink.done[2][1] == sink.text(2)
     finally:
         narrator.close()
+
+
+def test_a_rule_decided_turn_opens_with_the_command_and_claims_no_unshown_change():
+    names = {"fungus": "glowing fungus", "lever": "rusty lever", "stone": "Heartstone",
+             "bowl": "stone bowl", "lamp": "brass lamp"}
+    said = [Event("message", {"text": "The cap smears into glowing paste..."})]
+    scope = list(names)
+    assert opening_for(said, names=names, command="pull lever", scope=scope) == \
+        "You pull the rusty lever"
+    # a rule answered 'take' in its own words: the taking is only an attempt...
+    assert opening_for(said, names=names, command="take fungus", scope=scope) == \
+        "You try to take the glowing fungus"
+    # ...unless an event shows the change
+    moved = said + [Event("moved", {"item": "stone", "to": "bowl"})]
+    assert opening_for(moved, names=names, command="put heartstone in bowl", scope=scope) == \
+        "You put the Heartstone in the stone bowl"
+    assert opening_for(said, names=names, command="shout", scope=scope) == OPENING

@@ -33,7 +33,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from game.narrator.grounding.facts import ItemFact, TurnFacts
+from game.narrator.grounding.facts import CHANGING_VERBS, ItemFact, TurnFacts
 from game.narrator.grounding.language import analyse, lemma_set, singular, words
 
 INVENTED_OBJECT = "invented-object"
@@ -143,7 +143,7 @@ _COMES_ON = re.compile(r"\b(?:comes?|flickers?|springs?|bursts?|flares?)\s+(?:on
 _LIGHT_DENIAL = frozenset({"unlit", "not", "dark", "cold", "no", "never", "without"})
 _OPPOSITE_STATE = {"open": "closed", "closed": "open", "locked": "unlocked", "unlocked": "locked",
                    "lit": "unlit", "unlit": "lit", "empty": "nonempty", "nonempty": "empty"}
-_LINKING = frozenset({"is", "are", "stands", "stand", "lies", "lie", "remains", "remain", "sits",
+_LINKING = frozenset({"is", "are", "stays", "stay", "remain", "stands", "stand", "lies", "lie", "remains", "remain", "sits",
                       "sit", "hangs", "hang", "now", "still", "wide", "already", "lies", "swings",
                       "swing", "springs", "spring", "creaks", "creak", "falls", "fall", "comes",
                       "come", "slides", "slide", "was", "were", "looks", "look", "seems"})
@@ -285,8 +285,9 @@ class TurnCheck:
         self._succeeded = set(facts.succeeded)
         verb = (facts.command.lower().split() or [""])[0]
         verb = {"x": "examine", "get": "take"}.get(verb, verb)
-        if not facts.refused and "message" in facts.succeeded and verb in _ACTION_VERBS:
-            self._succeeded.add(_ACTION_VERBS[verb])
+        if not facts.refused and "message" in facts.succeeded and verb in _ACTION_VERBS and (
+                verb not in CHANGING_VERBS or set(facts.changed) & set(facts.acted_on)):
+            self._succeeded.add(_ACTION_VERBS[verb])  # (a change only when an event shows it)
         self._anything_lit = any("lit" in i.states for i in facts.in_scope)
         room_words = {w for name in facts.room_names for w in _phrase(name)}
         self._other_rooms = [(_phrase(n), n) for n in facts.room_names if n != facts.room_name]

@@ -27,6 +27,20 @@ ACTION_KINDS = frozenset({
 })
 
 
+# Verbs that claim a change of an item ("You take the fungus" says you have it now).
+CHANGING_VERBS = frozenset({"take", "get", "pick", "drop", "put", "open", "close", "shut",
+                            "unlock", "lock", "light", "wear", "remove", "eat", "drink", "give"})
+_CHANGE_KINDS = frozenset({"moved", "took", "dropped", "put", "opened", "closed", "locked",
+                           "unlocked", "lit", "extinguished", "wore", "removed", "ate", "drank",
+                           "gave", "revealed"})
+
+
+def changed_items(events: Sequence["Event"]) -> frozenset[str]:
+    """Item ids some event of the turn changed (moved, opened, lit...)."""
+    return frozenset(str(e.data["item"]) for e in events
+                     if e.kind in _CHANGE_KINDS and isinstance(e.data.get("item"), str))
+
+
 @dataclass(frozen=True)
 class ItemFact:
     """One world item as the checker sees it: how it may be named and what state it is in."""
@@ -72,6 +86,7 @@ class TurnFacts:
     world_words: tuple[str, ...] = field(default=())  # the world's own words (style notes)
     revealed: tuple[str, ...] = ()         # item ids the turn revealed (opened a container,
     # a rule's reveal): the only things a sentence may call revealed
+    changed: tuple[str, ...] = ()          # item ids an event of the turn changed (moved, lit...)
 
     def item(self, item_id: str) -> ItemFact | None:
         return next((i for i in self.in_scope + self.elsewhere if i.id == item_id), None)
@@ -147,7 +162,8 @@ def facts_from_state(world: World, state: GameState, index: object, command: str
         exits=tuple(e.direction for e in room.exits), command=command, engine_text=engine_text,
         in_scope=in_scope, elsewhere=elsewhere,
         room_names=tuple(r.name for r in world.rooms.values()),
-        acted_on=tuple(acted), revealed=tuple(dict.fromkeys(revealed)), succeeded=frozenset(kinds - {"failed"}),
+        acted_on=tuple(acted), revealed=tuple(dict.fromkeys(revealed)),
+        changed=tuple(sorted(changed_items(events))), succeeded=frozenset(kinds - {"failed"}),
         refused=refused and not (kinds & ACTION_KINDS or "moved" in kinds),
         attempted_verb=verb, ended=ended,
         score_stated="score" in text or "point" in text,
