@@ -205,6 +205,9 @@ class NarrationEngine:
         decoder = IncrementalDecoder(self.tokenizer, parts.opening_tokens)
         cleaner = StreamCleaner(s.max_sentences)
         head = cleaner.feed(parts.opening)  # shown with the first generated token
+        if cleaner.done and head:  # the opening is already the whole narration
+            yield head
+            head = ""
         generated = 0  # visible tokens (not the end-of-text token)
         fed = list(parts.suffix)  # then every token generated (each is fed back in turn)
         t_first: float | None = None
