@@ -27,7 +27,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from game.narrator.grounding.facts import CHANGING_VERBS, changed_items
+from game.narrator.grounding.facts import CHANGING_VERBS, changed_items, rule_succeeded
 
 if TYPE_CHECKING:
     from game.engine.events import Event, Scene
@@ -237,7 +237,9 @@ def opening_for(events: Sequence["Event"], scene: "Scene | None" = None,
             prep = str(same[0].data.get("preposition") or "in")
             text += f" {prep} {_with_article(names[holder])}"
         return text
-    return _command_opening(command, names, scope, changed_items(events)) if scope else OPENING
+    if not scope:
+        return OPENING
+    return _command_opening(command, names, scope, changed_items(events), rule_succeeded(events))
 
 
 _PARTICLES = frozenset({"up", "down", "out", "on", "off", "in", "over", "around"})
@@ -246,12 +248,12 @@ _NOT_ACTIONS = frozenset({"look", "l", "x", "i", "inventory", "wait", "z", "agai
 
 
 def _command_opening(command: str, names: "Mapping[str, str]", scope: "Sequence[str]",
-                     changed: frozenset[str] = frozenset()) -> str:
+                     changed: frozenset[str] = frozenset(), rewarded: bool = False) -> str:
     """'You pull the rusty lever' for a turn a world rule decided (no built-in action event):
     the command's own verb (imperative = second person present) and the item in scope it names,
     or plain "You" when the command names none. A verb that claims a change ("take") is told
-    as an attempt unless an event shows the change: a rule may have refused it in its own
-    words ("The cap smears into glowing paste between your fingers")."""
+    as an attempt unless an event shows the change, or the turn scored or won: a rule may have
+    refused it in its own words ("The cap smears into glowing paste between your fingers")."""
     words = command.lower().replace(",", " ").split()
     if len(words) < 2 or not words[0].isalpha() or words[0] in _NOT_ACTIONS:
         return OPENING
@@ -275,7 +277,7 @@ def _command_opening(command: str, names: "Mapping[str, str]", scope: "Sequence[
     if obj is None:
         return OPENING
     obj_ids = [i for i in scope if names.get(i) == obj[1]]
-    if verb.split()[0] in CHANGING_VERBS and not changed & set(obj_ids):
+    if verb.split()[0] in CHANGING_VERBS and not changed & set(obj_ids) and not rewarded:
         verb = f"try to {verb}"
     text = f"You {verb} {_with_article(obj[1])}"
     for k, word in enumerate(rest[obj[0] + 1:], start=obj[0] + 1):

@@ -340,4 +340,9 @@ def test_a_rule_decided_turn_opens_with_the_command_and_claims_no_unshown_change
     moved = said + [Event("moved", {"item": "stone", "to": "bowl"})]
     assert opening_for(moved, names=names, command="put heartstone in bowl", scope=scope) == \
         "You put the Heartstone in the stone bowl"
+    # ...or the turn scored or won (the lantern's light is a flag, not an item's state)
+    won = said + [Event("score-changed", {"delta": 5, "score": 30}),
+                  Event("ended", {"ending": "lit", "kind": "win"})]
+    assert opening_for(won, names=names, command="light lamp", scope=scope) == \
+        "You light the brass lamp"
     assert opening_for(said, names=names, command="shout", scope=scope) == OPENING

@@ -286,7 +286,8 @@ class TurnCheck:
         verb = (facts.command.lower().split() or [""])[0]
         verb = {"x": "examine", "get": "take"}.get(verb, verb)
         if not facts.refused and "message" in facts.succeeded and verb in _ACTION_VERBS and (
-                verb not in CHANGING_VERBS or set(facts.changed) & set(facts.acted_on)):
+                verb not in CHANGING_VERBS or set(facts.changed) & set(facts.acted_on)
+                or facts.rewarded):
             self._succeeded.add(_ACTION_VERBS[verb])  # (a change only when an event shows it)
         self._anything_lit = any("lit" in i.states for i in facts.in_scope)
         room_words = {w for name in facts.room_names for w in _phrase(name)}

@@ -35,6 +35,12 @@ _CHANGE_KINDS = frozenset({"moved", "took", "dropped", "put", "opened", "closed"
                            "gave", "revealed"})
 
 
+def rule_succeeded(events: Sequence["Event"]) -> bool:
+    """The turn earned points or won: whatever a rule did, the command worked."""
+    return any((e.kind == "score-changed" and int(e.data.get("delta", 0) or 0) > 0)
+               or (e.kind == "ended" and e.data.get("kind") == "win") for e in events)
+
+
 def changed_items(events: Sequence["Event"]) -> frozenset[str]:
     """Item ids some event of the turn changed (moved, opened, lit...)."""
     return frozenset(str(e.data["item"]) for e in events
@@ -87,6 +93,7 @@ class TurnFacts:
     revealed: tuple[str, ...] = ()         # item ids the turn revealed (opened a container,
     # a rule's reveal): the only things a sentence may call revealed
     changed: tuple[str, ...] = ()          # item ids an event of the turn changed (moved, lit...)
+    rewarded: bool = False                 # the turn scored or won (a rule's success)
 
     def item(self, item_id: str) -> ItemFact | None:
         return next((i for i in self.in_scope + self.elsewhere if i.id == item_id), None)
@@ -163,7 +170,8 @@ def facts_from_state(world: World, state: GameState, index: object, command: str
         in_scope=in_scope, elsewhere=elsewhere,
         room_names=tuple(r.name for r in world.rooms.values()),
         acted_on=tuple(acted), revealed=tuple(dict.fromkeys(revealed)),
-        changed=tuple(sorted(changed_items(events))), succeeded=frozenset(kinds - {"failed"}),
+        changed=tuple(sorted(changed_items(events))), rewarded=rule_succeeded(events),
+        succeeded=frozenset(kinds - {"failed"}),
         refused=refused and not (kinds & ACTION_KINDS or "moved" in kinds),
         attempted_verb=verb, ended=ended,
         score_stated="score" in text or "point" in text,
