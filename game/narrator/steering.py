@@ -19,7 +19,7 @@ from typing import Any
 import mlx.core as mx
 import numpy as np
 
-from game.narrator.grounding.checker import GAME_WORDS
+from game.narrator.grounding.vocabulary import GAME_WORDS
 from game.narrator.grounding.language import is_noun
 
 _WORD_START = ("Ġ", "▁")  # byte-level BPE and SentencePiece spell a leading space so

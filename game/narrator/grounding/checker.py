@@ -35,6 +35,12 @@ from typing import Iterable, Sequence
 
 from game.narrator.grounding.facts import CHANGING_VERBS, ItemFact, TurnFacts
 from game.narrator.grounding.language import analyse, lemma_set, singular, words
+from game.narrator.grounding.vocabulary import (
+    ACTION_VERBS, ATTEMPT_WORDS, BODY_NOUNS, COMES_ON, DARK_ROOM, DETERMINERS, FIRST_PERSON,
+    GAME_WORDS, GENERIC_NOUNS, GONE, HOLDING, LIGHT_CLAIM, LIGHT_DENIAL, LIGHT_NOUNS, LINKING,
+    LOOKING, MAX_WORDS, MIN_WORDS, MOVE_VERBS, NOUN_TAGS, NUMBER_WORDS, OPPOSITE_STATE,
+    PASSIVE_OPEN, PHRASAL_VERBS, POINTS, REVEAL_WORDS, STATE_WORDS, command_verbs,
+)
 
 INVENTED_OBJECT = "invented-object"
 INVENTED_NOUN = "invented-noun"
@@ -47,155 +53,6 @@ COPY = "copy"
 DEFECT_KINDS = (INVENTED_OBJECT, INVENTED_NOUN, WRONG_OBJECT, CONTRADICTION, GAME_TALK,
                 REPETITION, FORM, COPY)
 COPY_SHARE = 0.9  # a sentence with this share of its words in the engine's text is a copy
-
-# Nouns any scene may use without the world naming them: the player's body and senses, the
-# air and light around them, and words for place, time and manner. Kept short on purpose:
-# every word here is one the narrator may use anywhere.
-GENERIC_NOUNS = frozenset("""
-    step steps way moment moments time while air light dark end
-    darkness shadow shadows silence sound sounds noise quiet warmth cold chill weight touch
-    grip side sides edge edges top bottom middle centre center corner front surface ground
-    floor place spot direction thing things something nothing anything everything sight view
-    glance look attention mind thought thoughts feeling sense hope care ease effort lesson
-    you yourself
-    north south east west northeast northwest southeast southwest up down
-""".split())
-# The player's own body: generic only as theirs ("your hand"); "a large hand" is somebody's.
-BODY_NOUNS = frozenset("""
-    hand finger palm arm foot feet eye ear face head breath heart back shoulder skin knee leg lip
-    cheek neck spine teeth
-""".split())
-
-# What a lit light source in scope grounds: its light may be described.
-LIGHT_NOUNS = frozenset({"glow", "flame", "flames", "gleam", "shine", "radiance", "halo"})
-
-# Words that talk about the game instead of the story. Always refused, even when the engine's
-# own notice uses them ("[Your score has gone up by 5 points.]"): that notice is the engine's.
-GAME_WORDS = frozenset({
-    "game", "games", "player", "players", "score", "scores", "win", "wins", "won", "winning",
-    "winner", "victory", "ending", "endings", "quest", "puzzle", "puzzles", "inventory",
-    "story", "stories", "narrative", "narrator", "level", "levels",
-})
-_POINTS = re.compile(r"\b(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|twenty|"
-                     r"thirty|fifty|hundred|more|extra|bonus)\s+points?\b", re.IGNORECASE)
-_NUMBER_WORDS = frozenset({
-    "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "thousand",
-})
-_FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "we", "us", "our", "ours"})
-
-# Retold actions: the words of a sentence (lemmas) -> the event kind they claim.
-_ACTION_VERBS: dict[str, str] = {
-    "take": "took", "takes": "took", "took": "took", "grab": "took", "grabs": "took",
-    "pick": "took", "picks": "took", "lift": "took", "lifts": "took",
-    "drop": "dropped", "drops": "dropped",
-    "put": "put", "puts": "put", "place": "put", "places": "put", "pour": "put", "pours": "put",
-    "open": "opened", "opens": "opened", "close": "closed", "closes": "closed",
-    "shut": "closed", "shuts": "closed",
-    "unlock": "unlocked", "unlocks": "unlocked", "lock": "locked", "locks": "locked",
-    "light": "lit", "lights": "lit", "lit": "lit", "kindle": "lit", "kindles": "lit",
-    "extinguish": "extinguished", "extinguishes": "extinguished",
-    "read": "read", "reads": "read",
-    "examine": "examined", "examines": "examined", "study": "examined", "studies": "examined",
-    "inspect": "examined", "inspects": "examined",
-    "eat": "ate", "eats": "ate", "drink": "drank", "drinks": "drank",
-    "wear": "wore", "wears": "wore", "remove": "removed", "removes": "removed",
-    "give": "gave", "gives": "gave",
-}
-# Two-word verbs, checked before the single words ("put out" is not "put").
-_PHRASAL_VERBS: dict[tuple[str, str], str] = {
-    (verb, particle): kind
-    for verbs, particle, kind in (
-        (("put", "puts", "blow", "blows", "snuff", "snuffs"), "out", "extinguished"),
-        (("turn", "turns", "switch", "switches"), "off", "extinguished"),
-        (("turn", "turns", "switch", "switches"), "on", "lit"),
-        (("put", "puts", "pull", "pulls", "slip", "slips"), "on", "wore"),
-        (("take", "takes", "pull", "pulls", "slip", "slips"), "off", "removed"),
-        (("pick", "picks", "scoop", "scoops"), "up", "took"),
-        (("look", "looks", "peer", "peers", "stare", "stares", "gaze", "gazes"), "at", "examined"),
-        (("put", "puts", "set", "sets", "lay", "lays"), "down", "dropped"),
-    )
-    for verb in verbs
-}
-_LOOKING = frozenset({"examined", "read", "looked"})  # retelling one of these as another is fine
-_ATTEMPT_WORDS = frozenset({"try", "tries", "trying", "attempt", "attempts", "want", "wants",
-                            "reach", "reaches", "cannot", "can't", "cant", "not", "never",
-                            "fail", "fails", "won't", "wont", "refuses", "refuse", "no",
-                            "without", "could", "would", "might", "if"})
-# Words that say an item is in a state (-> the state claimed).
-_STATE_WORDS: dict[str, str] = {
-    "open": "open", "ajar": "open", "opened": "open", "gaping": "open",
-    "closed": "closed", "shut": "closed",
-    "locked": "locked", "unlocked": "unlocked",
-    "lit": "lit", "burning": "lit", "glowing": "lit", "alight": "lit", "ablaze": "lit",
-    "shining": "lit", "flickering": "lit", "blazing": "lit",
-    "unlit": "unlit", "extinguished": "unlit", "dead": "unlit",
-    "empty": "empty", "full": "nonempty",
-}
-_LIGHT_CLAIM = frozenset({"lit", "burning", "burns", "glowing", "glow", "glows", "shines",
-                          "shine", "shining", "illuminate", "lights", "ablaze", "alight", "flickers", "flickering", "illuminates",
-                          "illuminated", "beam", "blaze", "blazes", "flame", "flames"})
-_REVEAL_WORDS = frozenset({"reveal", "reveals", "revealed", "revealing", "uncover", "uncovers",
-                           "uncovered", "discover", "discovers", "discovered"})
-_GONE = frozenset({"gone", "missing", "vanished", "vanishes", "disappears", "disappeared"})
-_HOLDING = frozenset({"hold", "holds", "carry", "carries", "clutch", "clutches", "grip", "grips"})
-_COMES_ON = re.compile(r"\b(?:comes?|flickers?|springs?|bursts?|flares?)\s+(?:on|to life|alight)\b")
-_LIGHT_DENIAL = frozenset({"unlit", "not", "dark", "cold", "no", "never", "without"})
-_OPPOSITE_STATE = {"open": "closed", "closed": "open", "locked": "unlocked", "unlocked": "locked",
-                   "lit": "unlit", "unlit": "lit", "empty": "nonempty", "nonempty": "empty"}
-_LINKING = frozenset({"is", "are", "stays", "stay", "remain", "stands", "stand", "lies", "lie", "remains", "remain", "sits",
-                      "sit", "hangs", "hang", "now", "still", "wide", "already", "lies", "swings",
-                      "swing", "springs", "spring", "creaks", "creak", "falls", "fall", "comes",
-                      "come", "slides", "slide", "was", "were", "looks", "look", "seems"})
-_PASSIVE_OPEN = re.compile(r"\b(?:swings?|springs?|creaks?|falls?|comes?|slides?|pops?|flies|"
-                           r"fly|clicks?|groans?|bursts?)\s+open\b|\bclicks?\s+(?:free|back)\b|"
-                           r"(?<!\byou )\b(?:opens|unlocks)\b(?!\s+(?:onto|into|out|up|before|on|"
-                           r"to|wide onto))")
-_MOVE_VERBS = re.compile(r"\b(?:you|and|then)\s+(?:step|walk|go|climb|enter|arrive|come|head|"
-                         r"make your way)"
-                         r"(?:\s+(?:in|into|to|at|onto|through|up|down|back))*\s+(?:the\s+)?"
-                         r"(?P<place>[a-z' ]+)")
-_DARK_ROOM = re.compile(r"\b(?:it|room|place|all|everything|world|cellar|cave|chamber)\s+"
-                        r"(?:is|grows|goes|falls|turns|becomes)\s+(?:now\s+|suddenly\s+)?"
-                        r"(?:pitch\s+|completely\s+|utterly\s+)?(?:dark|black)\b|"
-                        r"\bdarkness\s+(?:surrounds|swallows|fills)\b|\bin the dark(?:ness)?\b")
-_NOUN_TAGS = ("NN", "NNS", "NNP", "NNPS")
-_DETERMINERS = frozenset({"the", "a", "an", "its", "your", "his", "her", "their", "this", "that",
-                          "these", "those", "one"})
-_MAX_WORDS = 40
-_MIN_WORDS = 3
-
-
-# Words a retold attempt may use for the command's verb ("You try to go north" for "n").
-_VERB_SYNONYMS: dict[str, frozenset[str]] = {
-    "take": frozenset({"take", "get", "pick", "grab", "lift"}),
-    "get": frozenset({"take", "get", "pick", "grab", "lift"}),
-    "x": frozenset({"examine", "look", "see", "inspect", "study"}),
-    "examine": frozenset({"examine", "look", "see", "inspect", "study"}),
-    "l": frozenset({"look", "see"}),
-    "open": frozenset({"open", "pull", "push", "lift", "force", "prise", "pry"}),
-    "close": frozenset({"close", "shut", "push"}),
-    "light": frozenset({"light", "kindle"}),
-    "put": frozenset({"put", "place", "set", "pour", "fit"}),
-}
-_DIRECTION_WORDS = frozenset({"n", "s", "e", "w", "ne", "nw", "se", "sw", "u", "d", "north",
-                              "south", "east", "west", "northeast", "northwest", "southeast",
-                              "southwest", "up", "down", "in", "out", "go", "walk", "enter",
-                              "climb", "exit", "leave"})
-_MOVING = frozenset({"go", "walk", "step", "climb", "head", "move", "enter", "leave", "pass",
-                     "get", "cross", "reach"})
-
-
-def command_verbs(command: str) -> frozenset[str]:
-    """The verbs a sentence may use to retell trying the command."""
-    words_ = command.lower().split()
-    if not words_:
-        return frozenset()
-    verb = words_[0]
-    if verb in _DIRECTION_WORDS:
-        return _MOVING
-    return _VERB_SYNONYMS.get(verb, frozenset({verb}))
-
 
 @dataclass(frozen=True)
 class Defect:
@@ -285,10 +142,10 @@ class TurnCheck:
         self._succeeded = set(facts.succeeded)
         verb = (facts.command.lower().split() or [""])[0]
         verb = {"x": "examine", "get": "take"}.get(verb, verb)
-        if not facts.refused and "message" in facts.succeeded and verb in _ACTION_VERBS and (
+        if not facts.refused and "message" in facts.succeeded and verb in ACTION_VERBS and (
                 verb not in CHANGING_VERBS or set(facts.changed) & set(facts.acted_on)
                 or facts.rewarded):
-            self._succeeded.add(_ACTION_VERBS[verb])  # (a change only when an event shows it)
+            self._succeeded.add(ACTION_VERBS[verb])  # (a change only when an event shows it)
         self._anything_lit = any("lit" in i.states for i in facts.in_scope)
         room_words = {w for name in facts.room_names for w in _phrase(name)}
         self._other_rooms = [(_phrase(n), n) for n in facts.room_names if n != facts.room_name]
@@ -345,7 +202,7 @@ class TurnCheck:
             return True
         if tags[start].startswith(("VB", "MD", "IN", "RB", "TO")):
             return False  # "you can", "it will light": a verb or a function word
-        return not (end < len(tags) and tags[end] in _NOUN_TAGS)
+        return not (end < len(tags) and tags[end] in NOUN_TAGS)
 
     def _invented_objects(self, mentions: list[tuple[int, int, list[ItemFact], bool]],
                           lemmas: Sequence[str]) -> list[Defect]:
@@ -370,10 +227,10 @@ class TurnCheck:
                         ) -> list[Defect]:
         out = []
         for k, (w, pos) in enumerate(zip(tokens, tags)):
-            if pos not in _NOUN_TAGS or k in covered:
+            if pos not in NOUN_TAGS or k in covered:
                 continue
             lemma = singular(w)
-            if lemma in GAME_WORDS or lemma in _NUMBER_WORDS or lemma in _FIRST_PERSON:
+            if lemma in GAME_WORDS or lemma in NUMBER_WORDS or lemma in FIRST_PERSON:
                 continue  # reported as game talk or form
             if lemma in BODY_NOUNS and lemma not in self.vocabulary:
                 if "your" not in tokens[max(0, k - 3):k] and "you" not in tokens[max(0, k - 3):k]:
@@ -401,7 +258,7 @@ class TurnCheck:
         acted = set(facts.acted_on)
         for i, tok in enumerate(tokens):
             after = tokens[i + 1] if i + 1 < len(tokens) else ""
-            kind = _PHRASAL_VERBS.get((tok, after)) or _ACTION_VERBS.get(tok)
+            kind = PHRASAL_VERBS.get((tok, after)) or ACTION_VERBS.get(tok)
             if kind is None:
                 continue
             before = tokens[max(0, i - 3):i]
@@ -409,12 +266,12 @@ class TurnCheck:
             continued = i > 0 and tokens[i - 1] in ("and", "then") and "you" in tokens[:i - 1]
             if "you" not in before and not continued:
                 continue
-            attempt = any(w in _ATTEMPT_WORDS for w in before)
-            target = self._object_after(i + (1 if (tok, after) in _PHRASAL_VERBS else 0),
+            attempt = any(w in ATTEMPT_WORDS for w in before)
+            target = self._object_after(i + (1 if (tok, after) in PHRASAL_VERBS else 0),
                                         mentions)
             # a retold change the engine did not make; looking and reading change nothing, so
             # retelling them is only checked for the object (below)
-            if not attempt and kind not in _LOOKING and kind not in self._succeeded:
+            if not attempt and kind not in LOOKING and kind not in self._succeeded:
                 detail = tok + (" " + target[0].name if target else "")
                 out.append(Defect(CONTRADICTION, f"claims '{detail}' (the engine did not)"))
                 continue
@@ -433,13 +290,13 @@ class TurnCheck:
                                                      f"'{facts.command}')"))
         # "revealing a letter", "a letter is revealed": only what the engine revealed
         for k, tok in enumerate(tokens):
-            if tok not in _REVEAL_WORDS:
+            if tok not in REVEAL_WORDS:
                 continue
             near = [m for m in mentions if k - 4 <= m[0] <= k + 4 and m[0] != k]
             for _start, _end, items, _full in near[:1]:
                 if not any(i.id in self._revealed or i.id in self._acted for i in items):
                     out.append(Defect(CONTRADICTION, f"{items[0].name} was not revealed"))
-        if _PASSIVE_OPEN.search(" ".join(tokens)) and not (
+        if PASSIVE_OPEN.search(" ".join(tokens)) and not (
                 {"opened", "unlocked"} & self._succeeded):
             out.append(Defect(CONTRADICTION, "something opens (the engine did not open it)"))
         return out
@@ -465,8 +322,8 @@ class TurnCheck:
         # great lantern"), unless something in scope is lit or the light is denied.
         unlit = [i for _s, _e, items, _f in mentions for i in items
                  if i.id in self._scope_ids and "unlit" in i.states]
-        if unlit and not self._anything_lit and (_LIGHT_CLAIM & said or _COMES_ON.search(
-                " ".join(tokens))) and not (_LIGHT_DENIAL & said):
+        if unlit and not self._anything_lit and (LIGHT_CLAIM & said or COMES_ON.search(
+                " ".join(tokens))) and not (LIGHT_DENIAL & said):
             out.append(Defect(CONTRADICTION, f"{unlit[0].name} is not lit"))
         # "the hand lamp ... is a letter", "it is a letter": one thing is not another
         for k, (start, end, items, _full) in enumerate(mentions):
@@ -493,12 +350,12 @@ class TurnCheck:
             if tok != "it" or not acted_here:
                 continue
             j = k + 1
-            while j < len(lemmas) and j < k + 5 and lemmas[j] in _LINKING:
+            while j < len(lemmas) and j < k + 5 and lemmas[j] in LINKING:
                 j += 1
-            if j > k + 1 and j < len(lemmas) and lemmas[j] in _STATE_WORDS:
-                claim = _STATE_WORDS[lemmas[j]]
+            if j > k + 1 and j < len(lemmas) and lemmas[j] in STATE_WORDS:
+                claim = STATE_WORDS[lemmas[j]]
                 item = acted_here[0]
-                if _OPPOSITE_STATE.get(claim) in item.states:
+                if OPPOSITE_STATE.get(claim) in item.states:
                     out.append(Defect(CONTRADICTION, f"{item.name} is not {claim}"))
         for start, end, items, _full in mentions:
             scope_items = [i for i in items if i.id in self._scope_ids]
@@ -508,20 +365,20 @@ class TurnCheck:
             # "the open door", "its unlit brass lamp": a determiner, the state, maybe one
             # more adjective, then the noun ("you open the door" is an action, not a state)
             for k in (start - 1, start - 2):
-                if k >= 1 and lemmas[k] in _STATE_WORDS and lemmas[k - 1] in _DETERMINERS:
-                    claims.append(_STATE_WORDS[lemmas[k]])
+                if k >= 1 and lemmas[k] in STATE_WORDS and lemmas[k - 1] in DETERMINERS:
+                    claims.append(STATE_WORDS[lemmas[k]])
                     break
             # "the door is (now/still/wide) open", "the door swings open"
             j = end
-            while j < len(lemmas) and j < end + 4 and lemmas[j] in _LINKING:
+            while j < len(lemmas) and j < end + 4 and lemmas[j] in LINKING:
                 j += 1
             lit_by = j + 1 < len(tokens) and tokens[j + 1] == "by"  # "lit by the lamp": light
-            if j > end and j < len(lemmas) and lemmas[j] in _STATE_WORDS:  # falls on it
-                claims.append(_STATE_WORDS[lemmas[j]])
-            if j < len(tokens) and (tokens[j] in _GONE or (j > end and tokens[j] == "replaced")):
+            if j > end and j < len(lemmas) and lemmas[j] in STATE_WORDS:  # falls on it
+                claims.append(STATE_WORDS[lemmas[j]])
+            if j < len(tokens) and (tokens[j] in GONE or (j > end and tokens[j] == "replaced")):
                 out.append(Defect(CONTRADICTION, f"{scope_items[0].name} is here"))
             for claim in claims:
-                opposite = _OPPOSITE_STATE.get(claim)
+                opposite = OPPOSITE_STATE.get(claim)
                 for item in scope_items:
                     if opposite in item.states:
                         out.append(Defect(CONTRADICTION, f"{item.name} is not {claim}"))
@@ -534,7 +391,7 @@ class TurnCheck:
                         out.append(Defect(CONTRADICTION, f"{item.name} has no lock"))
             # "in your hand", "you hold the signpost": only what is carried (or just taken)
             window = tokens[max(0, start - 3):start]
-            held_claim = any(w in _HOLDING for w in window) and "you" in window or (
+            held_claim = any(w in HOLDING for w in window) and "you" in window or (
                 " ".join(tokens[end:end + 4]).startswith(("is in your hand", "in your hand",
                                                            "are in your hand")))
             if held_claim and not any(i.held or i.id in self._acted for i in scope_items):
@@ -544,13 +401,13 @@ class TurnCheck:
     def _room_claims(self, lowered: str) -> list[Defect]:
         out = []
         facts = self.facts
-        if not facts.dark and _DARK_ROOM.search(lowered) and "dark" not in lemma_set(
+        if not facts.dark and DARK_ROOM.search(lowered) and "dark" not in lemma_set(
                 facts.room_text + " " + facts.engine_text):
             out.append(Defect(CONTRADICTION, "the room is lit"))
-        m = _MOVE_VERBS.search(lowered)
+        m = MOVE_VERBS.search(lowered)
         if m and not m.group(0).startswith("you") and "you" not in lowered[:m.start()].split():
             m = None  # "the gulls wheel and climb": not the player
-        if m and "moved" not in facts.succeeded and not _ATTEMPT_WORDS & set(
+        if m and "moved" not in facts.succeeded and not ATTEMPT_WORDS & set(
                 words(lowered[max(0, m.start() - 24):m.start() + 12])):
             out.append(Defect(CONTRADICTION, "a move the engine did not make"))
         elif m:
@@ -568,9 +425,9 @@ class TurnCheck:
         for tok, lemma in zip(tokens, lemmas):
             if tok in GAME_WORDS or lemma in GAME_WORDS:
                 out.append(Defect(GAME_TALK, tok))
-            elif tok in _NUMBER_WORDS and tok not in self.vocabulary:
+            elif tok in NUMBER_WORDS and tok not in self.vocabulary:
                 out.append(Defect(GAME_TALK, tok))
-        if _POINTS.search(sentence):
+        if POINTS.search(sentence):
             out.append(Defect(GAME_TALK, "points"))
         return out
 
@@ -585,7 +442,7 @@ class TurnCheck:
 
     def _form(self, sentence: str, tokens: Sequence[str], tags: Sequence[str]) -> list[Defect]:
         out = []
-        if any(t in _FIRST_PERSON for t in tokens):
+        if any(t in FIRST_PERSON for t in tokens):
             out.append(Defect(FORM, "first person"))
         if re.search(r"\d", sentence):
             digits = re.findall(r"\d+", sentence)
@@ -604,9 +461,9 @@ class TurnCheck:
         grams = [tuple(tokens[k:k + 4]) for k in range(len(tokens) - 3)]
         if len(grams) != len(set(grams)):
             out.append(Defect(FORM, "repeats itself"))
-        if len(tokens) < _MIN_WORDS:
+        if len(tokens) < MIN_WORDS:
             out.append(Defect(FORM, "too short"))
-        elif len(tokens) > _MAX_WORDS:
+        elif len(tokens) > MAX_WORDS:
             out.append(Defect(FORM, "too long"))
         if "VBD" in tags and not any(t in ("VBZ", "VBP", "VB") for t in tags):
             out.append(Defect(FORM, "past tense"))
