@@ -207,7 +207,9 @@ class CheckedGeneration:
             feed = [self.committed[-1] if self.committed else self.suffix_last]
         rewind(self.cache, base + len(self.committed))
         if not self.shown and not self.stats.cancelled:
-            fallback = self.opening.strip().rstrip(",;:") + "."
+            fallback = self.opening.strip().rstrip(",;:")
+            if not fallback.endswith((".", "!")):
+                fallback += "."
             if len(fallback.split()) >= 3 and (
                     self.fallback_check is None or self.fallback_check(fallback).ok):
                 self.stats.fallback = True

@@ -129,3 +129,19 @@ def test_cancel_ends_a_checked_narration_within_a_token():
     finally:
         narrator.close()
     assert not threading.current_thread().name == "narrator"
+
+
+def test_a_move_opening_refused_for_repeating_itself_comes_back_as_the_fallback_once():
+    """'You step into the Great Hall.' was shown last turn: the repetition check refuses it as
+    the first line, but when the model writes nothing that passes it is still the honest
+    fallback, with one full stop."""
+    eng = engine(" and the golden crown.")
+    moved = NarrationRequest(2, "w", STYLE, hall(), "n", "Great Hall\nA vast hall.",
+                             [Event("moved", {"item": "player", "to": "hall",
+                                              "first_visit": True})], [],
+                             facts(command="n", text="Great Hall\nA vast hall.",
+                                   succeeded=frozenset({"moved"})))
+    eng._shown_before("w").append("You step into the Great Hall.")
+    run = eng.stream(moved)
+    assert "".join(run) == "You step into the Great Hall."
+    assert run.stats.extra["opening_only"] == 1.0
