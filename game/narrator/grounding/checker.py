@@ -147,9 +147,7 @@ class TurnCheck:
                 or facts.rewarded):
             self._succeeded.add(ACTION_VERBS[verb])  # (a change only when an event shows it)
         self._anything_lit = any("lit" in i.states for i in facts.in_scope)
-        room_words = {w for name in facts.room_names for w in _phrase(name)}
         self._other_rooms = [(_phrase(n), n) for n in facts.room_names if n != facts.room_name]
-        self._room_words = room_words
 
     # ---------------------------------------------------------------- mentions
     def mentions(self, lemmas: Sequence[str]) -> list[tuple[int, int, list[ItemFact], bool]]:

@@ -8,7 +8,7 @@ turn acted on, whether the engine refused, and the names of world items that are
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
 from game.engine.describe import current_description
@@ -86,10 +86,7 @@ class TurnFacts:
     succeeded: frozenset[str]              # event kinds that happened (took, opened, moved...;
     # "moved" is the player moving, "moved-item" an item a rule moved)
     refused: bool                          # the engine refused the command
-    attempted_verb: str = ""               # the command's verb word when refused ("open")
     ended: str = ""                        # "win"/"lose" when the turn ended the game
-    score_stated: bool = False             # the engine's text mentions the score
-    world_words: tuple[str, ...] = field(default=())  # the world's own words (style notes)
     revealed: tuple[str, ...] = ()         # item ids the turn revealed (opened a container,
     # a rule's reveal): the only things a sentence may call revealed
     changed: tuple[str, ...] = ()          # item ids an event of the turn changed (moved, lit...)
@@ -139,7 +136,6 @@ def facts_from_state(world: World, state: GameState, index: object, command: str
     revealed: list[str] = []
     kinds: set[str] = set()
     refused = False
-    verb = ""
     ended = ""
     for e in events:
         # an item a rule moved is not the player moving
@@ -159,10 +155,6 @@ def facts_from_state(world: World, state: GameState, index: object, command: str
     for item_id in commanded_items(world, scope_ids, command):
         if item_id not in acted:
             acted.append(item_id)
-    if refused:
-        words = command.split()
-        verb = words[0].lower() if words else ""
-    text = engine_text.lower()
     return TurnFacts(
         room_id=room.id, room_name=room.name,
         room_text="" if dark else current_description(room, state), dark=dark,
@@ -173,9 +165,7 @@ def facts_from_state(world: World, state: GameState, index: object, command: str
         changed=tuple(sorted(changed_items(events))), rewarded=rule_succeeded(events),
         succeeded=frozenset(kinds - {"failed"}),
         refused=refused and not (kinds & ACTION_KINDS or "moved" in kinds),
-        attempted_verb=verb, ended=ended,
-        score_stated="score" in text or "point" in text,
-        world_words=tuple((world.narrator.style + " " + world.narrator.tone).split()))
+        ended=ended)
 
 
 def commanded_items(world: World, scope_ids: Sequence[str], command: str) -> list[str]:
