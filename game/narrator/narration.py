@@ -41,6 +41,16 @@ StatusFn = Callable[[str, str], None]
 SHOWN_MEMORY = 64  # sentences remembered per world for the repetition check
 
 
+def decoded_after(tokenizer: Any, primer: Sequence[int], primer_text: str,
+                  ids: Sequence[int]) -> str:
+    """The text of `ids` decoded after the `primer` tokens (whose text is `primer_text`), so a
+    leading space survives; a tokenizer whose decode is not prefix-stable decodes them alone."""
+    text = tokenizer.decode(list(primer) + list(ids))
+    if text.startswith(primer_text):
+        return text[len(primer_text):]
+    return tokenizer.decode(list(ids))
+
+
 class IncrementalDecoder:
     """Token ids → text pieces, decoding each new token *after* the prompt's opening tokens.
 
@@ -59,11 +69,7 @@ class IncrementalDecoder:
 
     def add(self, token: int) -> str:
         self._ids.append(int(token))
-        text = self._tokenizer.decode(self._primer + self._ids)
-        if text.startswith(self._base):
-            new = text[len(self._base):]
-        else:  # a tokenizer whose decode is not prefix-stable: fall back to plain decoding
-            new = self._tokenizer.decode(self._ids)
+        new = decoded_after(self._tokenizer, self._primer, self._base, self._ids)
         if new.endswith("\ufffd"):
             return ""
         out = new[self._emitted:]
@@ -123,8 +129,8 @@ class NarrationEngine:
             names = {i.id: i.name for i in facts.in_scope + facts.elsewhere}
             # what the command could name: the items in scope now, and those the turn moved
             # away ("put oil in lamp": the flask is gone after the turn)
-            scope = tuple(i.id for i in facts.in_scope) + tuple(
-                i for i in facts.acted_on if i not in {f.id for f in facts.in_scope})
+            here = tuple(i.id for i in facts.in_scope)
+            scope = here + tuple(i for i in facts.acted_on if i not in here)
         return build_prompt(self.tokenizer, request.style, request.scene, request.command,
                             request.result_text, request.events, history, names, scope)
 
@@ -259,14 +265,11 @@ class NarrationEngine:
         s = self.settings
         shown_before = self._shown_before(request.world_id)
         check = TurnCheck(request.facts, list(shown_before))
-        fallback = TurnCheck(request.facts)
         primer = list(parts.opening_tokens)
         base_text = self.tokenizer.decode(primer)
 
         def text_of(ids: list[int]) -> str:
-            text = self.tokenizer.decode(primer + ids)
-            new = text[len(base_text):] if text.startswith(base_text) else self.tokenizer.decode(ids)
-            return new.rstrip("\ufffd")
+            return decoded_after(self.tokenizer, primer, base_text, ids).rstrip("\ufffd")
 
         penalty = make_logits_processors(repetition_penalty=s.repetition_penalty) \
             if s.repetition_penalty and s.repetition_penalty != 1.0 else []
@@ -284,7 +287,8 @@ class NarrationEngine:
         gen = CheckedGeneration(
             self.model, co.cache, feed, parts.suffix[-1], make_fast_sampler(s.temperature, s.top_p),
             text_of, parts.opening, check.check, self._eos, s.max_sentences, s.max_tokens,
-            s.sentence_retries, s.retry_budget_s, self._clock, processors, fallback.check)
+            s.sentence_retries, s.retry_budget_s, self._clock, processors,
+            lambda sentence: check.check(sentence, against_shown=False))
         t_shown: float | None = None
         try:
             for piece in gen.run(cancel):

@@ -118,21 +118,28 @@ class TurnCheck:
             grounded_text += " " + " ".join((item.name, " ".join(item.aliases),
                                              " ".join(item.adjectives), item.description))
         self.vocabulary = lemma_set(grounded_text) | GENERIC_NOUNS
-        if any("lit" in item.states for item in facts.in_scope):
+        self._anything_lit = any("lit" in item.states for item in facts.in_scope)
+        if self._anything_lit:
             self.vocabulary |= LIGHT_NOUNS
         self._said_words = set(words(facts.engine_text + " " + facts.room_text))
         self._engine_sentences = {tuple(words(part)) for part in re.split(
             r"(?<=[.!?])\s+|\n+", facts.engine_text) if part.strip()}
         self._scope_nouns = {singular(n) for item in facts.in_scope for n in item.nouns}
-        self._names: list[tuple[tuple[str, ...], ItemFact, bool]] = []  # (phrase, item, full)
+        # The phrase lemmas that name items: each with the items it may name and whether it is
+        # a name in full (or a multi-word alias), longest phrases first.
+        names: dict[tuple[str, ...], list[tuple[ItemFact, bool]]] = {}
         for item in facts.in_scope + facts.elsewhere:
-            self._names.append((_phrase(item.name), item, True))
+            names.setdefault(_phrase(item.name), []).append((item, True))
             for alias in item.aliases:
-                self._names.append((_phrase(alias), item, len(words(alias)) > 1))
-            last = words(item.name)[-1:] if words(item.name) else []
+                names.setdefault(_phrase(alias), []).append((item, len(words(alias)) > 1))
+            last = words(item.name)[-1:]
             if last:
-                self._names.append((tuple(_lemmas(last)), item, False))
-        self._names.sort(key=lambda n: -len(n[0]))
+                names.setdefault(tuple(_lemmas(last)), []).append((item, False))
+        self._phrases = [(phrase, list(dict.fromkeys(item for item, _ in entries)),
+                          any(full for _, full in entries))
+                         for phrase, entries in sorted(names.items(), key=lambda n: -len(n[0]))]
+        self._said_lemmas = _lemmas(words(" ".join([facts.room_text, facts.engine_text,
+                                                    facts.command])))
         self._scope_ids = {i.id for i in facts.in_scope}
         self._acted = set(facts.acted_on)
         self._revealed = set(facts.revealed)
@@ -146,7 +153,6 @@ class TurnCheck:
                 verb not in CHANGING_VERBS or set(facts.changed) & set(facts.acted_on)
                 or facts.rewarded):
             self._succeeded.add(ACTION_VERBS[verb])  # (a change only when an event shows it)
-        self._anything_lit = any("lit" in i.states for i in facts.in_scope)
         self._other_rooms = [(_phrase(n), n) for n in facts.room_names if n != facts.room_name]
 
     # ---------------------------------------------------------------- mentions
@@ -154,23 +160,20 @@ class TurnCheck:
         """(start, end, items it may name, named in full) for each item mention, longest first."""
         taken = [False] * len(lemmas)
         found: list[tuple[int, int, list[ItemFact], bool]] = []
-        by_phrase: dict[tuple[str, ...], list[tuple[ItemFact, bool]]] = {}
-        for phrase, item, full in self._names:
-            by_phrase.setdefault(phrase, []).append((item, full))
-        for phrase in sorted(by_phrase, key=len, reverse=True):
+        for phrase, items, full in self._phrases:
             for i in _find(lemmas, phrase):
                 if any(taken[i:i + len(phrase)]):
                     continue
                 for k in range(i, i + len(phrase)):
                     taken[k] = True
-                entries = by_phrase[phrase]
-                items = list(dict.fromkeys(e[0] for e in entries))
-                found.append((i, i + len(phrase), items, any(e[1] for e in entries)))
+                found.append((i, i + len(phrase), items, full))
         found.sort(key=lambda m: m[0])
         return found
 
     # ---------------------------------------------------------------- the check
-    def check(self, sentence: str) -> Verdict:
+    def check(self, sentence: str, against_shown: bool = True) -> Verdict:
+        """Every defect of `sentence`; `against_shown=False` skips the repetition check (for
+        the engine-made fallback, which may say again what it said on an earlier turn)."""
         analysed = analyse(sentence)
         tokens = [w for w, _ in analysed]
         tags = [t for _, t in analysed]
@@ -186,7 +189,7 @@ class TurnCheck:
         defects += self._game_talk(sentence, tokens, lemmas)
         defects += self._form(sentence, tokens, tags)
         norm = normalise(sentence)
-        if any(similar(norm, old) for old in self._shown):
+        if against_shown and any(similar(norm, old) for old in self._shown):
             defects.append(Defect(REPETITION, sentence.strip()))
         return Verdict(sentence, tuple(dict.fromkeys(defects)))
 
@@ -217,9 +220,7 @@ class TurnCheck:
         return out
 
     def _phrase_grounded(self, phrase: Sequence[str]) -> bool:
-        text = _lemmas(words(" ".join([self.facts.room_text, self.facts.engine_text,
-                                       self.facts.command])))
-        return bool(_find(text, phrase))
+        return bool(_find(self._said_lemmas, phrase))
 
     def _invented_nouns(self, tokens: Sequence[str], tags: Sequence[str], covered: set[int]
                         ) -> list[Defect]:
