@@ -262,7 +262,7 @@ def _command_opening(command: str, names: "Mapping[str, str]", scope: "Sequence[
     if rest and rest[0] in _PARTICLES:
         verb, rest = f"{verb} {rest[0]}", rest[1:]
     def first_match(words: Sequence[str]) -> tuple[int, str] | None:
-        """The in-scope item the words name first (position of its first word, name)."""
+        """The in-scope item the words name first: (position of its first word, item id)."""
         found = []
         for item_id in scope:
             name = names.get(item_id)
@@ -270,21 +270,21 @@ def _command_opening(command: str, names: "Mapping[str, str]", scope: "Sequence[
                 continue
             hits = [k for k, w in enumerate(words[:4]) if w in name.lower().split()]
             if hits:
-                found.append((hits[0], -len(hits), name))
-        return (min(found)[0], min(found)[2]) if found else None
+                found.append((hits[0], -len(hits), name, item_id))
+        return (min(found)[0], min(found)[3]) if found else None
 
     obj = first_match(rest)
     if obj is None:
         return OPENING
-    obj_ids = [i for i in scope if names.get(i) == obj[1]]
-    if verb.split()[0] in CHANGING_VERBS and not changed & set(obj_ids) and not rewarded:
+    position, obj_id = obj
+    if verb.split()[0] in CHANGING_VERBS and obj_id not in changed and not rewarded:
         verb = f"try to {verb}"
-    text = f"You {verb} {_with_article(obj[1])}"
-    for k, word in enumerate(rest[obj[0] + 1:], start=obj[0] + 1):
+    text = f"You {verb} {_with_article(names[obj_id])}"
+    for k, word in enumerate(rest[position + 1:], start=position + 1):
         if word in ("in", "into", "on", "onto", "to", "at", "with", "under"):
             holder = first_match(rest[k + 1:])
-            if holder is not None and holder[1] != obj[1]:
-                text += f" {word} {_with_article(holder[1])}"
+            if holder is not None and names[holder[1]] != names[obj_id]:
+                text += f" {word} {_with_article(names[holder[1]])}"
             break
     return text
 
