@@ -49,7 +49,7 @@ from game.engine.script import read_script  # noqa: E402
 from game.narrator.grounding.checker import TurnCheck  # noqa: E402
 from game.narrator.grounding.language import words  # noqa: E402
 from game.narrator.headless import WaitingSink, narrate, request_for  # noqa: E402
-from game.narrator.postprocess import sentence_ends  # noqa: E402
+from game.narrator.postprocess import split_sentences as sentences  # noqa: E402
 from game.narrator.prompt import should_narrate  # noqa: E402
 from game.narrator.settings import NarratorSettings  # noqa: E402
 from game.narrator.worker import MLXNarrator  # noqa: E402
@@ -114,15 +114,6 @@ def copied(narration: str, engine_text: str) -> bool:
     said = set(words(engine_text))
     mine = words(narration)
     return bool(mine) and sum(w in said for w in mine) >= 0.9 * len(mine)
-
-
-def sentences(text: str) -> list[str]:
-    out, start = [], 0
-    for end in sentence_ends(text):
-        out.append(text[start:end].strip())
-        start = end
-    rest = text[start:].strip()
-    return out + ([rest] if rest else [])
 
 
 def walkthrough_turns(limit: int | None) -> Iterator[Turn]:

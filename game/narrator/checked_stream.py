@@ -26,6 +26,7 @@ import mlx.core as mx
 
 from game.narrator.grounding.checker import Verdict
 from game.narrator.postprocess import cut_at_stop, finalize, sentence_ends
+from game.narrator.steering import token_bias
 from game.narrator.token_loop import LogitsProcessor, generate_tokens
 
 CheckFn = Callable[[str], Verdict]
@@ -63,9 +64,7 @@ def ban_first(banned: Sequence[int]) -> LogitsProcessor:
         if not state["first"] or not ids:
             return logits
         state["first"] = False
-        mask = mx.zeros((logits.shape[-1],), dtype=mx.bool_)
-        mask[mx.array(ids)] = True
-        return mx.where(mask, mx.array(-float("inf"), dtype=logits.dtype), logits)
+        return logits + token_bias(logits.shape[-1], ids, -float("inf"), logits.dtype)
 
     return process
 
@@ -131,7 +130,6 @@ class CheckedGeneration:
         # Characters already settled: a whole-sentence opening; a partial one ("You light the
         # hand lamp") is the start of the first sentence, checked with it.
         done_chars = len(self.opening) if whole else 0
-        attempt: list[int] = []
         # A whole-sentence opening is the engine's line, not one of the model's sentences.
         made_by_engine = len(self.shown)
         while (len(self.shown) - made_by_engine < self.max_sentences

@@ -64,6 +64,16 @@ def sentence_ends(text: str) -> list[int]:
     return [m.end() for m in _SENTENCE_END.finditer(text)]
 
 
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a narration, in order (an unfinished tail counts as one)."""
+    out, start = [], 0
+    for end in sentence_ends(text):
+        out.append(text[start:end].strip())
+        start = end
+    rest = text[start:].strip()
+    return out + ([rest] if rest else [])
+
+
 def _looks_like_garbage(text: str) -> bool:
     words = re.findall(r"[A-Za-z']+", text)
     if len(words) < MIN_WORDS:

@@ -51,6 +51,13 @@ class NounTokens:
         return [tid for tid, word in zip(self.ids, self.words) if word not in prefixes]
 
 
+def token_bias(size: int, token_ids: Iterable[int], value: float, dtype: Any) -> mx.array:
+    """A (size,) array: `value` at `token_ids` (those below `size`), 0 elsewhere."""
+    values = np.zeros((size,), dtype=np.float32)
+    values[[t for t in token_ids if t < size]] = value
+    return mx.array(values).astype(dtype)
+
+
 def penalty_processor(token_ids: list[int], penalty: float = PENALTY) -> Any:
     """A processor (tokens, logits) -> logits that subtracts `penalty` at `token_ids`."""
     cache: dict[int, mx.array] = {}
@@ -59,9 +66,7 @@ def penalty_processor(token_ids: list[int], penalty: float = PENALTY) -> Any:
         size = logits.shape[-1]
         bias = cache.get(size)
         if bias is None:
-            values = np.zeros((size,), dtype=np.float32)
-            values[[t for t in token_ids if t < size]] = -penalty
-            bias = cache[size] = mx.array(values).astype(logits.dtype)
+            bias = cache[size] = token_bias(size, token_ids, -penalty, logits.dtype)
         return logits + bias
 
     return process

@@ -131,7 +131,7 @@ def test_first_ten_narrated_walkthrough_turns_show_nothing_the_check_refuses(loa
     from game.engine.script import read_script
     from game.narrator.grounding.checker import TurnCheck
     from game.narrator.headless import request_for
-    from game.narrator.postprocess import sentence_ends
+    from game.narrator.postprocess import split_sentences
     from game.narrator.prompt import should_narrate
     from game.paths import resolve_world
 
@@ -150,8 +150,7 @@ def test_first_ten_narrated_walkthrough_turns_show_nothing_the_check_refuses(loa
             run = engine.stream(request)
             text = "".join(run)
             assert text == run.final_text
-            starts = [0] + sentence_ends(text)
-            sentences = [text[a:b].strip() for a, b in zip(starts, starts[1:])]
+            sentences = split_sentences(text)
             check = TurnCheck(request.facts, shown)
             for sentence in sentences:
                 verdict = check.check(sentence)

@@ -346,3 +346,11 @@ def test_a_rule_decided_turn_opens_with_the_command_and_claims_no_unshown_change
     assert opening_for(won, names=names, command="light lamp", scope=scope) == \
         "You light the brass lamp"
     assert opening_for(said, names=names, command="shout", scope=scope) == OPENING
+
+
+def test_split_sentences_keeps_order_and_an_unfinished_tail():
+    from game.narrator.postprocess import split_sentences
+
+    assert split_sentences("You light the lamp. It glows! And then") == [
+        "You light the lamp.", "It glows!", "And then"]
+    assert split_sentences("") == []
