@@ -37,8 +37,8 @@ CONFIGS = {
 def child() -> None:
     """One configuration, in this process: print one JSON line of measurements."""
     sys.path.insert(0, str(REPO))
-    from game.narrator.blas import blas_status
-    from game.narrator.model import load_narrator_model
+    from game.accel.gemm_slot import blas_status
+    from game.narrator.backends.mlx_model import load_narrator_model
 
     loaded = load_narrator_model(None)
     import mlx.core as mx

@@ -49,10 +49,10 @@ from game.engine.script import read_script  # noqa: E402
 from game.narrator.grounding.checker import TurnCheck  # noqa: E402
 from game.narrator.grounding.language import words  # noqa: E402
 from game.narrator.headless import WaitingSink, narrate, request_for  # noqa: E402
-from game.narrator.postprocess import split_sentences as sentences  # noqa: E402
-from game.narrator.prompt import should_narrate  # noqa: E402
+from game.narrator.prompt.cleanup import split_sentences as sentences  # noqa: E402
+from game.narrator.prompt.builder import should_narrate  # noqa: E402
 from game.narrator.settings import NarratorSettings  # noqa: E402
-from game.narrator.worker import MLXNarrator  # noqa: E402
+from game.narrator.runtime.worker import MLXNarrator  # noqa: E402
 from game.paths import resolve_world  # noqa: E402
 
 WORLDS = ("tutorial", "crystal_caverns")

@@ -33,8 +33,8 @@ sys.path.insert(0, str(REPO))
 from game.engine.game import Game  # noqa: E402
 from game.engine.loader import load_world  # noqa: E402
 from game.narrator.api import NarrationRequest  # noqa: E402
-from game.narrator.model import embedded_gguf_path, load_narrator_model  # noqa: E402
-from game.narrator.prompt import common_prefix_len  # noqa: E402
+from game.narrator.backends.mlx_model import embedded_gguf_path, load_narrator_model  # noqa: E402
+from game.narrator.prompt.builder import common_prefix_len  # noqa: E402
 from game.narrator.settings import NarratorSettings  # noqa: E402
 from game.paths import resolve_world  # noqa: E402
 
@@ -113,7 +113,7 @@ def bare_stream_generate(loaded, engine, request: NarrationRequest, max_tokens: 
 
 def disk_child(cache_dir: str, index: int) -> None:
     """In a fresh process: warm MLX up on an unrelated prompt, then narrate from the disk cache."""
-    from game.narrator.narration import NarrationEngine
+    from game.narrator.generation.narration import NarrationEngine
 
     loaded = load_narrator_model(None)
     engine = NarrationEngine(loaded, settings(), Path(cache_dir))
@@ -191,8 +191,8 @@ def main() -> None:
         disk_child(args.disk_child[0], int(args.disk_child[1]))
         return
 
-    from game.narrator.blas import blas_status
-    from game.narrator.narration import NarrationEngine
+    from game.accel.gemm_slot import blas_status
+    from game.narrator.generation.narration import NarrationEngine
 
     t = time.perf_counter()
     loaded = load_narrator_model(None)

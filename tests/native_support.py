@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from game.narrator import blas, native
+from game.accel import gemm_slot as blas
+from game.accel import kernels as native
 
 
 def kernel_built_with(flags: tuple[str, ...], folder: Path):

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from game.narrator import blas
+from game.accel import gemm_slot as blas
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the GOT patch is Linux-only")
 
@@ -42,7 +42,7 @@ def test_fast_blas_is_active_and_matmuls_stay_correct() -> None:
 
 def test_reference_blas_can_be_kept_on_request() -> None:
     env = dict(os.environ, ADVENTURE_BLAS="reference")
-    code = "from game.narrator.blas import ensure_fast_blas; print(ensure_fast_blas().backend)"
+    code = "from game.accel.gemm_slot import ensure_fast_blas; print(ensure_fast_blas().backend)"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          timeout=60, cwd=Path(__file__).resolve().parent.parent)
     assert out.stdout.strip() in ("reference", "native"), out.stderr[-1000:]

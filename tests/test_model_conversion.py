@@ -17,8 +17,8 @@ import mlx.core as mx
 import numpy as np
 import pytest
 
-from game.narrator import gguf_convert
-from game.narrator.model import (
+from game.narrator.backends import gguf_convert
+from game.narrator.backends.mlx_model import (
     EMBEDDED_NAME,
     ModelUnavailable,
     embedded_gguf_path,
@@ -139,7 +139,7 @@ def test_unknown_hub_id_offline_fails_fast_and_clearly(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
     env.update(HF_HUB_OFFLINE="1", HF_HOME=str(tmp_path / "hf"), ADVENTURE_CACHE=str(tmp_path / "c"))
     code = (
-        "from game.narrator.model import load_narrator_model, ModelUnavailable\n"
+        "from game.narrator.backends.mlx_model import load_narrator_model, ModelUnavailable\n"
         "try:\n    load_narrator_model('nobody-here/no-such-model-4bit')\n"
         "except ModelUnavailable as e:\n    print('UNAVAILABLE', e)\n"
     )

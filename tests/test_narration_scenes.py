@@ -21,7 +21,7 @@ from game.engine.events import Event, TurnResult
 from game.engine.game import Game
 from game.engine.loader import load_world
 from game.engine.world import PLAYER, Effect, Message, World
-from game.narrator.prompt import should_narrate
+from game.narrator.prompt.builder import should_narrate
 from game.paths import resolve_world
 
 SCENES_FILE = Path(__file__).parent / "data" / "narration_scenes.yaml"

@@ -19,8 +19,8 @@ import mlx.nn as nn
 import numpy as np
 import pytest
 
-from game.narrator import native
-from game.narrator.quantized_decode import QUANTIZED_TWIN_FILE, attach_quantized_decode
+from game.accel import kernels as native
+from game.accel.quantized_twin import QUANTIZED_TWIN_FILE, attach_quantized_decode
 from tests.native_support import kernel_built_with, library  # noqa: F401 (a fixture)
 
 needs_native = pytest.mark.skipif(
@@ -226,7 +226,7 @@ def test_real_model_decodes_token_by_token_as_its_float32_self_and_llama_cpp() -
     from llama_cpp import Llama
     from mlx_lm.models.cache import make_prompt_cache
 
-    from game.narrator.model import embedded_gguf_path, load_narrator_model
+    from game.narrator.backends.mlx_model import embedded_gguf_path, load_narrator_model
 
     loaded = load_narrator_model(None)
     assert loaded.decode is not None, loaded.decode_detail()
@@ -255,7 +255,7 @@ def test_mlx_builds_fused_kernels_for_this_cpu_in_a_folder_of_its_own(tmp_path: 
     """The g++ wrapper adds -march=native, and MLX's kernel folder moves with TMPDIR."""
     import subprocess
 
-    from game.narrator import mlx_jit
+    from game.accel import jit_flags as mlx_jit
 
     if not sys.platform.startswith("linux") or shutil.which("g++") is None:
         pytest.skip("the MLX JIT wrapper is for Linux with g++")
@@ -277,7 +277,7 @@ def test_mlx_builds_fused_kernels_for_this_cpu_in_a_folder_of_its_own(tmp_path: 
 
 
 def test_the_mlx_jit_wrapper_can_be_declined(monkeypatch) -> None:
-    from game.narrator import mlx_jit
+    from game.accel import jit_flags as mlx_jit
 
     monkeypatch.setenv("ADVENTURE_MLX_JIT", "plain")
     path = os.environ["PATH"]

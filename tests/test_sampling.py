@@ -5,7 +5,7 @@ from __future__ import annotations
 import mlx.core as mx
 import numpy as np
 
-from game.narrator.sampling import make_fast_sampler
+from game.narrator.generation.sampling import make_fast_sampler
 
 
 def _logprobs(vocab: int = 5000) -> np.ndarray:

@@ -6,8 +6,8 @@ import asyncio
 import dataclasses
 import time
 
-from game.narrator.fake import FakeNarrator, fake_narration
-from game.narrator.worker import MLXNarrator
+from game.narrator.runtime.fake import FakeNarrator, fake_narration
+from game.narrator.runtime.worker import MLXNarrator
 from game.ui.screens.dialogs import EndingScreen
 from game.ui.screens.game import GameScreen
 from game.ui.screens.settings import SettingsChoice

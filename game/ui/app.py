@@ -41,7 +41,7 @@ _READY = ("idle", "streaming", "prefilling")
 
 def default_narrator_factory(settings: NarratorSettings) -> Narrator:
     """The real narrator (imported lazily: loading MLX must not delay the first frame)."""
-    from game.narrator.factory import make_narrator
+    from game.narrator.runtime.factory import make_narrator
 
     return make_narrator(settings)
 

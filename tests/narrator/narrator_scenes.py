@@ -91,7 +91,7 @@ def baseline(loaded, temperature: float = 0.7) -> None:  # pragma: no cover - a 
     from mlx_lm import stream_generate
     from mlx_lm.sample_utils import make_sampler
 
-    from game.narrator.postprocess import finalize
+    from game.narrator.prompt.cleanup import finalize
 
     bad = 0
     for case in SCENES:
@@ -118,9 +118,9 @@ def main() -> None:  # pragma: no cover - a tuning aid
     import time
 
     from game.narrator.api import NarrationRequest
-    from game.narrator.narration import NarrationEngine
+    from game.narrator.generation.narration import NarrationEngine
     from game.narrator.settings import NarratorSettings
-    from game.narrator.worker import default_loader
+    from game.narrator.runtime.worker import default_loader
 
     loaded = default_loader(None, lambda m, f: None)
     if sys.argv[1:2] == ["--baseline"]:

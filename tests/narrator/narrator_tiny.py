@@ -31,7 +31,7 @@ SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 
 def _corpus() -> list[str]:
     """Text like the narrator's prompts, so the trained BPE compresses them like a real one."""
-    from game.narrator import prompt
+    from game.narrator.prompt import builder as prompt
 
     texts = [prompt.RULES, prompt.TURN_HEADER]
     for ex in prompt.DEFAULT_EXEMPLARS:

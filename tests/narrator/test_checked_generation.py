@@ -12,13 +12,13 @@ from narrator_tiny import STYLE, RecordingSink, hall, make_scripted, make_tiny
 
 from game.engine.events import Event
 from game.narrator.api import NarrationRequest
-from game.narrator.checked_stream import rewind
+from game.narrator.generation.checked import rewind
 from game.narrator.grounding.facts import ItemFact, TurnFacts
-from game.narrator.narration import NarrationEngine
-from game.narrator.sampling import make_fast_sampler
+from game.narrator.generation.narration import NarrationEngine
+from game.narrator.generation.sampling import make_fast_sampler
 from game.narrator.settings import NarratorSettings
-from game.narrator.token_loop import generate_tokens
-from game.narrator.worker import MLXNarrator
+from game.narrator.generation.token_loop import generate_tokens
+from game.narrator.runtime.worker import MLXNarrator
 
 
 def item(item_id: str, name: str, held: bool = False, states: frozenset[str] = frozenset()

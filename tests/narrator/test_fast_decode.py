@@ -13,9 +13,9 @@ import pytest
 from mlx_lm.models import llama
 from mlx_lm.models.cache import make_prompt_cache, trim_prompt_cache
 
-from game.narrator import native
-from game.narrator.fast_decode import FastDecodeModel, supports_fast_decode
-from game.narrator.native_ops import NativePromptOps
+from game.accel import kernels as native
+from game.accel.llama_forward import FastDecodeModel, supports_fast_decode
+from game.accel.prompt_ops import NativePromptOps
 from tests.narrator.narrator_tiny import make_model
 
 needs_compiler = pytest.mark.skipif(native.find_compiler() is None, reason="the native softmax needs a C compiler")
@@ -115,7 +115,7 @@ def test_models_it_cannot_reproduce_keep_their_own_forward_pass() -> None:
 def test_the_real_model_generates_the_same_tokens_both_ways() -> None:
     from mlx_lm.generate import generate_step
 
-    from game.narrator.model import load_narrator_model
+    from game.narrator.backends.mlx_model import load_narrator_model
 
     loaded = load_narrator_model(None)
     assert isinstance(loaded.model, FastDecodeModel)
@@ -138,7 +138,7 @@ def test_without_the_native_front_end_the_stock_forward_pass_is_kept() -> None:
     import sys
     from pathlib import Path
 
-    code = ("from game.narrator.model import load_narrator_model; m = load_narrator_model(None); "
+    code = ("from game.narrator.backends.mlx_model import load_narrator_model; m = load_narrator_model(None); "
             "print(type(m.model).__name__, '|', m.decode_detail())")
     out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, ADVENTURE_NATIVE="off"),
                          capture_output=True, text=True, timeout=300,

@@ -7,7 +7,7 @@ import itertools
 from narrator_tiny import STYLE, TAKE, hall, make_scripted
 
 from game.narrator.api import NarrationRequest
-from game.narrator.narration import NarrationEngine
+from game.narrator.generation.narration import NarrationEngine
 from game.narrator.settings import NarratorSettings
 
 

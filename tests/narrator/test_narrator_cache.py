@@ -12,13 +12,13 @@ import pytest
 from mlx_lm.models.cache import make_prompt_cache
 from narrator_tiny import STYLE, TAKE, cellar, hall, make_tiny
 
-from game.narrator.prefix_cache import (
+from game.narrator.generation.prefix_cache import (
     PrefillInterrupted,
     PrefixCacheStore,
     cache_offset,
     compact_copy,
 )
-from game.narrator.prompt import build_prompt
+from game.narrator.prompt.builder import build_prompt
 
 TOL = 1e-4
 
@@ -275,8 +275,8 @@ def test_a_cache_loaded_from_disk_has_room_for_the_next_turn(tiny, tmp_path):
 def test_idle_prefetch_brings_a_room_cached_on_disk_into_memory(tiny, tmp_path):
     """Walking into a room whose prefix a past session saved: the idle prefetch loads it, so the
     first turn there is a memory hit rather than a disk load on the player's time."""
-    from game.narrator.narration import NarrationEngine
-    from game.narrator.prompt import build_prefix
+    from game.narrator.generation.narration import NarrationEngine
+    from game.narrator.prompt.builder import build_prefix
     from game.narrator.settings import NarratorSettings
 
     settings = NarratorSettings(disk_cache=True)

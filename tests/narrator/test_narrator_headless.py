@@ -7,7 +7,7 @@ import io
 from game.cli import main
 from game.engine.game import Game
 from game.engine.loader import load_world
-from game.narrator.fake import FakeNarrator, fake_narration
+from game.narrator.runtime.fake import FakeNarrator, fake_narration
 from game.narrator.headless import adjacent_scenes, request_for, run_narrated
 from game.paths import resolve_world
 

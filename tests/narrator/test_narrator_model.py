@@ -14,9 +14,9 @@ from narrator_scenes import SCENES, STYLE, check
 from narrator_tiny import RecordingSink
 
 from game.narrator.api import NarrationRequest
-from game.narrator.narration import NarrationEngine
+from game.narrator.generation.narration import NarrationEngine
 from game.narrator.settings import NarratorSettings
-from game.narrator.worker import MLXNarrator, default_loader
+from game.narrator.runtime.worker import MLXNarrator, default_loader
 
 pytestmark = pytest.mark.model
 
@@ -131,8 +131,8 @@ def test_first_ten_narrated_walkthrough_turns_show_nothing_the_check_refuses(loa
     from game.engine.script import read_script
     from game.narrator.grounding.checker import TurnCheck
     from game.narrator.headless import request_for
-    from game.narrator.postprocess import split_sentences
-    from game.narrator.prompt import should_narrate
+    from game.narrator.prompt.cleanup import split_sentences
+    from game.narrator.prompt.builder import should_narrate
     from game.paths import resolve_world
 
     engine = NarrationEngine(loaded, NarratorSettings(), tmp_path)

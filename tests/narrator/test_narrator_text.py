@@ -7,10 +7,10 @@ from narrator_tiny import STYLE, TAKE, RecordingSink, cellar, hall, make_tokeniz
 
 from game.engine.events import Event
 from game.narrator.api import NarrationRequest
-from game.narrator.fake import FakeNarrator, fake_narration
-from game.narrator.narration import IncrementalDecoder
-from game.narrator.postprocess import StreamCleaner, finalize
-from game.narrator.prompt import (
+from game.narrator.runtime.fake import FakeNarrator, fake_narration
+from game.narrator.generation.narration import IncrementalDecoder
+from game.narrator.prompt.cleanup import StreamCleaner, finalize
+from game.narrator.prompt.builder import (
     OPENING,
     TURN_HEADER,
     build_prefix,
@@ -39,7 +39,7 @@ def test_rescanning_only_the_tail_streams_what_a_full_rescan_streams(raw, seed, 
     pieces at any point must end the stream exactly where rescanning everything ends it."""
     import random
 
-    import game.narrator.postprocess as postprocess
+    import game.narrator.prompt.cleanup as postprocess
 
     def stream(lookback: int) -> tuple[str, bool]:
         monkeypatch.setattr(postprocess, "_STOP_LOOKBACK", lookback)
@@ -349,7 +349,7 @@ def test_a_rule_decided_turn_opens_with_the_command_and_claims_no_unshown_change
 
 
 def test_split_sentences_keeps_order_and_an_unfinished_tail():
-    from game.narrator.postprocess import split_sentences
+    from game.narrator.prompt.cleanup import split_sentences
 
     assert split_sentences("You light the lamp. It glows! And then") == [
         "You light the lamp.", "It glows!", "And then"]

@@ -10,7 +10,7 @@ from narrator_tiny import STYLE, TAKE, RecordingSink, cellar, hall, make_scripte
 from game.engine.events import Event
 from game.narrator.api import NarrationRequest, Narrator
 from game.narrator.settings import NarratorSettings
-from game.narrator.worker import MLXNarrator
+from game.narrator.runtime.worker import MLXNarrator
 
 SENTENCES = " the goblet. The air is cold. The hall is quiet. You"  # after "You take"
 WORDS = " walk slowly and the hall is quiet and you"  # never ends a sentence
@@ -183,7 +183,7 @@ def test_prefetch_fills_adjacent_room_and_yields_to_requests():
 
 @pytest.mark.parametrize("mode", ["off", "fake"])
 def test_factory_modes(mode):
-    from game.narrator.factory import make_narrator
+    from game.narrator.runtime.factory import make_narrator
 
     narrator = make_narrator(NarratorSettings(mode=mode, fake_tokens_per_s=500))
     assert isinstance(narrator, Narrator)

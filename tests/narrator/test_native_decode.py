@@ -18,12 +18,12 @@ from mlx.utils import tree_flatten
 from mlx_lm.models import llama
 from mlx_lm.models.cache import make_prompt_cache
 
-from game.narrator import native
-from game.narrator.fast_decode import FastDecodeModel
-from game.narrator.model import LoadedModel
-from game.narrator.narration import NarrationEngine
-from game.narrator.native_decode import NativeDecodeStep
-from game.narrator.quantized_decode import QUANTIZED_TWIN_FILE, attach_quantized_decode
+from game.accel import kernels as native
+from game.accel.llama_forward import FastDecodeModel
+from game.narrator.backends.mlx_model import LoadedModel
+from game.narrator.generation.narration import NarrationEngine
+from game.accel.decode_step import NativeDecodeStep
+from game.accel.quantized_twin import QUANTIZED_TWIN_FILE, attach_quantized_decode
 from game.narrator.settings import NarratorSettings
 from tests.narrator.narrator_tiny import make_tokenizer
 from tests.native_support import kernel_built_with, library  # noqa: F401 (a fixture)

@@ -8,8 +8,8 @@ from mlx_lm.generate import generate_step
 from mlx_lm.models.cache import make_prompt_cache
 from mlx_lm.sample_utils import make_logits_processors
 
-from game.narrator.sampling import make_fast_sampler
-from game.narrator.token_loop import generate_tokens
+from game.narrator.generation.sampling import make_fast_sampler
+from game.narrator.generation.token_loop import generate_tokens
 from tests.narrator.narrator_tiny import make_model
 
 PROMPT = [5, 9, 14, 3, 3, 27, 8, 41, 2, 19]
@@ -68,7 +68,7 @@ def test_nothing_to_continue_or_nothing_asked() -> None:
 
 
 def test_long_prompts_go_in_chunks_with_the_same_result(monkeypatch) -> None:
-    from game.narrator import token_loop
+    from game.narrator.generation import token_loop
 
     model = make_model(64, seed=3)
     whole = _ours(model, 8)

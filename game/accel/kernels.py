@@ -30,8 +30,8 @@ COMPILER_ENV = "ADVENTURE_CC"
 # the prompt operations (softmax.c, silu.c, sharing simd.h) and the native decode step
 # (decode_step.c, its helper thread in rowshare.c). Headers count for the cache key, not the
 # command line.
-SOURCES = tuple(sorted(Path(__file__).with_name("native").glob("*.c")))
-HEADERS = tuple(sorted(Path(__file__).with_name("native").glob("*.h")))
+SOURCES = tuple(sorted(Path(__file__).with_name("csrc").glob("*.c")))
+HEADERS = tuple(sorted(Path(__file__).with_name("csrc").glob("*.h")))
 _COMPILE_TIMEOUT_S = 120
 
 

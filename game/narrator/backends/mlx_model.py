@@ -68,7 +68,7 @@ def default_weight_format() -> str:
     """
     override = os.environ.get(WEIGHT_FORMAT_ENV, "").strip().lower()
     if override:
-        from game.narrator.gguf_convert import WEIGHT_FORMATS
+        from game.narrator.backends.gguf_convert import WEIGHT_FORMATS
 
         if override not in WEIGHT_FORMATS:
             raise ModelUnavailable(
@@ -129,7 +129,7 @@ def ensure_converted(
     gguf_path: Path, name: str, weight_format: str, progress: ProgressFn | None = None
 ) -> tuple[Path, str]:
     """The converted folder for this GGUF and format (converting on first use) and its model id."""
-    from game.narrator.gguf_convert import FORMAT_VERSION, convert_gguf
+    from game.narrator.backends.gguf_convert import FORMAT_VERSION, convert_gguf
 
     sha16 = file_sha256(gguf_path)[:16]
     model_id = f"{name}-{sha16}-{weight_format}"
@@ -231,12 +231,12 @@ def load_narrator_model(spec: str | None, progress: ProgressFn | None = None) ->
     ``progress(message, fraction)`` is called during first-run conversion and download.
     Raises ModelUnavailable with a message fit to show the player.
     """
-    from game.narrator.blas import ensure_fast_blas, native_front_end
-    from game.narrator.fast_decode import FastDecodeModel, supports_fast_decode
-    from game.narrator.mlx_jit import tune_mlx_jit
-    from game.narrator.native_decode import NativeDecodeStep
-    from game.narrator.native_ops import NativePromptOps
-    from game.narrator.quantized_decode import attach_quantized_decode
+    from game.accel.gemm_slot import ensure_fast_blas, native_front_end
+    from game.accel.llama_forward import FastDecodeModel, supports_fast_decode
+    from game.accel.jit_flags import tune_mlx_jit
+    from game.accel.decode_step import NativeDecodeStep
+    from game.accel.prompt_ops import NativePromptOps
+    from game.accel.quantized_twin import attach_quantized_decode
 
     ensure_fast_blas()  # routes MLX float32 GEMM to OpenBLAS on Linux (see blas.py)
     tune_mlx_jit()  # fused kernels built for this CPU (see mlx_jit.py)

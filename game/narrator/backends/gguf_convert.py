@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from game.narrator.quantized_decode import QUANTIZED_TWIN_FILE, twin_tensors
+from game.accel.quantized_twin import QUANTIZED_TWIN_FILE, twin_tensors
 
 ProgressFn = Callable[[str, float], None]
 

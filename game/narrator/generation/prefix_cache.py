@@ -44,7 +44,7 @@ from mlx_lm.models.cache import (
     trim_prompt_cache,
 )
 
-from game.narrator.prompt import common_prefix_len, token_hash
+from game.narrator.prompt.builder import common_prefix_len, token_hash
 
 log = logging.getLogger(__name__)
 

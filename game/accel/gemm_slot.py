@@ -317,7 +317,7 @@ def _front_end(sgemm: int, sgemv: int) -> tuple[int | None, Any, str]:
 
     Returns (address or None, the native library or None, a description for the status line).
     """
-    from game.narrator.native import load_native_kernel
+    from game.accel.kernels import load_native_kernel
 
     kernel = load_native_kernel()
     if kernel.library is not None:

@@ -26,15 +26,15 @@ import mlx.core as mx
 from mlx_lm.sample_utils import make_logits_processors
 
 from game.narrator.api import NarrationRequest, NarrationStats
-from game.narrator.checked_stream import CheckedGeneration
+from game.narrator.generation.checked import CheckedGeneration
 from game.narrator.grounding.checker import TurnCheck
 from game.narrator.grounding.language import warm_up as warm_up_language
-from game.narrator.postprocess import StreamCleaner
-from game.narrator.prefix_cache import PrefillInterrupted, PrefixCacheStore
-from game.narrator.prompt import PromptParts, build_prefix, build_prompt, should_narrate
-from game.narrator.sampling import make_fast_sampler
-from game.narrator.steering import NounTokens, penalty_processor
-from game.narrator.token_loop import generate_tokens
+from game.narrator.prompt.cleanup import StreamCleaner
+from game.narrator.generation.prefix_cache import PrefillInterrupted, PrefixCacheStore
+from game.narrator.prompt.builder import PromptParts, build_prefix, build_prompt, should_narrate
+from game.narrator.generation.sampling import make_fast_sampler
+from game.narrator.generation.steering import NounTokens, penalty_processor
+from game.narrator.generation.token_loop import generate_tokens
 from game.narrator.settings import NarratorSettings
 
 StatusFn = Callable[[str, str], None]

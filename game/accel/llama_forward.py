@@ -206,7 +206,7 @@ class FastDecodeModel:
     def use_native_step(self, step: Any) -> bool:
         """Let ``step`` (a native_decode.NativeDecodeStep) compute one-token steps from now on,
         if its logits agree with this path's on a short prompt; returns whether it was taken."""
-        from game.narrator.native_decode import agrees
+        from game.accel.decode_step import agrees
 
         if step is None or not agrees(step, self.last_logits, self):
             return False

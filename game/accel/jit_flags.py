@@ -51,7 +51,7 @@ def tune_mlx_jit() -> str:
     real = shutil.which("g++")
     if real is None:
         return "no g++ on PATH"
-    from game.narrator.native import cpu_signature
+    from game.accel.kernels import cpu_signature
 
     if Path(real).parent.parent.name.startswith("mlx-jit-"):
         return "already in place"  # our wrapper is first on PATH already

@@ -36,7 +36,7 @@ Loader = Callable[[str | None, Callable[[str, float], None]], Any]
 
 def default_loader(spec: str | None, progress: Callable[[str, float], None]) -> Any:
     """N1's model resolution (embedded SmolLM2, HF ids, folders), imported on the worker thread."""
-    from game.narrator.model import load_narrator_model
+    from game.narrator.backends.mlx_model import load_narrator_model
 
     return load_narrator_model(spec, progress)
 
@@ -203,7 +203,7 @@ class MLXNarrator:
         threading.Event().wait()
 
     def _load(self) -> Any:
-        from game.narrator.narration import NarrationEngine  # imports MLX on this thread
+        from game.narrator.generation.narration import NarrationEngine  # imports MLX on this thread
 
         self._set_status("loading", f"loading {self._model_name}")
 

@@ -25,9 +25,9 @@ from typing import Any
 import mlx.core as mx
 
 from game.narrator.grounding.checker import Verdict
-from game.narrator.postprocess import cut_at_stop, finalize, sentence_ends
-from game.narrator.steering import token_bias
-from game.narrator.token_loop import LogitsProcessor, generate_tokens
+from game.narrator.prompt.cleanup import cut_at_stop, finalize, sentence_ends
+from game.narrator.generation.steering import token_bias
+from game.narrator.generation.token_loop import LogitsProcessor, generate_tokens
 
 CheckFn = Callable[[str], Verdict]
 MAX_SENTENCE_TOKENS = 48  # a sentence still unfinished after this many tokens is a failure

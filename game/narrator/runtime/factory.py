@@ -7,7 +7,7 @@ is imported only when it is chosen (and MLX itself only on its worker thread).
 from __future__ import annotations
 
 from game.narrator.api import Narrator
-from game.narrator.fake import FakeNarrator, NullNarrator
+from game.narrator.runtime.fake import FakeNarrator, NullNarrator
 from game.narrator.settings import NarratorSettings
 
 
@@ -17,6 +17,6 @@ def make_narrator(settings: NarratorSettings) -> Narrator:
         return NullNarrator()
     if settings.mode == "fake":
         return FakeNarrator(tokens_per_s=settings.fake_tokens_per_s)
-    from game.narrator.worker import MLXNarrator
+    from game.narrator.runtime.worker import MLXNarrator
 
     return MLXNarrator(settings)

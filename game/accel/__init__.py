@@ -1,0 +1,1 @@
+"""The CPU accelerator for MLX on Linux: faster matrix products, native kernels, leaner llama steps."""
