@@ -1,4 +1,4 @@
-"""Where worlds, assets and saves live.
+"""Where worlds, assets, saves, settings and caches live: the one place that knows.
 
 In a repository checkout the top-level `worlds/`, `assets/` and `saves/` folders are used, so
 authors edit files where they see them. An installed wheel (`pipx install .`) carries worlds and
@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_cache_dir, user_data_dir
+from platformdirs import user_cache_dir, user_config_dir, user_data_dir
 
 APP_NAME = "crystal-adventure"
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -54,3 +54,9 @@ def resolve_world(name_or_path: str) -> Path:
     if candidate.suffix in (".yaml", ".yml") or candidate.exists():
         return candidate
     return worlds_dir() / f"{name_or_path}.yaml"
+
+
+def config_dir() -> Path:
+    """Settings files (`narrator.toml`, `ui.toml`): `$ADVENTURE_CONFIG`, else the user config dir."""
+    override = os.environ.get("ADVENTURE_CONFIG")
+    return Path(override) if override else Path(user_config_dir(APP_NAME))

@@ -27,23 +27,21 @@ so a choice made in the game is still there next time; the command line still wi
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
-import os
-import re
-import tempfile
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-from platformdirs import user_config_dir
+from game import config_files
+from game.config_files import ConfigFileError
+from game.paths import config_dir
 
-APP_NAME = "crystal-adventure"
+__all__ = ["MODES", "NarratorSettings", "SettingsError", "config_dir", "config_file", "load_settings",
+           "read_config_document", "save_settings", "update_config_file"]
+
 MODES = ("on", "off", "fake")
 
 
-class SettingsError(ValueError):
+class SettingsError(ConfigFileError):
     """A config file or override that cannot be used; the message names the file and key."""
 
 
@@ -81,12 +79,6 @@ class NarratorSettings:
         return _validated(dataclasses.replace(self, **given), source="command line")
 
 
-def config_dir() -> Path:
-    """`$ADVENTURE_CONFIG` if set (tests, portable installs), else the platform's config dir."""
-    override = os.environ.get("ADVENTURE_CONFIG")
-    return Path(override) if override else Path(user_config_dir(APP_NAME))
-
-
 def config_file(directory: Path | None = None) -> Path | None:
     """The narrator config file in `directory` (default `config_dir()`) if one exists (TOML
     preferred over YAML)."""
@@ -113,21 +105,10 @@ def _read(path: Path) -> Mapping[str, Any]:
 
 def read_config_document(path: Path) -> dict[str, Any]:
     """The whole parsed file (TOML by suffix, else YAML); SettingsError names the file."""
-    text = path.read_text(encoding="utf-8")
     try:
-        if path.suffix == ".toml":
-            import tomllib  # Python 3.11+
-
-            data: Any = tomllib.loads(text)
-        else:
-            data = yaml.safe_load(text) or {}
-    except ModuleNotFoundError as exc:
-        raise SettingsError(f"{path}: TOML needs Python 3.11+; use narrator.yaml") from exc
-    except Exception as exc:  # tomllib.TOMLDecodeError, yaml.YAMLError
-        raise SettingsError(f"{path}: cannot parse: {exc}") from exc
-    if not isinstance(data, dict):
-        raise SettingsError(f"{path}: expected a table of settings")
-    return data
+        return config_files.read_config_document(path)
+    except ConfigFileError as exc:
+        raise SettingsError(str(exc)) from exc
 
 
 def _narrator_section(data: Mapping[str, Any], path: Path) -> Mapping[str, Any]:
@@ -161,113 +142,11 @@ def save_settings(changes: Mapping[str, Any], path: Path | None = None) -> Path:
 
 def update_config_file(path: Path, values: Mapping[str, Any], table: str | None = None,
                        document: dict[str, Any] | None = None) -> None:
-    """Sets scalar `values` in `path` (in `[table]`, or at the top level), keeping the rest.
-
-    `document`: the file as the caller just parsed it (`read_config_document`, or {} for a
-    file that does not exist yet), so that it is not read twice.
-
-    Why by hand: the standard library reads TOML but cannot write it, and rewriting the whole
-    file would drop the player's comments; so a TOML file is edited line by line (a changed
-    key's line is replaced, a new key goes at the end of its table) and the result is parsed
-    again and compared with what we meant to write before it replaces the file. YAML files are
-    re-dumped (yaml keeps the values and their order, not comments). The write is atomic: a
-    temp file in the same folder, then os.replace, so a crash or a full disk leaves the old
-    file whole. OSError (permissions, disk) becomes a SettingsError naming the file.
-    """
-    if document is None:
-        document = read_config_document(path) if path.exists() else {}
-    target = document.get(table, {}) if table else document
-    if not isinstance(target, dict):
-        raise SettingsError(f"{path}: [{table}] must be a table")
-    expected = dict(document)
-    if table:
-        expected[table] = {**target, **values}
-    else:
-        expected.update(values)
-    if path.suffix == ".toml":
-        old_text = path.read_text(encoding="utf-8") if path.exists() else ""
-        text = _toml_with_values(old_text, values, table)
-        import tomllib
-
-        try:
-            written = tomllib.loads(text)
-        except tomllib.TOMLDecodeError:
-            written = None
-        if written != expected:
-            raise SettingsError(f"{path}: cannot update it safely by hand (unusual layout); "
-                                f"please set {', '.join(sorted(values))} in it yourself")
-    else:
-        text = yaml.safe_dump(expected, sort_keys=False, allow_unicode=True)
-    _write_atomically(path, text)
-
-
-_TOML_HEADER = re.compile(r"^\s*\[")
-
-
-def _toml_with_values(text: str, values: Mapping[str, Any], table: str | None) -> str:
-    """`text` with each key's line in `table` replaced or added (see update_config_file)."""
-    lines = text.splitlines()
-    if table is None:
-        start = 0
-    else:
-        header = re.compile(rf"^\s*\[\s*{re.escape(table)}\s*\]\s*(#.*)?$")
-        found = next((i for i, line in enumerate(lines) if header.match(line)), None)
-        if found is None:
-            if lines and lines[-1].strip():
-                lines.append("")
-            lines.append(f"[{table}]")
-            found = len(lines) - 1
-        start = found + 1
-    end = next((i for i in range(start, len(lines)) if _TOML_HEADER.match(lines[i])), len(lines))
-    missing = dict(values)
-    for i in range(start, end):
-        match = re.match(r'^\s*"?([A-Za-z0-9_-]+)"?\s*=', lines[i])
-        if match and match.group(1) in missing:
-            key = match.group(1)
-            lines[i] = f"{key} = {_toml_value(missing.pop(key))}"
-    last = max((i for i in range(start, end) if lines[i].strip()), default=start - 1)
-    lines[last + 1:last + 1] = [f"{key} = {_toml_value(v)}" for key, v in missing.items()]
-    return "\n".join(lines) + "\n"
-
-
-def _toml_value(value: Any) -> str:
-    """A TOML literal for a simple scalar (the only kinds the settings hold)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
-    raise SettingsError(f"cannot write {value!r} to a TOML settings file")
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Temp file in the same folder (same file system), fsync, then os.replace."""
-    tmp_name: str | None = None
+    """Sets scalar `values` in `path`, keeping the rest and the comments (`game.config_files`)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, (path.stat().st_mode & 0o777) if path.exists() else 0o644)
-        os.replace(tmp_name, path)
-        tmp_name = None
-    except OSError as exc:
-        raise SettingsError(f"cannot save settings to {path}: {exc.strerror or exc}") from exc
-    finally:
-        if tmp_name is not None:
-            try:
-                os.unlink(tmp_name)
-            except OSError:
-                pass
+        config_files.update_config_file(path, values, table, document)
+    except ConfigFileError as exc:
+        raise SettingsError(str(exc)) from exc
 
 
 def _from_mapping(values: Mapping[str, Any], source: str) -> NarratorSettings:

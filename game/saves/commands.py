@@ -18,23 +18,13 @@ from .atomic import atomic_write_bytes
 from .errors import SaveError, SlotNameError
 from .reading import read_save_text
 from .slots import validate_slot
-from .store import SaveInfo, SaveStore
+from .listing import TABLE_HEADER, describe_save
+from .store import SaveStore
 from .transcript import clean, transcript_markdown
 
 
 def _store(args: argparse.Namespace) -> SaveStore:
     return SaveStore(Path(args.saves_dir) if args.saves_dir else saves_dir())
-
-
-def describe(info: SaveInfo) -> str:
-    """One listing line: slot, world, place, turns, score, last update; or the problem."""
-    if not info.ok:
-        return f"{info.slot:<16} UNREADABLE: {clean(info.problem or '')}"
-    score = f"{info.score}/{info.max_score}" if info.max_score else str(info.score)
-    ended = f"  (ended: {clean(info.ended)})" if info.ended else ""
-    kind = "" if info.kind == "named" else f" [{info.kind}]"
-    return (f"{info.slot:<16} {clean(info.world_title)[:24]:<24} {clean(info.location)[:22]:<22} "
-            f"{info.turns:>6} {score:>7}  {info.updated.replace('T', ' ')[:16]}{kind}{ended}")
 
 
 def cmd_saves(args: argparse.Namespace) -> int:
@@ -44,9 +34,9 @@ def cmd_saves(args: argparse.Namespace) -> int:
         print(f"No saves in {store.directory}.")
         return 0
     print(f"Saves in {store.directory}:")
-    print(f"{'SLOT':<16} {'WORLD':<24} {'WHERE':<22} {'TURNS':>6} {'SCORE':>7}  UPDATED")
+    print(TABLE_HEADER)
     for info in infos:
-        print(describe(info))
+        print(describe_save(info, table=True))
     return 0
 
 

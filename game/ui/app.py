@@ -18,8 +18,9 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from game import paths
+from game.config_files import ConfigFileError
 from game.narrator.api import NarrationRequest, Narrator
-from game.narrator.settings import (NarratorSettings, SettingsError, config_dir, config_file,
+from game.narrator.settings import (NarratorSettings, config_file,
                                     save_settings)
 from game.saves.errors import SaveError
 from game.ui.narration import (MessageSink, NarrationDone, NarrationFailed, NarrationTokens,
@@ -68,7 +69,7 @@ class AdventureApp(App[None]):
         config_dir: Path | None = None,
     ) -> None:
         """`theme` None: the theme saved in the config folder (else the default).
-        `config_dir` None: `game.narrator.settings.config_dir()` (honours $ADVENTURE_CONFIG);
+        `config_dir` None: `game.paths.config_dir()` (honours $ADVENTURE_CONFIG);
         the settings screen saves there. `settings` should already come from that folder's
         `narrator.toml` with the command-line flags applied (see launch.py)."""
         super().__init__()
@@ -106,13 +107,13 @@ class AdventureApp(App[None]):
     @property
     def config_dir(self) -> Path:
         """Where the settings screen saves (`narrator.toml`, `ui.toml`)."""
-        return self._config_dir if self._config_dir is not None else config_dir()
+        return self._config_dir if self._config_dir is not None else paths.config_dir()
 
     def _saved_theme(self) -> str:
         """The theme from `ui.toml`; a broken file or an unknown name costs a notice, not the game."""
         try:
             theme = load_theme(self.config_dir)
-        except (SettingsError, OSError) as exc:
+        except (ConfigFileError, OSError) as exc:
             self.notify(str(exc), title="Settings", severity="warning")
             return DEFAULT_THEME
         if theme is None:
@@ -370,7 +371,7 @@ class AdventureApp(App[None]):
                 save_settings(changes, config_file(directory) or directory / "narrator.toml")
             if theme is not None:
                 save_theme(theme, self.config_dir)
-        except (SettingsError, OSError) as exc:
+        except (ConfigFileError, OSError) as exc:
             self.notify(f"{exc}. The new settings apply to this session only.",
                         title="Settings not saved", severity="error", timeout=8)
 

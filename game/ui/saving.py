@@ -10,20 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from game.saves.slots import QUICKSAVE
-from game.saves.store import SaveInfo, SaveStore
+from game.saves.listing import describe_save
+from game.saves.store import SaveStore
 from game.saves.worlds import WorldLibrary
 from game.ui.screens.dialogs import SlotChoice
 from game.ui.session import Session
-
-
-def describe(info: SaveInfo) -> str:
-    """One line for the load dialog: slot, world, place, turns, when."""
-    if not info.ok:
-        return f"{info.slot}  (unreadable: {info.problem})"
-    ended = "  (ended)" if info.ended else ""
-    when = info.updated.replace("T", " ")[:16]
-    return (f"{info.slot} · {info.world_title} · {info.location} · "
-            f"turn {info.turns} · {when}{ended}")
 
 
 class SaveSlots:
@@ -55,4 +46,4 @@ class SaveSlots:
         return info.slot if info is not None else None
 
     def choices(self) -> list[SlotChoice]:
-        return [SlotChoice(info.slot, describe(info)) for info in self.store.list() if info.ok]
+        return [SlotChoice(info.slot, describe_save(info)) for info in self.store.list() if info.ok]

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from game.atomic_file import write_atomically
 from game.paths import cache_dir
 
 ProgressFn = Callable[[str, float], None]
@@ -116,10 +117,7 @@ def file_sha256(path: Path) -> str:
     memo = memo if isinstance(memo, dict) else {}
     memo[key] = result
     try:
-        memo_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = memo_file.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(memo))
-        os.replace(tmp, memo_file)
+        write_atomically(memo_file, json.dumps(memo), durable=False)
     except OSError:
         pass  # a read-only cache only costs a re-hash next time
     return result
