@@ -76,3 +76,36 @@ def test_schema_defaults_come_from_the_world_model() -> None:
     assert item["portable"]["default"] is Item.portable is True
     assert item["location"]["default"] == Item.location == "nowhere"
     assert "default" not in item["name"]  # required keys have no default
+
+
+def _pyyaml_load(text: str) -> object:  # YAML 1.1: `on`, `yes`, `off` as keys become booleans
+    import yaml
+
+    return yaml.safe_load(text)
+
+
+def _ruamel_load(text: str) -> object:  # YAML 1.2: only true/false are booleans
+    ruamel = pytest.importorskip("ruamel.yaml")
+    return ruamel.YAML(typ="safe", pure=True).load(text)
+
+
+@pytest.mark.parametrize("load", [_pyyaml_load, _ruamel_load], ids=["yaml-1.1", "yaml-1.2"])
+@pytest.mark.parametrize("path", WORLDS, ids=lambda p: p.name)
+def test_common_yaml_tools_read_the_shipped_worlds_as_the_schema_expects(path: Path, load) -> None:  # type: ignore[no-untyped-def]
+    """An author's editor or CI validates with PyYAML or ruamel and jsonschema, not our loader."""
+    data = load(path.read_text(encoding="utf-8"))
+    assert [f"{list(e.path)}: {e.message}" for e in _validator().iter_errors(data)] == []
+
+
+def test_the_older_trigger_key_on_means_the_same_as_event(tmp_path: Path) -> None:
+    from game.engine.loader import load_world
+
+    new = ROOT / "tests" / "worlds" / "minimal.yaml"
+    old = tmp_path / "minimal_on.yaml"
+    old.write_text(new.read_text(encoding="utf-8").replace("    event: turn", "    on: turn"), encoding="utf-8")
+    assert "    on: turn" in old.read_text(encoding="utf-8")
+    assert load_world(old).triggers == load_world(new).triggers
+    both = tmp_path / "both.yaml"
+    both.write_text(new.read_text(encoding="utf-8").replace("    event: turn", "    event: turn\n    on: turn"),
+                    encoding="utf-8")
+    assert any("exactly one of event, on" in p.message for p in validate_world_file(both))

@@ -247,7 +247,7 @@ class Builder:
             self.ref("room", obj.get("room"), f"'room' of {label}", verb="is")
         when = obj.get("when")
         return Trigger(
-            id=trigger_id, on=obj.get("on", "turn"), room=_opt(obj.get("room")),
+            id=trigger_id, on=obj.get("event", obj.get("on", "turn")), room=_opt(obj.get("room")),
             when=self.condition(when, f"'when' of {label}") if when else None,
             effects=self.effects(obj.get("effects", []), f"'effects' of {label}"),
             message=obj.get("message"), once=obj.get("once", False), pos=obj.pos)

@@ -260,13 +260,15 @@ STRUCTS: dict[str, StructDef] = {
     )),
     "trigger": StructDef("trigger", "Fires on entering a room or after every turn.", (
         Field("id", Name("trigger"), "Optional; generated from position when absent."),
-        Field("on", Enum(TRIGGER_EVENTS), "enter or turn.", True),
+        Field("event", Enum(TRIGGER_EVENTS), "enter or turn."),
+        Field("on", Enum(TRIGGER_EVENTS), "The older spelling of `event` (YAML 1.1 tools read "
+              "the key `on` as true, so new worlds write `event`)."),
         Field("room", ROOM, "Only this room."),
         Field("when", CONDITION, "Only while this holds."),
         Field("effects", EFFECTS, "What happens."),
         Field("message", Text(), "What is printed."),
         Field("once", Bool(), "Fires at most once."),
-    )),
+    ), exactly_one_of=("event", "on")),
     "ending": StructDef("ending", "A way the game ends.", (
         Field("id", Name("ending"), "Unique id, used by the `end` effect.", True),
         Field("kind", Enum(ENDING_KINDS), "win or lose.", True),
