@@ -31,6 +31,23 @@ def test_unclosed_flow_list(tmp_path: Path) -> None:
     text = variant(("  lit: false", "  lit: [false"))
     problem = only_problem(tmp_path, text)
     assert problem.message.startswith("invalid YAML:")
+    assert problem.line == line_of(text, "lit: [false")
+
+
+@pytest.mark.parametrize("mark,said,fix", [
+    ("[", "the '[' opened here", "close it with ']'"),
+    ("{", "the '{' opened here", "close it with '}'"),
+    ('"', "the quote opened here", "end the text with the same quote"),
+])
+def test_an_unclosed_bracket_or_quote_is_reported_where_it_opened(
+        tmp_path: Path, mark: str, said: str, fix: str) -> None:
+    """The parser gives up lines later (at the end of the file for a quote); the author needs the opening."""
+    broken = f"    description: {mark}A plain hall."
+    text = variant(("    description: A plain hall.", broken))
+    problem = only_problem(tmp_path, text)
+    assert (problem.line, problem.column) == (line_of(text, broken.strip()), broken.index(mark) + 1)
+    assert f"{said} is never closed" in problem.message
+    assert "the parser gave up at line" in problem.message and fix in problem.message
 
 
 def test_empty_file(tmp_path: Path) -> None:

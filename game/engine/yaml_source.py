@@ -122,6 +122,9 @@ def compose(text: str) -> YNode:
         loader = _SAFE_LOADER(text)
         return _Composer().run(loader)
     except yaml.MarkedYAMLError as exc:
+        unclosed = _unclosed_opening(exc, text)
+        if unclosed is not None:
+            raise unclosed from None
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         at = text[mark.index] if mark and 0 <= mark.index < len(text) else ""
@@ -261,6 +264,33 @@ def _convert(root: Any, may_share: bool, may_tag: bool = True) -> YNode | None:
 def _line_col(text: str, index: int) -> tuple[int, int]:
     before = text[:index]
     return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
+# The parser's context when a bracket or a quote was never closed: it names where it opened.
+_OPENINGS = {
+    "while parsing a flow sequence": ("the '[' opened here is never closed",
+                                      "close it with ']', or put the text in quotes if the '[' is part of it"),
+    "while parsing a flow mapping": ("the '{' opened here is never closed",
+                                     "close it with '}', or put the text in quotes if the '{' is part of it"),
+    "while scanning a quoted scalar": ("the quote opened here is never closed",
+                                       "end the text with the same quote mark"),
+}
+
+
+def _unclosed_opening(exc: yaml.MarkedYAMLError, text: str) -> SourceError | None:
+    """An unclosed `[`, `{` or quote, reported where it was opened, not where the parser gave up.
+
+    Why: the parser only notices at the next token it cannot fit, often many lines later, while
+    the mistake is on the line of the opening mark, which the error carries as its context.
+    """
+    opening = _OPENINGS.get((exc.context or "").strip())
+    start, stop = exc.context_mark, exc.problem_mark
+    if opening is None or start is None or stop is None or (start.line, start.column) == (stop.line, stop.column):
+        return None
+    what, fix = opening
+    problem = (exc.problem or "").strip()
+    return SourceError(start.line + 1, start.column + 1,
+                       f"invalid YAML: {what} (the parser gave up at line {stop.line + 1}: {problem}); {fix}")
 
 
 def _yaml_message(exc: yaml.MarkedYAMLError, at: str) -> str:
