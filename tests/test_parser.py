@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine_session import Session, engine_world
 from game.engine.index import WorldIndex
 from game.engine.parser import Command, ParseError, parse, split_commands, tokenise
+from game.engine.spelling import SMALL_WORDS, slips, suggestion
 
 
 def parsed(line: str) -> Command | ParseError:
@@ -200,6 +203,26 @@ def test_oops_corrects_the_unknown_word() -> None:
     s.do("oops iron", "Sorry, that can't be corrected.")
     s.do("frob the box", "I don't know the word 'frob'.")
     s.do("oops open", "You open the wooden box")
+
+
+def test_a_typing_slip_gets_a_did_you_mean_and_oops_takes_it() -> None:
+    s = Session()
+    s.do("tkae the brass key", "I don't know the word 'tkae'. Did you mean 'take'?", "OOPS TAKE")
+    s.do("oops take", "Taken.")
+    s.do("drop the bras key", "Did you mean 'brass'?")
+    s.do("exmaine box", "Did you mean 'examine'?")
+    s.lacks("frob the box", "Did you mean")       # nothing one slip away
+    s.lacks("tkae", "Did you mean 'the'")         # small words are never guessed
+    s.lacks("xyz", "Did you mean")                # nor words of three letters or fewer
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=9))
+def test_a_suggestion_is_always_a_known_word_one_slip_away(word: str) -> None:
+    known = WorldIndex.build(engine_world()).vocabulary
+    guess = suggestion(word, known)
+    if guess is not None:
+        assert guess in known and guess != word and guess not in SMALL_WORDS
+        assert any(guess in kind for kind in slips(word))
 
 
 def test_examine_yourself() -> None:

@@ -27,6 +27,7 @@ from game.engine.resolve import (
 )
 from game.engine.rules import matching_rules, run_rules, run_turn_triggers
 from game.engine.scope import carried, is_dark, visible
+from game.engine.spelling import unknown_word_message
 from game.engine.state import GameState
 from game.engine.turn import Turn
 from game.engine.verbs import HANDLERS, custom
@@ -421,7 +422,7 @@ class Game:
             if not excluded:
                 word = next((w for w in phrase if w not in self.index.vocabulary), None)
                 if word is not None:
-                    turn.fail("unknown-word", f"I don't know the word '{word[:40]}'.", word=word)
+                    turn.fail("unknown-word", unknown_word_message(word, self.index.vocabulary), word=word)
                     self._unknown(turn, command.text.split(), word)
                     return None
             pool = [i for i in pool if i not in excluded]

@@ -19,6 +19,7 @@ from game.engine.grammar import (
     ALL_WORDS, ARTICLES, DIRECTION_WORDS, EXCEPT_WORDS, MULTI_VERBS, PATTERNS, PREPOSITIONS,
 )
 from game.engine.index import MEMO_SIZE, WorldIndex
+from game.engine.spelling import unknown_word_message
 
 MAX_LINE = 4000          # characters considered from one line
 MAX_COMMANDS = 20        # commands considered from one line
@@ -201,6 +202,10 @@ def _split_and(words: list[str]) -> list[tuple[str, ...]]:
     return phrases
 
 
+def _unknown_word(word: str, index: WorldIndex) -> ParseError:
+    return ParseError("unknown-word", unknown_word_message(word, index.vocabulary), word)
+
+
 def _quote(word: str) -> str:
     return word if len(word) <= 40 else word[:37] + "..."
 
@@ -303,19 +308,17 @@ def _parse(tokens: list[str], index: WorldIndex) -> Command | ParseError:
         if isinstance(found, Command):
             unknown = index.first_unknown(words)
             if unknown is not None:
-                return ParseError("unknown-word", f"I don't know the word '{_quote(unknown)}'.",
-                                  unknown)
+                return _unknown_word(unknown, index)
         return found
     for phrase in index.custom_verbs:
         if len(phrase) == 1 and words[0] == phrase[0]:
             unknown = index.first_unknown(words)
             if unknown is not None:
-                return ParseError("unknown-word", f"I don't know the word '{_quote(unknown)}'.",
-                                  unknown)
+                return _unknown_word(unknown, index)
             return _custom(words, text, index, phrase)
     unknown = index.first_unknown(words)
     if unknown is not None:
-        return ParseError("unknown-word", f"I don't know the word '{_quote(unknown)}'.", unknown)
+        return _unknown_word(unknown, index)
     incomplete = _incomplete(words)
     if incomplete is not None:
         return incomplete
