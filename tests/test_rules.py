@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from engine_session import Session, engine_world
@@ -256,3 +258,18 @@ def test_triggers_that_bounce_the_player_forever_are_cut_short() -> None:
     result = game.execute("e")
     assert not [e for e in result.events if e.data.get("reason") == "internal-error"]
     assert game.state.room in ("a", "b")
+
+
+def test_a_worn_item_moved_away_by_a_rule_is_no_longer_worn() -> None:
+    world = small_world(rules=(Rule("hang", ("push",), object="button",
+                                    effects=(MoveItem("cloak", "a"),), message="The cloak slips off."),))
+    world = dataclasses.replace(world, items={**world.items, "cloak": Item(
+        "cloak", "cloak", location="player", wearable=True, worn=True)})
+    game = Game(world)
+    assert game.state.is_("cloak", "worn") and "(being worn)" in game.execute("inventory").text
+    game.execute("push button")
+    assert game.state.location("cloak") == "a" and not game.state.is_("cloak", "worn")
+    assert "being worn" not in game.execute("look").text
+    taken = game.execute("take cloak")
+    assert "Taken." in taken.text and not game.state.is_("cloak", "worn")
+    assert "(being worn)" not in game.execute("inventory").text

@@ -163,10 +163,16 @@ class GameState:
         return self.contents.get(place, ())
 
     def move(self, item: str, place: str) -> None:
-        """Move an item, keeping the `contents` index in step (copy-on-write tuples)."""
+        """Move an item, keeping the `contents` index in step (copy-on-write tuples).
+
+        An item moved anywhere but the player stops being worn, as in Inform: a coat a rule
+        hangs on a peg must not show "(being worn)" there, nor be worn again when taken back.
+        """
         old = self.locations.get(item)
         if old == place:
             return
+        if place != PLAYER:
+            self.set_item_state(item, "worn", False)
         self._own("locations")
         self._own("contents")
         if old is not None:
