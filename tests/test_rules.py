@@ -86,11 +86,15 @@ def test_fallthrough_runs_the_builtin_too() -> None:
     assert s.game.state.is_("box", "open")
 
 
-def test_any_verb_rule_in_the_dark_even_without_visible_objects() -> None:
+def test_in_the_dark_an_unseen_noun_is_refused_before_an_any_verb_rule() -> None:
+    """As in Inform: the parser says it cannot see the key; only a command it understood acts."""
     s = Session()
     s.do("d. d")
     assert s.room == "crypt" and s.game.ended is None
-    result = s.do("take brass key", "Something in the dark eats you.", "That was the end of you.",
+    turns = s.game.state.turns
+    s.do("take brass key", "You can't see any such thing.")
+    assert s.game.ended is None and s.game.state.turns == turns
+    result = s.do("wait", "Something in the dark eats you.", "That was the end of you.",
                   "*** You have lost ***", "In that game you scored 0 out of a possible 20")
     assert result.ending is not None and result.ending.kind == "lose"
     assert s.events("ended")[0].data["ending"] == "eaten"

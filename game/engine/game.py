@@ -25,7 +25,7 @@ from game.engine.phrasing import capitalise
 from game.engine.resolve import (
     Ask, Refused, Resolved, answer_question, matches, question, resolve_phrase,
 )
-from game.engine.rules import matching_rules, run_rules, run_turn_triggers
+from game.engine.rules import run_rules, run_turn_triggers
 from game.engine.scope import carried, is_dark, visible
 from game.engine.spelling import unknown_word_message
 from game.engine.state import GameState
@@ -367,15 +367,10 @@ class Game:
 
     def _unresolved(self, turn: Turn, command: Command, outcome: Ask | Refused,
                     forced: dict[str, str], key: str, keys: tuple[str, ...]) -> None:
-        """Ask the question, or refuse; a rule with no object (say "*" in the dark) may still act."""
+        """Ask the question, or refuse before any rule runs, as Inform does: a noun that cannot be
+        seen gets "You can't see any such thing." even where a `"*"` rule covers the dark."""
         if isinstance(outcome, Ask):
             self._ask(turn, outcome, command.text, forced, key)
-            return
-        if outcome.reason == "not-in-scope" and matching_rules(turn, keys, None, None):
-            score_before = turn.state.score
-            turn.state.turns += 1
-            run_rules(turn, keys, None, None)
-            self._end_turn(turn, score_before)
             return
         turn.fail(outcome.reason, outcome.message, word=outcome.word)
         if outcome.reason == "unknown-word" and outcome.word:
