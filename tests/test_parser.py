@@ -208,6 +208,7 @@ def test_oops_corrects_the_unknown_word() -> None:
 def test_a_typing_slip_gets_a_did_you_mean_and_oops_takes_it() -> None:
     s = Session()
     s.do("tkae the brass key", "I don't know the word 'tkae'. Did you mean 'take'?", "OOPS TAKE")
+    assert s.events("unknown-word")[0].data == {"word": "tkae", "suggestion": "take"}
     s.do("oops take", "Taken.")
     s.do("drop the bras key", "Did you mean 'brass'?")
     s.do("exmaine box", "Did you mean 'examine'?")

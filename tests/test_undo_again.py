@@ -13,6 +13,7 @@ def test_undo_restores_the_exact_previous_state() -> None:
     before = GameState.from_dict(s.game.state.to_dict())
     s.do("e")
     s.do("undo", "Previous turn undone.")
+    before.last_command = "undo"      # the one change: AGAIN now repeats the UNDO
     assert s.game.state == before
     assert s.events("undone")[0].data == {"room": "hall"}
 
@@ -40,7 +41,7 @@ def test_fifty_levels_of_undo() -> None:
         states.append(s.game.state.to_dict())
     for n in range(60, 10, -1):            # 50 levels back
         s.do("undo", "Previous turn undone.")
-        assert s.game.state.to_dict() == states[n - 1]
+        assert s.game.state.to_dict() == {**states[n - 1], "last_command": "undo"}
 
 
 def test_undo_within_a_line() -> None:
@@ -66,7 +67,23 @@ def test_programmatic_undo() -> None:
     start = s.game.state.copy()
     s.do("take brass key")
     assert s.game.undo() is True
-    assert s.game.state == start
+    assert s.game.state.same_play(start) and s.game.state.last_objects == start.last_objects
+    assert s.game.state.last_command == "undo"   # what AGAIN repeats now
+
+
+def test_again_after_undo_repeats_the_undo() -> None:
+    """Classic IF: AGAIN repeats the last command typed, and after UNDO that is the UNDO."""
+    s = Session()
+    s.do("e")
+    s.do("take lamp")
+    s.do("undo", "Previous turn undone.")
+    assert s.where("lamp") != "player"
+    s.do("again", "Previous turn undone.")
+    assert s.room == "hall"
+    s.do("g", "You can't undo any further.")
+    s.do("e")
+    assert s.game.undo() is True and s.room == "hall"   # the UI's undo key counts as typed too
+    s.do("g", "You can't undo any further.")
 
 
 def test_again_repeats_the_last_command() -> None:

@@ -27,7 +27,7 @@ from game.engine.resolve import (
 )
 from game.engine.rules import run_rules, run_turn_triggers
 from game.engine.scope import carried, is_dark, visible
-from game.engine.spelling import unknown_word_message
+from game.engine.spelling import suggestion, unknown_word_message
 from game.engine.state import GameState
 from game.engine.turn import Turn
 from game.engine.verbs import HANDLERS, custom
@@ -44,7 +44,7 @@ Type short commands in plain English, for example:
   read note, wear cloak, take off cloak, turn on lamp, turn off lamp
   eat apple, drink water, give coin to troll, wait (z)
   listen, smell, touch, knock on door, climb up ladder, jump, sleep
-  again (g), undo, oops WORD (fixes a typo), score, save [slot], restore [slot], restart, quit
+  again (g) repeats the last command (an undo too), undo, oops WORD (fixes a typo), score, save [slot], restore [slot], restart, quit
 Several commands can go on one line: "take lamp. go north then open door".
 "it" and "them" mean what you last referred to."""
 
@@ -59,6 +59,19 @@ class _Line:
     turn: Turn
     meta: str | None = None
 
+
+
+def _after_undo(snapshot: GameState) -> GameState:
+    """The state an undo goes back to, remembering that UNDO was the last command typed.
+
+    `again` repeats the last command the player typed, as in classic IF: after UNDO that is
+    the UNDO (one more turn back), not the command before the undone one, which the snapshot
+    remembers. Both ways of undoing (typed, or `Game.undo()`) go through here, so replaying
+    the command log reproduces the same state.
+    """
+    state = snapshot.copy()
+    state.last_command = "undo"
+    return state
 
 class Game:
     """A running game of one world. Same world + same commands = same state, always."""
@@ -94,7 +107,7 @@ class Game:
         """
         if not self._undo:
             return False
-        self.state = self._undo.pop()
+        self.state = _after_undo(self._undo.pop())
         self.command_log.append("undo")
         return True
 
@@ -227,8 +240,10 @@ class Game:
         return turn.state.ended is None and turn.state.pending is None
 
     def _unknown(self, turn: Turn, words: list[str], word: str) -> None:
-        """Report an unknown word, and remember it so "oops RIGHTWORD" can retry the command."""
-        turn.emit("unknown-word", word=word)
+        """Report an unknown word (with the likely word, if any, for front ends to offer), and
+        remember it so "oops RIGHTWORD" can retry the command."""
+        guess = suggestion(word, self.index.vocabulary)
+        turn.emit("unknown-word", word=word, **({"suggestion": guess} if guess else {}))
         turn.state.oops = (" ".join(words), word)
 
     def _oops(self, turn: Turn, replacement: list[str]) -> list[str] | None:
@@ -245,10 +260,10 @@ class Game:
     def _undo_within(self, turn: Turn, before: GameState) -> GameState:
         """UNDO inside a line: drop this line's earlier changes, else step back one line."""
         if not turn.state.same_play(before):
-            turn.state = before.copy()
+            turn.state = _after_undo(before)
         elif self._undo:
             before = self._undo.pop()
-            turn.state = before.copy()
+            turn.state = _after_undo(before)
         else:
             turn.fail("cannot-undo", "You can't undo any further.")
             return before
