@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,9 +13,13 @@ from engine_session import engine_world
 from game.engine.game import Game
 from game.engine.loader import load_world
 from game.engine.state import GameState
+from game.engine.world import World
 
 WORLD = engine_world()
-NOUNS = sorted({w for item in WORLD.items.values() for w in item.name.split()} | {
+# A world whose rules use every phase of an action (before with stop, instead, after).
+PHASES_WORLD = load_world(Path(__file__).parent / "worlds" / "cloakroom.yaml")
+WORLDS = pytest.mark.parametrize("world", [WORLD, PHASES_WORLD], ids=["engine_verbs", "rule_phases"])
+NOUNS = sorted({w for world in (WORLD, PHASES_WORLD) for item in world.items.values() for w in item.name.split()} | {
     "it", "them", "all", "key", "door", "zorkmid"})
 VERBS = ["take", "drop", "x", "open", "close", "unlock", "lock", "read", "wear", "remove",
          "turn on", "turn off", "eat", "drink", "push", "pull", "pray", "put", "give", "look",
@@ -38,10 +43,11 @@ def internal_errors(result) -> list:
     return [e for e in result.events if e.data.get("reason") == "internal-error"]
 
 
+@WORLDS
 @FAST
 @given(st.lists(commands, max_size=25))
-def test_random_play_never_raises_and_always_replies(lines: list[str]) -> None:
-    game = Game(WORLD)
+def test_random_play_never_raises_and_always_replies(world: World, lines: list[str]) -> None:
+    game = Game(world)
     for line in lines:
         result = game.execute(line)
         assert not internal_errors(result), (line, result.events)
@@ -49,10 +55,11 @@ def test_random_play_never_raises_and_always_replies(lines: list[str]) -> None:
         assert result.text.strip() or result.meta in ("quit", "restart") or result.meta, line
 
 
+@WORLDS
 @FAST
 @given(st.lists(commands, max_size=25))
-def test_same_commands_give_the_same_state(lines: list[str]) -> None:
-    first, second = Game(WORLD), Game(WORLD)
+def test_same_commands_give_the_same_state(world: World, lines: list[str]) -> None:
+    first, second = Game(world), Game(world)
     for line in lines:
         a, b = first.execute(line), second.execute(line)
         assert a.text == b.text
@@ -61,10 +68,11 @@ def test_same_commands_give_the_same_state(lines: list[str]) -> None:
     assert first.state.to_dict() == second.state.to_dict()
 
 
+@WORLDS
 @FAST
 @given(st.lists(word_commands, max_size=20), no_undo)
-def test_undo_after_any_command_restores_the_previous_state(lines: list[str], last: str) -> None:
-    game = Game(WORLD)
+def test_undo_after_any_command_restores_the_previous_state(world: World, lines: list[str], last: str) -> None:
+    game = Game(world)
     for line in lines:
         game.execute(line)
     before = GameState.from_dict(game.state.to_dict())   # deep: shares nothing with the game
@@ -76,25 +84,27 @@ def test_undo_after_any_command_restores_the_previous_state(lines: list[str], la
         assert game.state.to_dict() == before.to_dict()
 
 
+@WORLDS
 @FAST
 @given(st.lists(commands, max_size=20), st.lists(no_undo, max_size=8))
-def test_a_saved_state_plays_on_exactly_like_the_original(prefix: list[str],
+def test_a_saved_state_plays_on_exactly_like_the_original(world: World, prefix: list[str],
                                                            suffix: list[str]) -> None:
     """(Undo history is the shell's, not the state's: a restored game starts a fresh history.)"""
-    original = Game(WORLD)
+    original = Game(world)
     for line in prefix:
         original.execute(line)
-    restored = Game(WORLD, GameState.from_dict(original.state.to_dict()))
+    restored = Game(world, GameState.from_dict(original.state.to_dict()))
     assert restored.state == original.state
     for line in suffix:
         assert original.execute(line).text == restored.execute(line).text
     assert original.state == restored.state
 
 
+@WORLDS
 @FAST
 @given(st.lists(commands, max_size=20))
-def test_contents_index_stays_consistent(lines: list[str]) -> None:
-    game = Game(WORLD)
+def test_contents_index_stays_consistent(world: World, lines: list[str]) -> None:
+    game = Game(world)
     for line in lines:
         game.execute(line)
     rebuilt = GameState.from_dict(game.state.to_dict())
@@ -102,11 +112,12 @@ def test_contents_index_stays_consistent(lines: list[str]) -> None:
         k: sorted(v) for k, v in rebuilt.contents.items()}
 
 
+@WORLDS
 @FAST
 @given(st.lists(word_commands, min_size=1, max_size=15))
-def test_copies_never_leak_changes_into_each_other(lines: list[str]) -> None:
+def test_copies_never_leak_changes_into_each_other(world: World, lines: list[str]) -> None:
     """Copy-on-write: a state taken before some play still serialises exactly as it did."""
-    game = Game(WORLD)
+    game = Game(world)
     snapshots = []
     for line in lines:
         snapshots.append((game.state.copy(), game.state.to_dict()))

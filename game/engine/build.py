@@ -238,7 +238,8 @@ class Builder:
             when=self.condition(when, f"'when' of {label}") if when else None,
             effects=self.effects(obj.get("effects", []), f"'effects' of {label}"),
             message=obj.get("message"), once=obj.get("once", False),
-            fallthrough=obj.get("fallthrough", False), pos=obj.pos)
+            fallthrough=obj.get("fallthrough", False), phase=obj.get("phase", "instead"),
+            stop=obj.get("stop", False), pos=obj.pos)
 
     def trigger(self, obj: Obj, number: int) -> Trigger:
         trigger_id = str(obj.get("id") or f"trigger#{number}")

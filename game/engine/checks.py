@@ -29,6 +29,7 @@ def check_parts(parts: Parts, file: str) -> list[Problem]:
     problems += references(parts, file)
     problems += containment_cycles(parts.items, file)
     problems += endings(parts, file)
+    problems += rule_phases(parts, file)
     return problems
 
 
@@ -170,3 +171,18 @@ def endings(parts: Parts, file: str) -> list[Problem]:
     first = parts.endings[0]
     return [_problem(first.pos, file, "the world has no ending of kind win, so it cannot be won; "
                                       "add one under endings: with `kind: win`")]
+
+
+def rule_phases(parts: Parts, file: str) -> list[Problem]:
+    """`stop` belongs to before rules and `fallthrough` to instead rules; elsewhere they mean nothing."""
+    problems = []
+    for rule in parts.rules:
+        label = f"rule '{rule.id}'"
+        if rule.stop and rule.phase != "before":
+            problems.append(_problem(rule.pos, file, f"{label} has `stop: true`, which only a before rule "
+                                                     "can do; add `phase: before`, or remove `stop`"))
+        if rule.fallthrough and rule.phase != "instead":
+            problems.append(_problem(rule.pos, file, f"{label} has `fallthrough: true`, which only an instead "
+                                                     f"rule can do (a {rule.phase} rule never replaces the "
+                                                     "built-in verb); remove `fallthrough`"))
+    return problems

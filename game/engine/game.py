@@ -25,7 +25,7 @@ from game.engine.phrasing import capitalise
 from game.engine.resolve import (
     Ask, Refused, Resolved, answer_question, matches, question, resolve_phrase,
 )
-from game.engine.rules import run_rules, run_turn_triggers
+from game.engine.rules import run_action, run_turn_triggers
 from game.engine.scope import carried, is_dark, visible
 from game.engine.spelling import suggestion, unknown_word_message
 from game.engine.state import GameState
@@ -330,8 +330,8 @@ class Game:
             obj_keys = keys
             if verb == "remove" and obj is not None:
                 obj_keys = keys + (("take_off",) if turn.state.is_(obj, "worn") else ("take",))
-            if not run_rules(turn, obj_keys, obj, indirect):
-                handler(turn, obj, indirect, command.direction)
+            run_action(turn, obj_keys, obj, indirect,
+                       lambda obj=obj: handler(turn, obj, indirect, command.direction))
             if several and obj is not None:
                 said = " ".join(turn.paragraphs[start:])
                 del turn.paragraphs[start:]

@@ -1,13 +1,16 @@
 """World-file rules and triggers, and the effects they run.
 
-Rules are checked before the built-in verb: the first matching rule whose condition holds runs
-its message and effects and, unless it says `fallthrough`, replaces the built-in. Triggers run
+An action runs in the classic phases (`run_action`): before rules, instead rules (the first that
+does not say `fallthrough` replaces the built-in verb), the built-in verb, and after rules,
+which run only when the built-in verb succeeded. Triggers run
 on entering a room and after every turn. Effects, triggers and movement live together here
 because they call one another (moving the player fires enter triggers, whose effects may move
 the player again); a depth limit keeps a badly written world from looping forever.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from game.engine.describe import describe_room
 from game.engine.turn import Turn
@@ -150,14 +153,16 @@ def run_turn_triggers(turn: Turn) -> None:
 
 # ------------------------------------------------------------------ rules
 def matching_rules(turn: Turn, keys: tuple[str, ...], obj: str | None,
-                   indirect: str | None) -> list[Rule]:
-    """Rules for any of `keys` (or "*") that apply here and now, in file order."""
+                   indirect: str | None, phase: str = "instead") -> list[Rule]:
+    """Rules of `phase` for any of `keys` (or "*") that apply here and now, in file order."""
     candidates = turn.index.rule_checks(keys)
     if not candidates:
         return []
     state = turn.state
     found: list[Rule] = []
     for rule, fired, test in candidates:
+        if rule.phase != phase:
+            continue
         if fired is not None and fired in state.fired:
             continue
         if rule.room is not None and rule.room != state.room:
@@ -172,12 +177,37 @@ def matching_rules(turn: Turn, keys: tuple[str, ...], obj: str | None,
     return found
 
 
-def run_rules(turn: Turn, keys: tuple[str, ...], obj: str | None, indirect: str | None) -> bool:
-    """Run matching rules; True when one replaced the built-in verb (no `fallthrough`)."""
-    for rule in matching_rules(turn, keys, obj, indirect):
-        if rule.once:
-            turn.state.mark_fired(f"rule:{rule.id}")
-        run_effects(turn, rule.message, rule.effects, 0)
-        if not rule.fallthrough or turn.state.ended is not None:
-            return True
-    return False
+def _fire_rule(turn: Turn, rule: Rule) -> None:
+    if rule.once:
+        turn.state.mark_fired(f"rule:{rule.id}")
+    run_effects(turn, rule.message, rule.effects, 0)
+
+
+def run_action(turn: Turn, keys: tuple[str, ...], obj: str | None, indirect: str | None,
+               builtin: Callable[[], None]) -> None:
+    """One action through its phases, as Inform orders them.
+
+    1. before rules, in file order; one with `stop` (or an ending) ends the action there;
+    2. instead rules, in file order; the first without `fallthrough` replaces the built-in;
+    3. the built-in verb (`builtin`); it succeeded when it refused nothing (no `failed` event);
+    4. after rules, in file order, only when the built-in verb ran and succeeded.
+    Each phase's conditions are tested when the phase starts, so an after rule sees the state
+    the action left (the lamp already taken).
+    """
+    state = turn.state
+    for rule in matching_rules(turn, keys, obj, indirect, "before"):
+        _fire_rule(turn, rule)
+        if rule.stop or state.ended is not None:
+            return
+    for rule in matching_rules(turn, keys, obj, indirect, "instead"):
+        _fire_rule(turn, rule)
+        if not rule.fallthrough or state.ended is not None:
+            return
+    failures = sum(1 for e in turn.events if e.kind == "failed")
+    builtin()
+    if turn.state.ended is not None or sum(1 for e in turn.events if e.kind == "failed") != failures:
+        return
+    for rule in matching_rules(turn, keys, obj, indirect, "after"):
+        _fire_rule(turn, rule)
+        if turn.state.ended is not None:
+            return

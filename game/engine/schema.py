@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Union
 
-from game.engine.world import DIRECTION_ABBREVIATIONS, DIRECTIONS, Item, Rule, Trigger
+from game.engine.world import DIRECTION_ABBREVIATIONS, DIRECTIONS, RULE_PHASES, Item, Rule, Trigger
 
 ID_PATTERN = r"^[a-z0-9_]+$"
 # A verb is one or more lowercase words ("push", "pick up", "turn_on"), or "*" for any verb.
@@ -256,7 +256,10 @@ STRUCTS: dict[str, StructDef] = {
         Field("effects", EFFECTS, "What happens."),
         Field("message", Text(), "What is printed."),
         Field("once", Bool(), "Fires at most once."),
-        Field("fallthrough", Bool(), "Also run the built-in verb afterwards."),
+        Field("phase", Enum(RULE_PHASES), "When it runs: before the built-in verb, instead of "
+              "it, or after it (only when the built-in verb succeeded)."),
+        Field("stop", Bool(), "A before rule: the action stops here (no other rule, no built-in verb)."),
+        Field("fallthrough", Bool(), "An instead rule: also run the built-in verb afterwards."),
     )),
     "trigger": StructDef("trigger", "Fires on entering a room or after every turn.", (
         Field("id", Name("trigger"), "Optional; generated from position when absent."),

@@ -256,13 +256,18 @@ class Item:
     pos: SourcePos = field(default_factory=SourcePos, compare=False)
 
 
+RULE_PHASES: tuple[str, ...] = ("before", "instead", "after")
+
+
 @dataclass(frozen=True)
 class Rule:
-    """Gives a verb meaning beyond the built-ins. Checked before the built-in verb runs.
+    """Gives a verb meaning beyond the built-ins, in one of the classic phases of an action.
 
     `verbs` holds verb words ("push", "press"), or "*" for any verb. `object`/`indirect` are
     item ids or None (no constraint). When the rule matches and its condition holds, its
-    effects run and its message is printed; the built-in verb is skipped unless `fallthrough`.
+    message is printed and its effects run. `phase` says when (see `rules.run_action`):
+    "before" the built-in verb (which still runs unless `stop`), "instead" of it (unless
+    `fallthrough`), or "after" it, only when the built-in verb succeeded.
     """
 
     id: str
@@ -275,6 +280,8 @@ class Rule:
     message: str | None = None
     once: bool = False
     fallthrough: bool = False
+    phase: str = "instead"
+    stop: bool = False
     pos: SourcePos = field(default_factory=SourcePos, compare=False)
 
 

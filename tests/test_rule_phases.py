@@ -1,0 +1,53 @@
+"""The phases of an action (before, instead, the built-in verb, after), played as a transcript."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine_session import Session
+from game.engine.loader import load_world, validate_world_file
+
+WORLD = Path(__file__).parent / "worlds" / "cloakroom.yaml"
+
+
+def session() -> Session:
+    return Session(load_world(WORLD))
+
+
+def test_an_after_rule_runs_only_when_the_built_in_verb_succeeded() -> None:
+    s = session()
+    s.do("take off cloak")
+    s.do("put cloak in shelf", "That can't contain things.")
+    assert s.game.state.score == 0 and "rule:hung_score" not in s.game.state.fired
+    result = s.do("put cloak on hook", "You put the velvet cloak on the brass hook.",
+                  "The cloak drips quietly onto the tiles.", "[Your score has gone up by 1 point.]")
+    assert result.text.index("You put") < result.text.index("The cloak drips")
+    assert s.game.state.flags["cloak_hung"] and s.game.state.score == 1
+
+
+def test_an_after_rule_sees_the_state_the_action_left() -> None:
+    s = session()
+    s.do("take umbrella", "Taken.", "It is still wet.")
+
+
+def test_a_before_rule_lets_the_action_go_on_unless_it_stops() -> None:
+    s = session()
+    result = s.do("north", "Your wet cloak leaves a trail behind you.", "Hall")
+    assert s.room == "hall" and result.text.index("trail") < result.text.index("Hall")
+    s.do("south")
+    turns = s.game.state.turns
+    s.do("take vase", "You think better of it")
+    s.lacks("take vase", "never runs", "Taken.")
+    assert s.where("vase") == "foyer" and s.game.state.turns == turns + 2   # a stopped action still takes a turn
+
+
+def test_stop_and_fallthrough_outside_their_phase_are_reported(tmp_path: Path) -> None:
+    text = WORLD.read_text(encoding="utf-8").replace(
+        "    phase: after\n    when: {has: umbrella}", "    phase: after\n    stop: true\n    fallthrough: true\n"
+        "    when: {has: umbrella}")
+    broken = tmp_path / "cloakroom.yaml"
+    broken.write_text(text, encoding="utf-8")
+    messages = [p.message for p in validate_world_file(broken)]
+    assert any("rule 'umbrella_after' has `stop: true`, which only a before rule can do" in m for m in messages)
+    assert any("rule 'umbrella_after' has `fallthrough: true`, which only an instead rule can do" in m
+               for m in messages)
