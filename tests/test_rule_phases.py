@@ -51,3 +51,17 @@ def test_stop_and_fallthrough_outside_their_phase_are_reported(tmp_path: Path) -
     assert any("rule 'umbrella_after' has `stop: true`, which only a before rule can do" in m for m in messages)
     assert any("rule 'umbrella_after' has `fallthrough: true`, which only an instead rule can do" in m
                for m in messages)
+
+
+def test_except_leaves_out_verbs_and_directions() -> None:
+    s = session()
+    s.do("north")
+    for way in ("east", "up", "northwest"):
+        s.do(way, "The hall has only the one way out, back south.")
+        assert s.room == "hall"
+    s.lacks("look", "echo")
+    s.lacks("x cloak", "echo")
+    s.do("jump", "Your footsteps echo in the hall.")
+    s.do("take off cloak", "Your footsteps echo in the hall.")
+    s.lacks("south", "only the one way", "echo")
+    assert s.room == "foyer"

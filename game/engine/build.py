@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from game.engine.decode import Obj, Word
+from game.engine.grammar import normalise_rule_verb
 from game.engine.problems import Problem
 from game.engine.world import (
     DIRECTION_ABBREVIATIONS, NOWHERE, PLAYER, AddCounter, AddScore, All, Any_, ClearFlag,
@@ -225,6 +226,8 @@ class Builder:
         label = obj.label if "id" in obj.values else f"rule #{number}"
         verbs = obj.get("verb", [])
         verbs = (verbs,) if isinstance(verbs, str) else tuple(verbs)
+        excepts = obj.get("except", [])
+        excepts = (excepts,) if isinstance(excepts, str) else tuple(excepts)
         for name in ("object", "indirect"):
             if name in obj.values:
                 self.ref("item", obj.get(name), f"'{name}' of {label}", verb="is")
@@ -239,7 +242,8 @@ class Builder:
             effects=self.effects(obj.get("effects", []), f"'effects' of {label}"),
             message=obj.get("message"), once=obj.get("once", False),
             fallthrough=obj.get("fallthrough", False), phase=obj.get("phase", "instead"),
-            stop=obj.get("stop", False), pos=obj.pos)
+            stop=obj.get("stop", False), excepts=tuple(normalise_rule_verb(str(v)) for v in excepts),
+            pos=obj.pos)
 
     def trigger(self, obj: Obj, number: int) -> Trigger:
         trigger_id = str(obj.get("id") or f"trigger#{number}")

@@ -161,7 +161,7 @@ def matching_rules(turn: Turn, keys: tuple[str, ...], obj: str | None,
     state = turn.state
     found: list[Rule] = []
     for rule, fired, test in candidates:
-        if rule.phase != phase:
+        if rule.phase != phase or (rule.excepts and any(key in rule.excepts for key in keys)):
             continue
         if fired is not None and fired in state.fired:
             continue

@@ -249,6 +249,9 @@ STRUCTS: dict[str, StructDef] = {
         Field("verb", OneOf((Name("verb"), ListOf(Name("verb"), 1))),
               "A verb (words like push or pick up), a list of them, or \"*\" for any verb.",
               True),
+        Field("except", OneOf((Name("verb"), ListOf(Name("verb"), 1))),
+              "Verbs or directions it never fires for: `verb: go` with `except: north` is every "
+              "direction but north; `verb: \"*\"` with `except: [look, examine]`."),
         Field("object", ITEM, "The direct object, if any."),
         Field("indirect", ITEM, "The indirect object (the Y in put X in Y)."),
         Field("room", ROOM, "Only in this room."),

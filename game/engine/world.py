@@ -282,6 +282,7 @@ class Rule:
     fallthrough: bool = False
     phase: str = "instead"
     stop: bool = False
+    excepts: tuple[str, ...] = ()   # verb keys it never fires for ("*" except north, look)
     pos: SourcePos = field(default_factory=SourcePos, compare=False)
 
 
