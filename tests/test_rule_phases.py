@@ -65,3 +65,33 @@ def test_except_leaves_out_verbs_and_directions() -> None:
     s.do("take off cloak", "Your footsteps echo in the hall.")
     s.lacks("south", "only the one way", "echo")
     assert s.room == "foyer"
+
+
+def test_an_effect_can_name_the_commands_own_object() -> None:
+    s = session()
+    s.do("take umbrella. take off cloak. up")
+    s.do("drop umbrella", "Dropped.", "It tumbles over the banister and lands in the foyer below.")
+    assert s.where("umbrella") == "foyer"
+    assert [e.data for e in s.events("moved")] == [{"item": "umbrella", "to": "foyer"}]
+    s.do("drop cloak", "It tumbles over the banister")
+    assert s.where("cloak") == "foyer" and not s.game.state.is_("cloak", "worn")
+    s.do("drop cloak", "You can't see any such thing.")   # refused: nothing falls
+    assert s.where("cloak") == "foyer"
+
+
+def test_the_commands_object_in_a_trigger_is_reported(tmp_path: Path) -> None:
+    text = WORLD.read_text(encoding="utf-8").replace("endings:", """triggers:
+  - id: confused
+    event: turn
+    effects:
+      - move_item: {item: $object, to: foyer}
+endings:""")
+    broken = tmp_path / "cloakroom.yaml"
+    broken.write_text(text, encoding="utf-8")
+    problems = validate_world_file(broken)
+    assert [p.message for p in problems] == [
+        "`move_item` in 'effects' of trigger 'confused' names $object, the object of the player's "
+        "command, but only a rule has a command; name the item itself"]
+    lines = text.splitlines()
+    assert lines[problems[0].line - 1] == "      - move_item: {item: $object, to: foyer}"
+    assert lines[problems[0].line - 3] == "    event: turn"

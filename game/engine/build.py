@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from game.engine.decode import Obj, Word
 from game.engine.grammar import normalise_rule_verb
+from game.engine.schema import COMMAND_OBJECTS
 from game.engine.problems import Problem
 from game.engine.world import (
     DIRECTION_ABBREVIATIONS, NOWHERE, PLAYER, AddCounter, AddScore, All, Any_, ClearFlag,
@@ -85,8 +86,16 @@ class Builder:
     def ref(self, kind: str, name: Any, where: str, verb: str = "refers to",
             needs: str | None = None) -> None:
         """Record a use of an id (a `Word`, which knows its position) for `checks.py`."""
-        if isinstance(name, str):
+        if isinstance(name, str) and name not in COMMAND_OBJECTS:
             self.parts.refs.append(Ref(kind, str(name), name, self.file, where, verb, needs))
+
+    def effect_ref(self, kind: str, name: Any, where: str, in_rule: bool, verb: str = "refers to",
+                   needs: str | None = None) -> None:
+        """`ref` for an effect's item or place, which in a rule may be the command's own object."""
+        if isinstance(name, Word) and str(name) in COMMAND_OBJECTS and not in_rule:
+            self.report(name, f"{where} names {name}, the object of the player's command, but "
+                                  "only a rule has a command; name the item itself")
+        self.ref(kind, name, where, verb, needs)
 
     def report(self, pos: SourcePos, message: str) -> None:
         self.parts.problems.append(Problem(self.file, pos.line, pos.column, message))
@@ -239,7 +248,7 @@ class Builder:
             object=_opt(obj.get("object")), indirect=_opt(obj.get("indirect")),
             room=_opt(obj.get("room")),
             when=self.condition(when, f"'when' of {label}") if when else None,
-            effects=self.effects(obj.get("effects", []), f"'effects' of {label}"),
+            effects=self.effects(obj.get("effects", []), f"'effects' of {label}", in_rule=True),
             message=obj.get("message"), once=obj.get("once", False),
             fallthrough=obj.get("fallthrough", False), phase=obj.get("phase", "instead"),
             stop=obj.get("stop", False), excepts=tuple(normalise_rule_verb(str(v)) for v in excepts),
@@ -296,11 +305,11 @@ class Builder:
         raise ValueError(f"condition {key!r} is in the schema but not built")
 
     # ------------------------------------------------------------ effects
-    def effects(self, objs: list[Obj], where: str) -> tuple[Effect, ...]:
-        made = (self.effect(o, where) for o in objs)
+    def effects(self, objs: list[Obj], where: str, in_rule: bool = False) -> tuple[Effect, ...]:
+        made = (self.effect(o, where, in_rule) for o in objs)
         return tuple(e for e in made if e is not None)
 
-    def effect(self, obj: Obj, where: str) -> Effect | None:
+    def effect(self, obj: Obj, where: str, in_rule: bool = False) -> Effect | None:
         key, value = obj.only()
         here = f"`{key}` in {where}"
         if key == "message":
@@ -309,7 +318,7 @@ class Builder:
             self.ref("flag", value, here, verb="uses")
             return (SetFlag if key == "set_flag" else ClearFlag)(str(value))
         if key == "reveal":
-            self.ref("item", value, here)
+            self.effect_ref("item", value, here, in_rule)
             return Reveal(str(value))
         if key == "move_player":
             self.ref("room", value, here)
@@ -321,8 +330,8 @@ class Builder:
             return EndGame(str(value))
         if key == "move_item":
             item, to = value.get("item"), value.get("to")
-            self.ref("item", item, here)
-            self.ref("place", to, here, verb="moves it to", needs="holder")
+            self.effect_ref("item", item, here, in_rule)
+            self.effect_ref("place", to, here, in_rule, verb="moves it to", needs="holder")
             return MoveItem(str(item), str(to)) if item and to else None
         if key in ("add_counter", "set_counter"):
             name = value.get("name")
@@ -333,7 +342,7 @@ class Builder:
             return (AddCounter if key == "add_counter" else SetCounter)(str(name), number)
         if key == "set_state":
             item, state, flag = value.get("item"), value.get("state"), value.get("value")
-            self.ref("item", item, here, needs=STATE_NEEDS.get(state or ""))
+            self.effect_ref("item", item, here, in_rule, needs=STATE_NEEDS.get(state or ""))
             if item is None or state is None or flag is None:
                 return None
             return SetItemState(str(item), state, flag)

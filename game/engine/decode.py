@@ -13,7 +13,7 @@ from typing import Any
 
 from game.engine.problems import Problem, did_you_mean
 from game.engine.schema import (
-    CHOICES, ID_PATTERN, STRUCTS, VERB_PATTERN, Bool, Choice, Enum, Int, ListOf, MapOf, Name,
+    CHOICES, COMMAND_OBJECTS, ID_PATTERN, STRUCTS, VERB_PATTERN, Bool, Choice, Enum, Int, ListOf, MapOf, Name,
     OneOf, Spec, Struct, Text,
 )
 from game.engine.world import SourcePos
@@ -164,6 +164,8 @@ class Decoder:
         if node.value is None or not (node.plain or isinstance(node.value, str)):
             return self.wrong(node, spec, where)
         text = node.raw
+        if spec.command_ok and text in COMMAND_OBJECTS:
+            return Word(text, self.file, node)
         if spec.kind == "verb":
             if not _VERB_RE.match(text):
                 self.report(node, f"{where} must be a verb in lowercase words like 'push' or "

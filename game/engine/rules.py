@@ -10,6 +10,7 @@ the player again); a depth limit keeps a badly written world from looping foreve
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from game.engine.describe import describe_room
@@ -53,9 +54,28 @@ def add_score(turn: Turn, points: int) -> None:
     turn.emit("score-changed", delta=points, score=turn.state.score)
 
 
+def _command_named(turn: Turn, effect: Effect) -> Effect | None:
+    """`effect` with `$object`/`$indirect` replaced by the command's items; None when the
+    command has no such object (the effect then does nothing)."""
+    names = {"$object": turn.command_object, "$indirect": turn.command_indirect}
+    changes = {}
+    for name in ("item", "to"):
+        value = getattr(effect, name, None)
+        if value in names:
+            if names[value] is None:
+                return None
+            changes[name] = names[value]
+    return dataclasses.replace(effect, **changes) if changes else effect
+
+
 def apply_effect(turn: Turn, effect: Effect, depth: int) -> None:
     """Run one effect, recording what changed as events."""
     state = turn.state
+    if isinstance(effect, (MoveItem, SetItemState, Reveal)):
+        named = _command_named(turn, effect)
+        if named is None:
+            return
+        effect = named
     if isinstance(effect, Message):
         turn.say(effect.text)
         turn.emit("message", text=effect.text)
@@ -194,6 +214,15 @@ def run_action(turn: Turn, keys: tuple[str, ...], obj: str | None, indirect: str
     Each phase's conditions are tested when the phase starts, so an after rule sees the state
     the action left (the lamp already taken).
     """
+    turn.command_object, turn.command_indirect = obj, indirect
+    try:
+        _run_phases(turn, keys, obj, indirect, builtin)
+    finally:
+        turn.command_object = turn.command_indirect = None
+
+
+def _run_phases(turn: Turn, keys: tuple[str, ...], obj: str | None, indirect: str | None,
+                builtin: Callable[[], None]) -> None:
     state = turn.state
     for rule in matching_rules(turn, keys, obj, indirect, "before"):
         _fire_rule(turn, rule)

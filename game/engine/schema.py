@@ -18,6 +18,8 @@ from typing import Any, Union
 from game.engine.world import DIRECTION_ABBREVIATIONS, DIRECTIONS, RULE_PHASES, Item, Rule, Trigger
 
 ID_PATTERN = r"^[a-z0-9_]+$"
+COMMAND_OBJECTS = ("$object", "$indirect")   # the command's direct and indirect object, in effects
+ID_OR_COMMAND_PATTERN = r"^(\$object|\$indirect|[a-z0-9_]+)$"
 # A verb is one or more lowercase words ("push", "pick up", "turn_on"), or "*" for any verb.
 VERB_PATTERN = r"^(\*|[a-z][a-z_'-]*( [a-z][a-z_'-]*)*)$"
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
@@ -39,9 +41,14 @@ class Text:
 
 @dataclass(frozen=True)
 class Name:
-    """An id or a reference to one. `kind` says what it names: room, item, place, flag, ..."""
+    """An id or a reference to one. `kind` says what it names: room, item, place, flag, ...
+
+    `command_ok`: a rule's effect may name the command's own objects instead (`$object`,
+    `$indirect`), so "anything dropped here falls" is one rule, not one per item.
+    """
 
     kind: str
+    command_ok: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,6 +152,7 @@ class ChoiceDef:
 
 
 # ---------------------------------------------------------------- the table
+EFFECT_ITEM, EFFECT_PLACE = Name("item", command_ok=True), Name("place", command_ok=True)
 ROOM, ITEM, PLACE, FLAG, COUNTER, ENDING = (Name("room"), Name("item"), Name("place"),
                                             Name("flag"), Name("counter"), Name("ending"))
 CONDITION = Choice("condition")
@@ -295,8 +303,9 @@ STRUCTS: dict[str, StructDef] = {
     "turns_test": StructDef("turns test", "Compare the turn count with a number.",
                             _CMP_FIELDS, exactly_one_of=COMPARISONS),
     "move_item": StructDef("move_item effect", "Move an item.", (
-        Field("item", ITEM, "The item.", True),
-        Field("to", PLACE, "Room, container/surface, player or nowhere.", True),
+        Field("item", EFFECT_ITEM, "The item ($object or $indirect in a rule: the command's).", True),
+        Field("to", EFFECT_PLACE, "Room, container/surface, player or nowhere ($indirect in a rule).",
+              True),
     )),
     "add_counter": StructDef("add_counter effect", "Add to a counter.", (
         Field("name", COUNTER, "The counter.", True),
@@ -307,7 +316,7 @@ STRUCTS: dict[str, StructDef] = {
         Field("value", Int(), "The new value.", True),
     )),
     "set_state": StructDef("set_state effect", "Change one state of an item.", (
-        Field("item", ITEM, "The item.", True),
+        Field("item", EFFECT_ITEM, "The item ($object or $indirect in a rule: the command's).", True),
         Field("state", Enum(SETTABLE_STATES), "The state.", True),
         Field("value", Bool(), "true or false.", True),
     )),
@@ -336,7 +345,7 @@ CHOICES: dict[str, ChoiceDef] = {
         Field("add_counter", Struct("add_counter"), "Add to a counter."),
         Field("set_counter", Struct("set_counter"), "Set a counter."),
         Field("set_state", Struct("set_state"), "Change an item's state."),
-        Field("reveal", ITEM, "Make a hidden item visible."),
+        Field("reveal", EFFECT_ITEM, "Make a hidden item visible."),
         Field("move_player", ROOM, "Move the player."),
         Field("add_score", Int(), "Add points."),
         Field("end", ENDING, "End the game with this ending."),
@@ -429,7 +438,8 @@ def spec_schema(spec: Spec) -> dict[str, Any]:
     if isinstance(spec, Text):
         return {"type": ["string", "number"]} if spec.numbers_ok else {"type": "string"}
     if isinstance(spec, Name):
-        pattern = VERB_PATTERN if spec.kind == "verb" else ID_PATTERN
+        pattern = (VERB_PATTERN if spec.kind == "verb" else
+                   ID_OR_COMMAND_PATTERN if spec.command_ok else ID_PATTERN)
         return {"type": "string", "pattern": pattern}
     if isinstance(spec, Bool):
         return {"type": "boolean"}

@@ -24,6 +24,10 @@ class Turn:
     events: list[Event] = field(default_factory=list)
 
     note: str = ""   # a parenthetical like "(first taking the key)" that heads the next paragraph
+    # The action's direct and indirect object while its rules run: what `$object` and
+    # `$indirect` in their effects stand for (None outside a rule, or for a command without one).
+    command_object: str | None = None
+    command_indirect: str | None = None
 
     def say(self, text: str) -> None:
         """Add a paragraph of plain text (empty strings are ignored)."""
