@@ -141,6 +141,7 @@ class Builder:
         if isinstance(dark, Obj):
             dark = self.condition(dark, f"'dark' of {label}") or False
         exits: list[Exit] = []
+        refusals: list[tuple[str, str]] = []
         exits_obj = obj.get("exits")
         if isinstance(exits_obj, Obj):
             given: dict[str, str] = {}
@@ -152,18 +153,39 @@ class Builder:
                                      f"and '{key}'); remove one of them")
                     continue
                 given[direction] = key
-                made = self.exit(direction, value, pos, f"exit '{direction}' of {label}")
+                where = f"exit '{direction}' of {label}"
+                if isinstance(value, Obj) and "to" not in value.values:
+                    refusal = self.refusal(value, pos, where)
+                    if refusal:
+                        refusals.append((direction, refusal))
+                    continue
+                made = self.exit(direction, value, pos, where)
                 if made is not None:
                     exits.append(made)
         return Room(id=str(obj.get("id")), name=obj.get("name", ""),
                     description=obj.get("description", ""), exits=tuple(exits), dark=dark,
-                    descriptions=self.descriptions(obj.get("descriptions", ())), pos=obj.pos)
+                    descriptions=self.descriptions(obj.get("descriptions", ())),
+                    refusals=tuple(refusals), cant_go=obj.get("cant_go"), pos=obj.pos)
+
+    def refusal(self, value: Obj, pos: SourcePos, where: str) -> str | None:
+        """An exit without `to`: a way that only refuses, so it needs `refuse` and nothing else."""
+        if "refuse" not in value.values:
+            self.report(pos, f"{where} has no `to`; add `to: ROOM` where it leads, or "
+                             "`refuse: TEXT` alone for a way that only refuses")
+            return None
+        extra = sorted(k for k in value.values if k != "refuse")
+        if extra:
+            self.report(pos, f"{where} only refuses (it has no `to`), so its "
+                             f"{', '.join(f'`{k}`' for k in extra)} would never be used; add `to: ROOM` "
+                             "or remove them")
+            return None
+        return str(value.get("refuse"))
 
     def exit(self, direction: str, value: Any, pos: SourcePos, where: str) -> Exit | None:
         if isinstance(value, Word):
             self.ref("room", value, where, verb="leads to")
             return Exit(direction, str(value), pos=pos)
-        if not isinstance(value, Obj) or "to" not in value.values:
+        if not isinstance(value, Obj):
             return None
         self.ref("room", value.get("to"), where, verb="leads to")
         door = value.get("door")

@@ -206,13 +206,16 @@ STRUCTS: dict[str, StructDef] = {
         Field("dark", OneOf((Bool(), CONDITION)),
               "true, false, or a condition: dark while it holds."),
         Field("exits", MapOf(Enum(EXIT_KEYS), OneOf((ROOM, Struct("exit"))), "exit"),
-              "Direction -> room id, or a mapping with `to`, `door`, `when`, `refuse`."),
+              "Direction -> room id, or a mapping with `to`, `door`, `when`, `refuse` "
+              "(`refuse` alone: that way leads nowhere, and this is what is said)."),
+        Field("cant_go", Text(), "Said for every direction without an exit, instead of "
+              "\"You can't go that way.\""),
         Field("descriptions", DESCRIPTIONS,
               "Descriptions that follow the game state: the first whose `when` holds "
               "replaces `description`."),
     )),
-    "exit": StructDef("exit", "An exit with conditions.", (
-        Field("to", ROOM, "The room it leads to.", True),
+    "exit": StructDef("exit", "An exit with conditions, or (`refuse` alone) a way that only refuses.", (
+        Field("to", ROOM, "The room it leads to (leave it out for a way that only refuses)."),
         Field("door", ITEM, "An openable item; passage only while it is open."),
         Field("when", CONDITION, "Passage only while this holds."),
         Field("refuse", Text(), "Said when the door is closed or `when` fails."),

@@ -91,7 +91,7 @@ def go(turn: Turn, obj: str | None, ind: str | None, direction: str | None) -> N
     room = turn.world.rooms[turn.state.room]
     exit_ = room.exit(direction)
     if exit_ is None:
-        turn.fail("no-exit", "You can't go that way.", direction=direction)
+        turn.fail("no-exit", room.no_exit_reply(direction), direction=direction)
         return
     if exit_.when is not None and not holds(exit_.when, turn.state):
         turn.fail("blocked", exit_.refuse or "You can't go that way.", direction=direction)

@@ -219,10 +219,19 @@ class Room:
     exits: tuple[Exit, ...] = ()
     dark: bool | Condition = False   # a room may be dark, or dark while a condition holds
     descriptions: tuple[Description, ...] = ()  # the first that holds replaces `description`
+    # Directions that lead nowhere but have their own reply ("The cliff drops away."): not
+    # exits (never listed, never on the map), only what going that way says.
+    refusals: tuple[tuple[str, str], ...] = ()
+    cant_go: str | None = None       # the reply for every other direction without an exit
     pos: SourcePos = field(default_factory=SourcePos, compare=False)
 
     def exit(self, direction: str) -> Exit | None:
         return next((e for e in self.exits if e.direction == direction), None)
+
+    def no_exit_reply(self, direction: str) -> str:
+        """What going `direction` says when no exit leads that way."""
+        refusal = next((text for way, text in self.refusals if way == direction), None)
+        return refusal or self.cant_go or "You can't go that way."
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,11 @@
-"""The phases of an action (before, instead, the built-in verb, after), played as a transcript."""
+"""The world format's rule and exit features, played in a small world as transcripts: the phases of an
+action (before, instead, the built-in verb, after), `except`, `$object` effects, and exits that only refuse."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import pytest
 
 from engine_session import Session
 from game.engine.loader import load_world, validate_world_file
@@ -95,3 +98,30 @@ endings:""")
     lines = text.splitlines()
     assert lines[problems[0].line - 1] == "      - move_item: {item: $object, to: foyer}"
     assert lines[problems[0].line - 3] == "    event: turn"
+
+
+def test_a_way_that_only_refuses_and_a_rooms_own_cant_go() -> None:
+    s = session()
+    result = s.do("up", "Gallery", "Exits: down.")
+    assert "north" not in result.text.split("Exits:")[1]
+    s.do("north", "The banister stops you; beyond it there is only the drop to the foyer.")
+    for way in ("east", "up", "southwest"):
+        s.do(way, "The gallery runs only back down the stairs.")
+    assert s.room == "gallery"
+    s.do("down")
+    s.do("west", "You can't go that way.")       # the foyer has no cant_go of its own
+
+
+@pytest.mark.parametrize("exit_text,message", [
+    ("{door: hook}", "exit 'north' of room 'gallery' has no `to`; add `to: ROOM` where it leads, or "
+                     "`refuse: TEXT` alone for a way that only refuses"),
+    ('{refuse: "No.", door: hook}', "exit 'north' of room 'gallery' only refuses (it has no `to`), so its "
+                                    "`door` would never be used; add `to: ROOM` or remove them"),
+])
+def test_an_exit_without_a_destination_is_explained(tmp_path: Path, exit_text: str, message: str) -> None:
+    text = WORLD.read_text(encoding="utf-8").replace(
+        'north: {refuse: "The banister stops you; beyond it there is only the drop to the foyer."}',
+        f"north: {exit_text}")
+    broken = tmp_path / "cloakroom.yaml"
+    broken.write_text(text, encoding="utf-8")
+    assert [p.message for p in validate_world_file(broken)] == [message]
