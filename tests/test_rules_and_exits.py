@@ -1,5 +1,6 @@
 """The world format's rule and exit features, played in a small world as transcripts: the phases of an
-action (before, instead, the built-in verb, after), `except`, `$object` effects, and exits that only refuse."""
+action (before, instead, the built-in verb, after), `except`, `$object` effects, exits that only refuse,
+and the light conditions `dark` and `lit`."""
 
 from __future__ import annotations
 
@@ -15,6 +16,15 @@ WORLD = Path(__file__).parent / "worlds" / "cloakroom.yaml"
 
 def session() -> Session:
     return Session(load_world(WORLD))
+
+
+def problems_after(tmp_path: Path, old: str, new: str) -> tuple[list[str], list]:
+    """The world's lines and its load problems once `old` is replaced by `new` in the file."""
+    text = WORLD.read_text(encoding="utf-8")
+    assert old in text
+    broken = tmp_path / "cloakroom.yaml"
+    broken.write_text(text.replace(old, new), encoding="utf-8")
+    return text.replace(old, new).splitlines(), validate_world_file(broken)
 
 
 def test_an_after_rule_runs_only_when_the_built_in_verb_succeeded() -> None:
@@ -45,12 +55,9 @@ def test_a_before_rule_lets_the_action_go_on_unless_it_stops() -> None:
 
 
 def test_stop_and_fallthrough_outside_their_phase_are_reported(tmp_path: Path) -> None:
-    text = WORLD.read_text(encoding="utf-8").replace(
-        "    phase: after\n    when: {has: umbrella}", "    phase: after\n    stop: true\n    fallthrough: true\n"
-        "    when: {has: umbrella}")
-    broken = tmp_path / "cloakroom.yaml"
-    broken.write_text(text, encoding="utf-8")
-    messages = [p.message for p in validate_world_file(broken)]
+    _, problems = problems_after(tmp_path, "    phase: after\n    when: {has: umbrella}",
+                                 "    phase: after\n    stop: true\n    fallthrough: true\n    when: {has: umbrella}")
+    messages = [p.message for p in problems]
     assert any("rule 'umbrella_after' has `stop: true`, which only a before rule can do" in m for m in messages)
     assert any("rule 'umbrella_after' has `fallthrough: true`, which only an instead rule can do" in m
                for m in messages)
@@ -83,19 +90,15 @@ def test_an_effect_can_name_the_commands_own_object() -> None:
 
 
 def test_the_commands_object_in_a_trigger_is_reported(tmp_path: Path) -> None:
-    text = WORLD.read_text(encoding="utf-8").replace("endings:", """triggers:
+    lines, problems = problems_after(tmp_path, "endings:", """triggers:
   - id: confused
     event: turn
     effects:
       - move_item: {item: $object, to: foyer}
 endings:""")
-    broken = tmp_path / "cloakroom.yaml"
-    broken.write_text(text, encoding="utf-8")
-    problems = validate_world_file(broken)
     assert [p.message for p in problems] == [
         "`move_item` in 'effects' of trigger 'confused' names $object, the object of the player's "
         "command, but only a rule has a command; name the item itself"]
-    lines = text.splitlines()
     assert lines[problems[0].line - 1] == "      - move_item: {item: $object, to: foyer}"
     assert lines[problems[0].line - 3] == "    event: turn"
 
@@ -119,9 +122,41 @@ def test_a_way_that_only_refuses_and_a_rooms_own_cant_go() -> None:
                                     "`door` would never be used; add `to: ROOM` or remove them"),
 ])
 def test_an_exit_without_a_destination_is_explained(tmp_path: Path, exit_text: str, message: str) -> None:
-    text = WORLD.read_text(encoding="utf-8").replace(
-        'north: {refuse: "The banister stops you; beyond it there is only the drop to the foyer."}',
+    _, problems = problems_after(
+        tmp_path, 'north: {refuse: "The banister stops you; beyond it there is only the drop to the foyer."}',
         f"north: {exit_text}")
-    broken = tmp_path / "cloakroom.yaml"
-    broken.write_text(text, encoding="utf-8")
-    assert [p.message for p in validate_world_file(broken)] == [message]
+    assert [p.message for p in problems] == [message]
+
+
+def test_dark_and_lit_test_the_players_room_or_a_named_one() -> None:
+    s = session()
+    s.do("listen", "Cold, silent air rises from the black cellar below.")
+    s.do("take candle. turn on candle")
+    s.do("listen", "Cold, silent air")             # the player's own light stays with the player
+    s.do("down", "Cellar")
+    s.lacks("jump", "fumble")                       # lit here: the candle is with the player
+    s.do("drop candle. up")
+    s.do("listen", "A candle gutters somewhere in the cellar below.")
+    s.do("down. take candle. turn off candle")
+    s.do("jump", "You fumble about in the dark and find nothing.")
+
+
+def test_a_rooms_darkness_cannot_test_darkness(tmp_path: Path) -> None:
+    lines, problems = problems_after(tmp_path, "    dark: true\n", "    dark: {not: {lit: foyer}}\n")
+    assert [p.message for p in problems] == [
+        "'dark' of room 'cellar' tests darkness itself (`dark` or `lit`), which would depend on its own "
+        "answer; test the light source instead, e.g. {item_is: {item: lamp, state: unlit}}"]
+    assert lines[problems[0].line - 1].strip().startswith("dark:")
+
+
+def test_a_world_with_light_conditions_is_freed_when_its_games_are() -> None:
+    """Compiled light tests refer to their world weakly, so loading worlds never leaks them."""
+    import gc
+    import weakref
+
+    world = load_world(WORLD)
+    Session(world).do("listen", "Cold, silent air")
+    gone = weakref.ref(world)
+    del world
+    gc.collect()
+    assert gone() is None

@@ -21,7 +21,8 @@ from game.engine.world import (
     DIRECTION_ABBREVIATIONS, NOWHERE, PLAYER, AddCounter, AddScore, All, Any_, ClearFlag,
     Condition, CounterCompare, Description, Effect, EndGame, Ending, Exit, FlagSet, FlagUnset,
     Has, InRoom, Item, ItemAt, ItemIs, Message, MoveItem, MovePlayer, NarratorStyle, Not, Reveal,
-    Room, Rule, SetCounter, SetFlag, SetItemState, SourcePos, Trigger, TurnsCompare, Visited,
+    HERE, Dark, Lit, Room, Rule, SetCounter, SetFlag, SetItemState, SourcePos, Trigger, TurnsCompare,
+    Visited, tests_light,
 )
 
 # What an item must be for a state to make sense (set_state / item_is / an exit's door).
@@ -139,7 +140,13 @@ class Builder:
         label = obj.label
         dark = obj.get("dark", False)
         if isinstance(dark, Obj):
-            dark = self.condition(dark, f"'dark' of {label}") or False
+            where = f"'dark' of {label}"
+            dark = self.condition(dark, where) or False
+            if dark is not False and tests_light(dark):
+                self.report(obj.at("dark"), f"{where} tests darkness itself (`dark` or `lit`), which "
+                                            "would depend on its own answer; test the light source "
+                                            "instead, e.g. {item_is: {item: lamp, state: unlit}}")
+                dark = False
         exits: list[Exit] = []
         refusals: list[tuple[str, str]] = []
         exits_obj = obj.get("exits")
@@ -293,6 +300,10 @@ class Builder:
         """The condition in `obj`, or None when an inner part was already reported broken."""
         key, value = obj.only()
         here = f"`{key}` in {where}"
+        if key in ("dark", "lit"):
+            if value != HERE:
+                self.ref("room", value, here)
+            return (Dark if key == "dark" else Lit)(str(value))
         if key in ("has", "in_room", "visited"):
             self.ref("item" if key == "has" else "room", value, here)
             return {"has": Has, "in_room": InRoom, "visited": Visited}[key](str(value))

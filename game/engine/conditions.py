@@ -1,13 +1,19 @@
-"""Evaluating world-file conditions against the current state (pure functions)."""
+"""Evaluating world-file conditions against the current state (pure functions).
+
+Most conditions read only the state; the light conditions (`dark`, `lit`) also need the world
+(which rooms are dark, which items give light), so every test takes it as an optional third
+argument: callers that have a world pass it.
+"""
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, Callable
 
 from game.engine.state import GameState
 from game.engine.world import (
-    PLAYER, All, Any_, Condition, CounterCompare, FlagSet, FlagUnset, Has, InRoom, ItemAt,
-    ItemIs, Not, TurnsCompare, Visited,
+    HERE, PLAYER, All, Any_, Condition, CounterCompare, Dark, FlagSet, FlagUnset, Has, InRoom,
+    ItemAt, ItemIs, Lit, Not, TurnsCompare, Visited, World,
 )
 
 _COMPARE = {
@@ -44,8 +50,9 @@ def item_is(state: GameState, item: str, name: str) -> bool:
     return state.is_(item, name)
 
 
-def holds(condition: Condition | None, state: GameState) -> bool:
-    """Whether a condition holds now. `None` (no condition) always holds."""
+def holds(condition: Condition | None, state: GameState, world: World | None = None) -> bool:
+    """Whether a condition holds now. `None` (no condition) always holds. `world` is needed by
+    the light conditions only."""
     if condition is None:
         return True
     test = _TESTS.get(type(condition))
@@ -53,38 +60,47 @@ def holds(condition: Condition | None, state: GameState) -> bool:
         test = next((_TESTS[base] for base in type(condition).__mro__ if base in _TESTS), None)
         if test is None:
             raise TypeError(f"unknown condition {condition!r}")
-    return test(condition, state)
+    return test(condition, state, world)
 
 
-def _all_hold(conditions: tuple[Condition, ...], state: GameState) -> bool:
+def _all_hold(conditions: tuple[Condition, ...], state: GameState, world: World | None) -> bool:
     for condition in conditions:
-        if not holds(condition, state):
+        if not holds(condition, state, world):
             return False
     return True
 
 
-def _any_holds(conditions: tuple[Condition, ...], state: GameState) -> bool:
+def _any_holds(conditions: tuple[Condition, ...], state: GameState, world: World | None) -> bool:
     for condition in conditions:
-        if holds(condition, state):
+        if holds(condition, state, world):
             return True
     return False
+
+
+def room_dark(world: World | None, state: GameState, room: str) -> bool:
+    """The light test behind `dark`/`lit`: `room` (or the player's, for `here`) is dark."""
+    if world is None:
+        raise ValueError("a dark/lit condition needs the world to be tested")
+    return _scope.room_is_dark(world, state, state.room if room == HERE else room)
 
 
 # Every-turn triggers and rules test conditions constantly: one dict lookup by exact type finds
 # the test (a subclass finds its base's through the MRO).
 _TESTS = {
-    Has: lambda c, state: carried_by_player(state, c.item),
-    ItemAt: lambda c, state: state.locations.get(c.item) == c.place,
-    ItemIs: lambda c, state: item_is(state, c.item, c.state),
-    InRoom: lambda c, state: state.room == c.room,
-    FlagSet: lambda c, state: state.flags.get(c.flag, False),
-    FlagUnset: lambda c, state: not state.flags.get(c.flag, False),
-    CounterCompare: lambda c, state: compare(c.op, state.counters.get(c.counter, 0), c.value),
-    Visited: lambda c, state: c.room in state.visited,
-    TurnsCompare: lambda c, state: compare(c.op, state.turns, c.value),
-    All: lambda c, state: _all_hold(c.conditions, state),
-    Any_: lambda c, state: _any_holds(c.conditions, state),
-    Not: lambda c, state: not holds(c.condition, state),
+    Has: lambda c, state, world: carried_by_player(state, c.item),
+    ItemAt: lambda c, state, world: state.locations.get(c.item) == c.place,
+    ItemIs: lambda c, state, world: item_is(state, c.item, c.state),
+    InRoom: lambda c, state, world: state.room == c.room,
+    FlagSet: lambda c, state, world: state.flags.get(c.flag, False),
+    FlagUnset: lambda c, state, world: not state.flags.get(c.flag, False),
+    CounterCompare: lambda c, state, world: compare(c.op, state.counters.get(c.counter, 0), c.value),
+    Visited: lambda c, state, world: c.room in state.visited,
+    TurnsCompare: lambda c, state, world: compare(c.op, state.turns, c.value),
+    Dark: lambda c, state, world: room_dark(world, state, c.room),
+    Lit: lambda c, state, world: not room_dark(world, state, c.room),
+    All: lambda c, state, world: _all_hold(c.conditions, state, world),
+    Any_: lambda c, state, world: _any_holds(c.conditions, state, world),
+    Not: lambda c, state, world: not holds(c.condition, state, world),
 }
 
 
@@ -95,9 +111,9 @@ _TESTS = {
 Test = Callable[[GameState], Any]
 
 
-def compile_condition(condition: Condition | None) -> Test | None:
-    """A function of the state equivalent to `holds(condition, state)`; None when there is no
-    condition (it always holds)."""
+def compile_condition(condition: Condition | None, world: World | None = None) -> Test | None:
+    """A function of the state equivalent to `holds(condition, state, world)`; None when there
+    is no condition (it always holds)."""
     if condition is None:
         return None
     kind = type(condition)
@@ -131,20 +147,33 @@ def compile_condition(condition: Condition | None) -> Test | None:
     if kind is TurnsCompare and condition.op in _COMPARE:
         op, value = _COMPARE[condition.op], condition.value
         return lambda state: bool(op(state.turns, value))
+    if kind is Dark or kind is Lit:
+        # Weakly: the index keeps compiled tests for as long as the world lives, so a strong
+        # reference here would keep every world alive forever.
+        room, want, world_ref = condition.room, kind is Dark, _weak(world)
+        return lambda state: room_dark(world_ref(), state, room) == want
     if kind is All:
-        parts = tuple(_always(compile_condition(c)) for c in condition.conditions)
+        parts = tuple(_always(compile_condition(c, world)) for c in condition.conditions)
         if len(parts) == 2:
             first, second = parts
             return lambda state: bool(first(state)) and bool(second(state))
         return lambda state: all(test(state) for test in parts)
     if kind is Any_:
-        parts = tuple(_always(compile_condition(c)) for c in condition.conditions)
+        parts = tuple(_always(compile_condition(c, world)) for c in condition.conditions)
         return lambda state: any(test(state) for test in parts)
     if kind is Not:
-        inner = _always(compile_condition(condition.condition))
+        inner = _always(compile_condition(condition.condition, world))
         return lambda state: not inner(state)
-    return lambda state: holds(condition, state)
+    fallback_world = _weak(world)
+    return lambda state: holds(condition, state, fallback_world())
+
+
+def _weak(world: World | None) -> Callable[[], World | None]:
+    return weakref.ref(world) if world is not None else (lambda: None)
 
 
 def _always(test: Test | None) -> Test:
     return test if test is not None else (lambda state: True)
+
+
+from game.engine import scope as _scope  # noqa: E402  (scope imports this module: bound last)

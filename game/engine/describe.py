@@ -7,19 +7,19 @@ from game.engine.phrasing import a_name, capitalise, join_list, the_name
 from game.engine.scope import is_dark, is_open_holder
 from game.engine.state import GameState
 from game.engine.turn import Turn
-from game.engine.world import PLAYER, DIRECTIONS, Item, Room
+from game.engine.world import PLAYER, DIRECTIONS, Item, Room, World
 
 DARK_NAME = "Darkness"
 DARK_TEXT = "It is pitch dark, and you can't see a thing."
 _RANK = {d: n for n, d in enumerate(DIRECTIONS)}  # exits are listed in this order
 
 
-def current_description(thing: Room | Item, state: GameState) -> str:
+def current_description(thing: Room | Item, state: GameState, world: World | None = None) -> str:
     """The description that fits the state now: the first of `descriptions` whose condition
     holds, else the plain `description`. Every place that shows a room or item description
     (look, examine, the narrator's scene) goes through here, so they never disagree."""
     for variant in thing.descriptions:
-        if holds(variant.when, state):
+        if holds(variant.when, state, world):
             return variant.text.strip()
     return thing.description.strip()
 
@@ -27,7 +27,7 @@ def current_description(thing: Room | Item, state: GameState) -> str:
 def open_exits(turn: Turn) -> list[str]:
     """Exits the player can see: those without a condition, or whose condition holds."""
     room = turn.world.rooms[turn.state.room]
-    exits = [e for e in room.exits if e.when is None or holds(e.when, turn.state)]
+    exits = [e for e in room.exits if e.when is None or holds(e.when, turn.state, turn.world)]
     return [e.direction for e in sorted(exits, key=lambda e: _RANK.get(e.direction, 99))]
 
 
@@ -70,7 +70,7 @@ def describe_room(turn: Turn) -> str:
     if is_dark(world, state, turn.index):
         return f"{DARK_NAME}\n{DARK_TEXT}"
     room = world.rooms[state.room]
-    lines = [room.name, current_description(room, state)]
+    lines = [room.name, current_description(room, state, turn.world)]
     here = _visible_here(turn, state.room)
     also = [i for i in turn.index.also_in.get(state.room, ()) if not state.is_(i, "hidden")]
     listed = [i for i in here if not turn.item(i).scenery]
@@ -94,7 +94,7 @@ def describe_item(turn: Turn, item_id: str) -> str:
     """Examining: the description, then its state and what is in or on it."""
     item = turn.item(item_id)
     state = turn.state
-    parts = [current_description(item, state)
+    parts = [current_description(item, state, turn.world)
              or f"You see nothing special about {the_name(item)}."]
     if item.openable:
         if state.is_(item_id, "open"):

@@ -147,7 +147,7 @@ class Game:
         return Scene(
             room_id=room.id,
             room_name=DARK_NAME if dark else room.name,
-            room_description=DARK_TEXT if dark else current_description(room, self.state),
+            room_description=DARK_TEXT if dark else current_description(room, self.state, self.world),
             exits=[] if dark else open_exits(turn),
             fixed_features=fixed,
             visible_items=loose,

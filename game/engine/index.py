@@ -72,7 +72,8 @@ class WorldIndex:
             return entry[1]
         index = cls.build(world)
         key = id(world)
-        _BUILT[key] = (weakref.ref(world, lambda _, key=key: _BUILT.pop(key, None)), index)
+        # The dict is bound as a default: at interpreter exit module globals may already be None.
+        _BUILT[key] = (weakref.ref(world, lambda _, key=key, built=_BUILT: built.pop(key, None)), index)
         return index
 
     @classmethod
@@ -113,17 +114,18 @@ class WorldIndex:
             any_verb_rules=tuple(any_rules),
             custom_verbs=tuple(sorted(custom, key=lambda p: (-len(p), p))),
             builtin_first_words=frozenset(builtin_first),
-            turn_checks=tuple(_trigger_check(t) for t in world.triggers if t.on == "turn"),
-            enter_checks=tuple(_trigger_check(t) for t in world.triggers if t.on == "enter"),
+            turn_checks=tuple(_trigger_check(t, world) for t in world.triggers if t.on == "turn"),
+            enter_checks=tuple(_trigger_check(t, world) for t in world.triggers if t.on == "enter"),
         )
 
-    def rule_checks(self, keys: tuple[str, ...]) -> tuple[tuple[Rule, str | None, Test | None], ...]:
+    def rule_checks(self, keys: tuple[str, ...],
+                    world: World | None = None) -> tuple[tuple[Rule, str | None, Test | None], ...]:
         """`rules_for(keys)` ready to test: (rule, its "fired" mark when `once` else None,
-        its compiled condition or None)."""
+        its compiled condition or None). `world`: this index's world, for light conditions."""
         found = self.rule_check_memo.get(keys)
         if found is None:
             found = tuple((rule, f"rule:{rule.id}" if rule.once else None,
-                           compile_condition(rule.when)) for rule in self.rules_for(keys))
+                           compile_condition(rule.when, world)) for rule in self.rules_for(keys))
             if len(self.rule_check_memo) >= MEMO_SIZE:
                 self.rule_check_memo.clear()
             self.rule_check_memo[keys] = found
@@ -157,6 +159,6 @@ class WorldIndex:
         return sorted(ids, key=self.order.__getitem__)
 
 
-def _trigger_check(trigger: Trigger) -> tuple[Trigger, str | None, Test | None]:
+def _trigger_check(trigger: Trigger, world: World) -> tuple[Trigger, str | None, Test | None]:
     return (trigger, f"trigger:{trigger.id}" if trigger.once else None,
-            compile_condition(trigger.when))
+            compile_condition(trigger.when, world))

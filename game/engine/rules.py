@@ -175,7 +175,7 @@ def run_turn_triggers(turn: Turn) -> None:
 def matching_rules(turn: Turn, keys: tuple[str, ...], obj: str | None,
                    indirect: str | None, phase: str = "instead") -> list[Rule]:
     """Rules of `phase` for any of `keys` (or "*") that apply here and now, in file order."""
-    candidates = turn.index.rule_checks(keys)
+    candidates = turn.index.rule_checks(keys, turn.world)
     if not candidates:
         return []
     state = turn.state

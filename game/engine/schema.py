@@ -335,6 +335,9 @@ CHOICES: dict[str, ChoiceDef] = {
         Field("not_flag", FLAG, "The flag is not set."),
         Field("counter", Struct("counter_test"), "Compare a counter."),
         Field("visited", ROOM, "The player has been in the room."),
+        Field("dark", ROOM, "The room (`here`: wherever the player is) is dark: dark by its own "
+              "`dark`, and no light reaches it."),
+        Field("lit", ROOM, "The room (`here`: wherever the player is) is not dark."),
         Field("turns", Struct("turns_test"), "Compare the number of turns taken."),
         Field("all", ListOf(CONDITION, 1), "Every condition holds."),
         Field("any", ListOf(CONDITION, 1), "At least one condition holds."),

@@ -34,25 +34,47 @@ def _reachable_from(world: World, state: GameState, item: str, room: str) -> boo
     return False
 
 
-def light_visible(world: World, state: GameState, index: WorldIndex) -> bool:
-    """A lit light source is with the player or in the room (not shut away)."""
-    room = state.room
+def light_visible(world: World, state: GameState, index: WorldIndex | None = None,
+                  room: str | None = None) -> bool:
+    """A lit light source is in `room` (default: the player's) or, there, with the player (not
+    shut away). `index` is unused; it stays for callers that pass it."""
+    room = state.room if room is None else room
+    carried_counts = room == state.room
     for item in state.item_states["lit"]:
         if state.is_(item, "hidden"):
             continue
-        if room in world.items[item].also_in or _reachable_from(world, state, item, room):
+        if room in world.items[item].also_in:
+            return True
+        if _reachable_from(world, state, item, room) and (carried_counts or not _carried(state, item)):
             return True
     return False
 
 
-def is_dark(world: World, state: GameState, index: WorldIndex) -> bool:
-    """The room is dark (always, or while its condition holds) and no light reaches the player."""
-    dark = world.rooms[state.room].dark
+def _carried(state: GameState, item: str) -> bool:
+    place = state.locations.get(item)
+    for _ in range(_MAX_DEPTH):
+        if place is None:
+            return False
+        if place == PLAYER:
+            return True
+        place = state.locations.get(place)
+    return False
+
+
+def room_is_dark(world: World, state: GameState, room: str) -> bool:
+    """`room` is dark (always, or while its condition holds) and no light reaches it; the
+    player's own light counts only in the room the player is in."""
+    dark = world.rooms[room].dark
     if dark is False:
         return False
     if dark is not True and not holds(dark, state):
         return False
-    return not light_visible(world, state, index)
+    return not light_visible(world, state, room=room)
+
+
+def is_dark(world: World, state: GameState, index: WorldIndex) -> bool:
+    """The player's room is dark and no light reaches the player."""
+    return room_is_dark(world, state, state.room)
 
 
 def is_open_holder(world: World, state: GameState, item: str) -> bool:

@@ -93,7 +93,7 @@ def go(turn: Turn, obj: str | None, ind: str | None, direction: str | None) -> N
     if exit_ is None:
         turn.fail("no-exit", room.no_exit_reply(direction), direction=direction)
         return
-    if exit_.when is not None and not holds(exit_.when, turn.state):
+    if exit_.when is not None and not holds(exit_.when, turn.state, turn.world):
         turn.fail("blocked", exit_.refuse or "You can't go that way.", direction=direction)
         return
     if exit_.door is not None and not turn.state.is_(exit_.door, "open"):

@@ -95,6 +95,23 @@ class Visited:
     room: str
 
 
+HERE = "here"   # in a light condition: wherever the player is
+
+
+@dataclass(frozen=True)
+class Dark:
+    """The room (or `here`) is dark: dark by its own definition, and no light reaches it."""
+
+    room: str
+
+
+@dataclass(frozen=True)
+class Lit:
+    """The room (or `here`) is not dark."""
+
+    room: str
+
+
 @dataclass(frozen=True)
 class TurnsCompare:
     op: str
@@ -117,7 +134,18 @@ class Not:
 
 
 Condition = Union[Has, ItemAt, ItemIs, InRoom, FlagSet, FlagUnset, CounterCompare, Visited,
-                  TurnsCompare, All, Any_, Not]
+                  TurnsCompare, Dark, Lit, All, Any_, Not]
+
+
+def tests_light(condition: "Condition") -> bool:
+    """Whether a condition tests darkness anywhere inside it (a room's `dark` must not)."""
+    if isinstance(condition, (Dark, Lit)):
+        return True
+    if isinstance(condition, (All, Any_)):
+        return any(tests_light(c) for c in condition.conditions)
+    if isinstance(condition, Not):
+        return tests_light(condition.condition)
+    return False
 
 
 # ---------------------------------------------------------------- effects
