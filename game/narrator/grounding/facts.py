@@ -157,7 +157,7 @@ def facts_from_state(world: World, state: GameState, index: object, command: str
             acted.append(item_id)
     return TurnFacts(
         room_id=room.id, room_name=room.name,
-        room_text="" if dark else current_description(room, state, game.world), dark=dark,
+        room_text="" if dark else current_description(room, state, world), dark=dark,
         exits=tuple(e.direction for e in room.exits), command=command, engine_text=engine_text,
         in_scope=in_scope, elsewhere=elsewhere,
         room_names=tuple(r.name for r in world.rooms.values()),
