@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -11,6 +13,7 @@ from engine_session import Session, engine_world
 from game.engine.index import WorldIndex
 from game.engine.parser import Command, ParseError, parse, split_commands, tokenise
 from game.engine.spelling import SMALL_WORDS, slips, suggestion
+from game.engine.world import Ending, Item, Room, World
 
 
 def parsed(line: str) -> Command | ParseError:
@@ -230,3 +233,52 @@ def test_examine_yourself() -> None:
     s = Session()
     s.do("x me", "As good-looking as ever.")
     s.do("examine myself", "As good-looking as ever.")
+
+
+def _nest_world() -> World:
+    return World(
+        id="nest", title="Nest", author="Tests", version="1", start="tree", intro="A tree.",
+        rooms={"tree": Room("tree", "Tree", "A tall tree.")},
+        items={
+            "bird": Item("bird", "bird", location="tree"),
+            "nest": Item("nest", "bird’s nest", location="tree"),          # typographic apostrophe
+            "portrait": Item("portrait", "portrait of old Captain Pike", location="tree",
+                             words=("portrait", "pike", "captain's")),
+        },
+        endings={"won": Ending("won", "win", "Well done.")},
+    )
+
+
+def test_a_possessive_does_not_make_its_owner_ambiguous() -> None:
+    s = Session(_nest_world())
+    s.do("take bird", "Taken.")
+    assert s.where("bird") == "player"
+    s.do("take nest", "Taken.")
+    s.do("drop all")
+    s.do("take bird's nest", "Taken.")
+    assert s.where("nest") == "player" and s.where("bird") == "tree"
+    s.do("drop nest. take bird. drop bird")
+    s.do("x birds nest", "You see nothing special")
+
+
+def test_the_owner_alone_finds_the_possession_when_nothing_else_is_called_so() -> None:
+    world = _nest_world()
+    world = dataclasses.replace(world, items={k: v for k, v in world.items.items() if k != "bird"})
+    s = Session(world)
+    s.do("take bird", "Taken.")
+    assert s.where("nest") == "player"
+
+
+def test_typographic_quotes_and_apostrophes_read_as_plain_ones() -> None:
+    s = Session(_nest_world())
+    s.do("take bird’s nest", "Taken.")
+    assert s.where("nest") == "player"
+    s.do("x “nest”", "You see nothing special")
+
+
+def test_an_items_own_words_replace_its_printed_names() -> None:
+    s = Session(_nest_world())
+    s.do("x portrait", "You see nothing special")
+    s.do("x old pike", "I don't know the word 'old'.")      # not among its words
+    s.do("x captain's portrait", "You see nothing special")
+    s.do("x captain pike", "You see nothing special")       # the possessive's owner still counts

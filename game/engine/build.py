@@ -224,7 +224,7 @@ class Builder:
         if key is not None:
             self.ref("item", key, f"'key' of {label}", verb="is")
         self._self_consistency(obj, label)
-        for name in ("aliases", "adjectives", "also_in"):
+        for name in ("aliases", "adjectives", "words", "also_in"):
             if name in values:
                 values[name] = tuple(map(str, values[name]))
         if key is not None:

@@ -17,19 +17,40 @@ MEMO_SIZE = 1024  # entries kept per memo before it starts afresh
 _BUILT: dict[int, tuple["weakref.ref[World]", "WorldIndex"]] = {}
 
 
+# Typographic quotes and apostrophes, as editors and phones type them, read as plain ones.
+TYPOGRAPHIC = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201b": "'", "\u02bc": "'",
+                             "\u201c": '"', "\u201d": '"', "\u201e": '"'})
+
+
+def _phrase_words(text: str) -> list[str]:
+    return text.translate(TYPOGRAPHIC).lower().split()
+
+
 def item_words(item: Item) -> frozenset[str]:
-    """Every word the player may use for an item: its name, aliases and adjectives."""
-    words: set[str] = set(item.name.lower().split())
+    """Every word the player may use for an item: its name (or its `words`), aliases, adjectives."""
+    named = _phrase_words(" ".join(item.words)) if item.words is not None else _phrase_words(item.name)
+    words: set[str] = set(named)
     for alias in item.aliases:
-        words.update(alias.lower().split())
+        words.update(_phrase_words(alias))
     for adjective in item.adjectives:
-        words.update(adjective.lower().split())
-    for word in list(words):   # "ship's biscuit" also answers to "ships" and "ship"
+        words.update(_phrase_words(adjective))
+    words.update(possessive_stems(item))
+    for word in list(words):   # "ship's biscuit" also answers to "ships"
         if "'" in word:
             words.add(word.replace("'", ""))
-            if word.endswith("'s"):
-                words.add(word[:-2])
     return frozenset(words)
+
+
+def possessive_stems(item: Item) -> frozenset[str]:
+    """The owners named in an item's possessives ("ship" of "ship's biscuit").
+
+    They are weak words: "take ship" finds the biscuit, but when another item in scope is
+    called "ship", that one is meant (see resolve.py), so a bird's nest never makes "bird"
+    ambiguous.
+    """
+    named = _phrase_words(" ".join(item.words)) if item.words is not None else _phrase_words(item.name)
+    words = named + [w for phrase in (*item.aliases, *item.adjectives) for w in _phrase_words(phrase)]
+    return frozenset(w[:-2] for w in words if w.endswith("'s") and len(w) > 2)
 
 
 def singulars(word: str) -> tuple[str, ...]:
@@ -45,6 +66,7 @@ class WorldIndex:
 
     order: dict[str, int] = field(default_factory=dict)            # item id -> declaration index
     words: dict[str, frozenset[str]] = field(default_factory=dict)  # item id -> its words
+    weak_words: dict[str, frozenset[str]] = field(default_factory=dict)  # item id -> possessive stems
     vocabulary: frozenset[str] = frozenset()                       # every word the game knows
     noun_words: frozenset[str] = frozenset()                       # words naming items
     also_in: dict[str, tuple[str, ...]] = field(default_factory=dict)  # room -> extra items
@@ -80,6 +102,7 @@ class WorldIndex:
     def build(cls, world: World) -> "WorldIndex":
         order = {item_id: n for n, item_id in enumerate(world.items)}
         words = {item.id: item_words(item) for item in world.items.values()}
+        weak = {item.id: stems for item in world.items.values() if (stems := possessive_stems(item))}
         noun_words: set[str] = set()
         for ws in words.values():
             noun_words.update(ws)
@@ -107,6 +130,7 @@ class WorldIndex:
         return cls(
             order=order,
             words=words,
+            weak_words=weak,
             vocabulary=frozenset(vocabulary),
             noun_words=frozenset(noun_words),
             also_in={room: tuple(ids) for room, ids in also_in.items()},

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from game.engine.grammar import (
     ALL_WORDS, ARTICLES, DIRECTION_WORDS, EXCEPT_WORDS, MULTI_VERBS, PATTERNS, PREPOSITIONS,
 )
-from game.engine.index import MEMO_SIZE, WorldIndex
+from game.engine.index import MEMO_SIZE, TYPOGRAPHIC, WorldIndex
 from game.engine.spelling import unknown_word_message
 
 MAX_LINE = 4000          # characters considered from one line
@@ -72,7 +72,7 @@ class ParseError:
 
 def tokenise(line: str) -> list[str]:
     """Lower-case word tokens and sentence punctuation; everything else is dropped."""
-    return _TOKEN.findall(line[:MAX_LINE].lower())
+    return _TOKEN.findall(line[:MAX_LINE].translate(TYPOGRAPHIC).lower())
 
 
 def line_commands(line: str, index: WorldIndex) -> list[list[str]]:

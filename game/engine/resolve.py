@@ -15,6 +15,7 @@ from game.engine.conditions import carried_by_player
 from game.engine.grammar import FILLERS, PRONOUNS
 from game.engine.index import singulars
 from game.engine.phrasing import join_list, the_name
+from game.engine.spelling import unknown_word_message
 from game.engine.turn import Turn
 
 
@@ -100,6 +101,21 @@ def _forms(word: str) -> frozenset[str]:
     return frozenset((word, *singulars(word)))
 
 
+def _without_weak_matches(turn: Turn, words: tuple[str, ...], found: list[str]) -> list[str]:
+    """Leave out items that match a word only as the owner in their possessive name ("bird" of
+    "bird's nest") when another match is that word itself (the bird)."""
+    weak = turn.index.weak_words
+    if not weak:
+        return found
+    strong = [item for item in found
+              if not any(w in weak.get(item, ()) and w not in _own_name_words(turn, item) for w in words)]
+    return strong or found
+
+
+def _own_name_words(turn: Turn, item: str) -> frozenset[str]:
+    return turn.index.words[item] - turn.index.weak_words.get(item, frozenset())
+
+
 def _is_plural(words: tuple[str, ...], turn: Turn) -> bool:
     index = turn.index
     return any(w not in index.noun_words and index.plural_known(w) for w in words)
@@ -121,10 +137,12 @@ def resolve_phrase(turn: Turn, words: tuple[str, ...], scope: list[str], verb: s
                         (present[0],))
     unknown = turn.index.first_unknown(words)
     if unknown is not None:
-        return Refused("unknown-word", f"I don't know the word '{unknown[:40]}'.", unknown)
+        return Refused("unknown-word", unknown_word_message(unknown, turn.index.vocabulary), unknown)
     found = matches(turn, words, scope)
     if not found:
         return Refused("not-in-scope", "You can't see any such thing.")
+    if len(found) > 1:
+        found = _without_weak_matches(turn, words, found)
     if len(found) == 1:
         return Resolved((found[0],))
     if _is_plural(words, turn):

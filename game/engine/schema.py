@@ -226,6 +226,9 @@ STRUCTS: dict[str, StructDef] = {
         Field("description", Text(), "What `examine` prints."),
         Field("aliases", ListOf(Text()), "Other nouns for it."),
         Field("adjectives", ListOf(Text()), "Words that tell it apart."),
+        Field("words", ListOf(Text()), "The words of its name the player may type, when they "
+              "are not simply the printed name's (\"Mara's letter\": [letter]); aliases and "
+              "adjectives still count."),
         Field("location", PLACE, "Room id, container/surface item id, player or nowhere."),
         Field("also_in", ListOf(ROOM), "Further rooms where it is present (doors)."),
         Field("portable", Bool(), "Can be taken (default true)."),

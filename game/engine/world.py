@@ -269,6 +269,7 @@ class Item:
     description: str = ""
     aliases: tuple[str, ...] = ()
     adjectives: tuple[str, ...] = ()
+    words: tuple[str, ...] | None = None  # the words its name gives the parser (None: the name's)
     location: str = NOWHERE          # initial place; doors may also list `also_in`
     also_in: tuple[str, ...] = ()    # further rooms where the item is present (doors)
     portable: bool = True
