@@ -160,3 +160,12 @@ def test_a_world_with_light_conditions_is_freed_when_its_games_are() -> None:
     del world
     gc.collect()
     assert gone() is None
+
+
+def test_a_holder_can_leave_its_contents_line_to_its_description() -> None:
+    s = session()
+    s.lacks("look", "On the mantelpiece")
+    s.lacks("x mantelpiece", "On the mantelpiece", "There is nothing on")
+    s.do("x clock", "stopped at ten to four")
+    s.do("take umbrella. put umbrella on hook", "You put the umbrella on the brass hook.")
+    s.do("look", "On the brass hook is an umbrella.")   # an ordinary holder still lists

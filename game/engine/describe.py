@@ -79,8 +79,8 @@ def describe_room(turn: Turn) -> str:
         lines.append(f"You can see {names} here.")
     items = world.items
     for holder in turn.index.sort_items(set(here) | set(also)):
-        if not (items[holder].surface or items[holder].container):
-            continue   # contents_sentence would say "" (nothing can be in or on it)
+        if not (items[holder].surface or items[holder].container) or not items[holder].list_contents:
+            continue   # nothing can be in or on it, or its author's text says what is
         sentence = contents_sentence(turn, holder)
         if sentence:
             lines.append(sentence)
@@ -108,7 +108,7 @@ def describe_item(turn: Turn, item_id: str) -> str:
         parts.append(f"{capitalise(the_name(item))} is {on}.")
     if state.is_(item_id, "worn"):
         parts.append("You are wearing it.")
-    if item.container or item.surface:
+    if (item.container or item.surface) and item.list_contents:
         sentence = contents_sentence(turn, item_id)
         if sentence:
             parts.append(sentence)

@@ -226,6 +226,8 @@ STRUCTS: dict[str, StructDef] = {
         Field("description", Text(), "What `examine` prints."),
         Field("aliases", ListOf(Text()), "Other nouns for it."),
         Field("adjectives", ListOf(Text()), "Words that tell it apart."),
+        Field("list_contents", Bool(), "A container or surface: false leaves out the line that "
+              "`look` and `examine` add about what is in or on it, for descriptions that say it."),
         Field("words", ListOf(Text()), "The words of its name the player may type, when they "
               "are not simply the printed name's (\"Mara's letter\": [letter]); aliases and "
               "adjectives still count."),

@@ -270,6 +270,7 @@ class Item:
     aliases: tuple[str, ...] = ()
     adjectives: tuple[str, ...] = ()
     words: tuple[str, ...] | None = None  # the words its name gives the parser (None: the name's)
+    list_contents: bool = True       # a holder's examine adds "On the shelf is ..." / "... is empty."
     location: str = NOWHERE          # initial place; doors may also list `also_in`
     also_in: tuple[str, ...] = ()    # further rooms where the item is present (doors)
     portable: bool = True
