@@ -1,4 +1,4 @@
-"""A prompt's transcendental steps in the native library (native/softmax.c, native/silu.c).
+"""A prompt's transcendental steps in the kernel library (csrc/softmax.c, csrc/silu.c).
 
 Why leave MLX's graph for them: on the CPU, MLX computes `exp` one float at a time. For a
 turn's 58-token suffix over 910 keys, the masked softmax took 3.6 ms per layer (a third of the
@@ -40,8 +40,8 @@ def _in_place(array: mx.array, compute: Callable[[np.ndarray], None]) -> mx.arra
     return array
 
 
-class NativePromptOps:
-    """FastDecodeModel's multi-token steps, computed by the native library."""
+class KernelPromptOps:
+    """FastDecodeModel's multi-token steps, computed by the kernel library."""
 
     def __init__(self, library: ctypes.CDLL) -> None:
         self._softmax = library.adv_causal_softmax
