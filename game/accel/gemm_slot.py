@@ -1,7 +1,7 @@
 """Make MLX's CPU matmuls use an optimized OpenBLAS on Linux, with nothing for the user to do.
 
-Why: the `mlx-cpu` wheel links the netlib *reference* BLAS (`cblas_sgemm` at ~6 GFLOP/s here),
-which makes the narrator crawl (7 tok/s). The PyPI package `scipy-openblas32`
+Why: the `mlx-cpu` wheel links the netlib *reference* BLAS, some thirty times slower than
+OpenBLAS (figures in docs/accelerator.md), which makes the narrator crawl. The PyPI package `scipy-openblas32`
 ships an optimized OpenBLAS, but every symbol in it is prefixed (`scipy_cblas_sgemm`), so
 neither LD_PRELOAD nor `RTLD_GLOBAL` can stand it in for `cblas_sgemm`.
 
@@ -136,7 +136,7 @@ def _make_writable(address: int) -> None:
 #     movabs rax,<scipy_cblas_sgemv>; jmp rax               ; tail call: sgemv returns to MLX
 #  gemm: movabs rax,<scipy_cblas_sgemm>; jmp rax
 # Why: for M == 1 OpenBLAS's sgemm packs the whole weight matrix first; its sgemv streams it
-# once. Measured here: 576x576 171 us -> 40 us, 49152x576 (the tied lm_head) 22 ms -> 7.6 ms.
+# once (three to five times faster for these shapes: docs/accelerator.md).
 _SGEMM_FRONT_END = bytes.fromhex(
     "83f901756a83ff6575654c8b54240841bb0100000083fe707505448b5c241083fa70750dbe6f000000"
     "4489c24489c9eb0bbe700000004489ca4489c14c8b442418448b4c2420488b4424284c895424084c89"
@@ -206,11 +206,11 @@ def _default_threads(kernel_front_end: bool) -> int:
     """OpenBLAS threads: every core (at most 4) with the kernel front end, else one core fewer.
 
     Why: OpenBLAS threads its sgemv above ~9K elements and its worker threads spin while they
-    wait. When every decoded token went through OpenBLAS (540 attention products per token),
-    2 threads on 2 busy cores took a decode step from ~0.2 s to ~2 s, so one core stayed free.
-    The kernel front end keeps all products of up to 4 rows (decoding) on MLX's own thread;
-    OpenBLAS then only sees prompt-sized GEMMs, where a second core cut a 57-token suffix
-    from 431 to 304 ms here. Workers stop spinning after ~1M cycles (OPENBLAS_THREAD_TIMEOUT).
+    wait. When every decoded token went through OpenBLAS (hundreds of attention products per
+    token), 2 threads on 2 busy cores made decode steps several times slower, so one core stays
+    free. The kernel front end keeps all products of up to 4 rows (decoding) on MLX's own
+    thread; OpenBLAS then only sees prompt-sized GEMMs, where a second core pays off.
+    Workers stop spinning after ~1M cycles (OPENBLAS_THREAD_TIMEOUT).
     """
     cores = _cores()
     return max(1, min(4, cores if kernel_front_end else cores - 1))

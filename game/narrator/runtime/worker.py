@@ -35,7 +35,7 @@ Loader = Callable[[str | None, Callable[[str, float], None]], Any]
 
 
 def default_loader(spec: str | None, progress: Callable[[str, float], None]) -> Any:
-    """N1's model resolution (embedded SmolLM2, HF ids, folders), imported on the worker thread."""
+    """The model resolution (embedded SmolLM2, HF ids, folders), imported on the worker thread."""
     from game.narrator.backends.mlx_model import load_narrator_model
 
     return load_narrator_model(spec, progress)
