@@ -116,3 +116,10 @@ def test_the_status_line_is_empty_unless_something_fell_back() -> None:
     assert status.fell_back
     assert status.summary() == "accelerator fell back: kernels (no C compiler found); lean forward (needs the kernels)"
     assert "kernels: fell back (no C compiler found)" in status.describe()
+
+
+def test_importing_the_accelerator_loads_no_mlx_and_changes_nothing() -> None:
+    code = ("import os, sys; before = dict(os.environ); import game.accel; "
+            "print('mlx' in sys.modules, dict(os.environ) == before)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["False", "True"], out.stderr[-2000:]
