@@ -33,3 +33,6 @@ def test_contracts_cover_the_layers_the_brief_names() -> None:
     for source in ("game.engine", "game.saves", "game.narrator"):
         assert f'source_modules = ["{source}"]' in text
     assert '"textual", "mlx", "mlx_lm", "game.ui"' in text
+    # the CPU accelerator imports nothing of the game, and one module of the game imports it
+    assert 'source_modules = ["game.accel"]' in text
+    assert 'ignore_imports = ["game.narrator.backends.cpu_accel -> game.accel"]' in text
