@@ -5,10 +5,16 @@ own fresh process (the BLAS choice is per process), the configurations alternate
 round, and the best round of each is reported (this machine is shared: the best round is the
 least disturbed one). Configurations:
 
-* reference     the BLAS bundled with the mlx-cpu wheel (ADVENTURE_BLAS=reference)
+* accel-off     no part of the CPU accelerator (ADVENTURE_ACCEL=off): the bundled reference
+                BLAS and mlx-lm's own forward pass
+* reference     the bundled BLAS, the other parts left to fall back (ADVENTURE_BLAS=reference)
 * openblas-gemm scipy-openblas32's sgemm for every float32 product (ADVENTURE_BLAS=openblas-gemm)
-* openblas      the default: sgemm, plus sgemv for one-row products (decode steps)
-* bf16, q       the default BLAS with bfloat16 / the GGUF's 4-bit weights (ADVENTURE_WEIGHT_FORMAT)
+* openblas      the default: every part of the accelerator (the kernel front end in the sgemm
+                slot, quantized twins, lean forward, decode-step kernel)
+* bf16, q       the default accelerator with bfloat16 / the GGUF's 4-bit weights
+                (ADVENTURE_WEIGHT_FORMAT)
+
+The accelerator's switches are described in docs/accelerator.md.
 
 Measured: float32 GEMM GFLOP/s (512x512), prefill tokens/s (64-token prompt), greedy decode
 tokens/s (16 tokens after a 300-token context), all on the embedded SmolLM2-135M.
@@ -26,6 +32,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIGS = {
+    "accel-off": {"ADVENTURE_ACCEL": "off"},
     "reference": {"ADVENTURE_BLAS": "reference"},
     "openblas-gemm": {"ADVENTURE_BLAS": "openblas-gemm"},
     "openblas": {},
@@ -34,10 +41,14 @@ CONFIGS = {
 }
 
 
+# Every variable a configuration may set: cleared first, so each runs as its table row says.
+SWITCHES = ("ADVENTURE_ACCEL", "ADVENTURE_BLAS", "ADVENTURE_NATIVE", "ADVENTURE_NATIVE_STEP",
+            "ADVENTURE_MLX_JIT", "ADVENTURE_FAST_DECODE", "ADVENTURE_WEIGHT_FORMAT")
+
+
 def child() -> None:
     """One configuration, in this process: print one JSON line of measurements."""
     sys.path.insert(0, str(REPO))
-    from game.accel.gemm_slot import blas_status
     from game.narrator.backends.mlx_model import load_narrator_model
 
     loaded = load_narrator_model(None)
@@ -69,9 +80,9 @@ def child() -> None:
         token = mx.argmax(model(token, cache=cache)[:, -1, :], axis=-1)[:, None]
         mx.eval(token)
     decode = 16 / (time.perf_counter() - t)
-    status = blas_status()
+    status = loaded.accel_status
     print("RESULT " + json.dumps({"gflops": gflops, "prefill": prefill, "decode": decode,
-                                  "blas": status.detail if status else "", "model": loaded.model_id}))
+                                  "blas": status.summary() or status.decode, "model": loaded.model_id}))
 
 
 def main() -> None:
@@ -87,7 +98,7 @@ def main() -> None:
     best: dict[str, dict] = {}
     for r in range(args.rounds):
         for name in names:
-            env = {k: v for k, v in os.environ.items() if k not in ("ADVENTURE_BLAS", "ADVENTURE_WEIGHT_FORMAT")}
+            env = {k: v for k, v in os.environ.items() if k not in SWITCHES}
             env.update(CONFIGS[name])
             out = subprocess.run([sys.executable, __file__, "--child"], env=env, capture_output=True,
                                  text=True, timeout=1200)

@@ -170,6 +170,7 @@ def smollm():
 
 
 @pytest.mark.model
+@pytest.mark.accel_off
 def test_converted_model_matches_llama_cpp_on_the_same_gguf(smollm) -> None:
     """Teacher-forced logits agree with llama.cpp's (the GGUF's reference runtime)."""
     from llama_cpp import Llama
@@ -185,6 +186,7 @@ def test_converted_model_matches_llama_cpp_on_the_same_gguf(smollm) -> None:
 
 
 @pytest.mark.model
+@pytest.mark.accel_off
 def test_greedy_continuation_is_coherent_and_stable(smollm) -> None:
     from mlx_lm.generate import generate_step
 
@@ -203,6 +205,7 @@ def test_greedy_continuation_is_coherent_and_stable(smollm) -> None:
 
 
 @pytest.mark.model
+@pytest.mark.accel_off
 def test_tokenizer_round_trips_and_matches_llama_cpp(smollm) -> None:
     from llama_cpp import Llama
 
@@ -215,6 +218,7 @@ def test_tokenizer_round_trips_and_matches_llama_cpp(smollm) -> None:
 
 
 @pytest.mark.model
+@pytest.mark.accel_off
 def test_chat_template_renders_without_thinking(smollm) -> None:
     messages = [{"role": "system", "content": "Narrate."}, {"role": "user", "content": "look"}]
     text = smollm.tokenizer.apply_chat_template(
@@ -223,6 +227,7 @@ def test_chat_template_renders_without_thinking(smollm) -> None:
 
 
 @pytest.mark.model
+@pytest.mark.accel_off
 def test_embedded_conversion_is_reused_and_keyed_by_hash(smollm) -> None:
     folder, model_id = ensure_converted(embedded_gguf_path(), EMBEDDED_NAME, smollm.model_id.rsplit("-", 1)[1])
     assert (folder, model_id) == (smollm.path, smollm.model_id)
@@ -231,3 +236,23 @@ def test_embedded_conversion_is_reused_and_keyed_by_hash(smollm) -> None:
     assert again.model_id == smollm.model_id and again.path == smollm.path
     assert (folder / "model.safetensors").stat().st_mtime_ns == stamp  # not converted twice
     assert len(smollm.model_id.split("-")[-2]) == 16
+
+
+@pytest.mark.model
+@pytest.mark.accel_off
+def test_the_loaded_model_says_what_the_cpu_accelerator_did(smollm) -> None:
+    """`make test` runs this file twice: with every part of the accelerator (nothing falls back
+    on the development machine) and with ADVENTURE_ACCEL=off (the stock mlx-lm model, and the
+    status says why)."""
+    import os
+    import sys
+
+    status = smollm.accel_status
+    if os.environ.get("ADVENTURE_ACCEL", "").strip().lower() in ("off", "0", "false", "no"):
+        assert type(smollm.model).__module__ == "mlx_lm.models.llama"
+        assert status.fallbacks == (("accelerator", "ADVENTURE_ACCEL=off"),) and status.active == ()
+        assert smollm.status_note == "accelerator fell back: accelerator (ADVENTURE_ACCEL=off)"
+    elif sys.platform.startswith("linux"):
+        assert not status.fell_back, status.describe()
+        assert smollm.status_note == ""
+        assert type(smollm.model).__name__ == "FastDecodeModel"

@@ -1,26 +1,25 @@
-"""One-token decode steps computed whole by the native library (native/decode_step.c).
+"""One-token decode steps computed whole by the kernel library (csrc/decode_step.c).
 
 Why: as an MLX graph a decode step of SmolLM2-135M is ~1,200 operations. MLX's CPU backend
 runs them on its own thread and paces the Python thread that dispatches them, so each step is
-a few hundred hand-offs between two threads (futex wake-ups, inter-processor interrupts on a
-VM) and a malloc or two per operation; the arithmetic was only half of it (docs/performance.md,
-section 18). `decode_step.c` runs the same mathematics in plain loops on the calling thread,
-reading the quantized twins that quantized_decode.py registered and writing the new key and
-value straight into the KV cache's MLX buffers. Sampling and the logits processors stay in MLX.
+a few hundred hand-offs between two threads and a malloc or two per operation; the arithmetic
+was only half of it (docs/accelerator.md). `decode_step.c` runs the same mathematics in plain
+loops on the calling thread, reading the quantized twins that quantized_twin.py registered and
+writing the new key and value straight into the KV cache's MLX buffers. Sampling and the
+logits processors stay in MLX.
 
 Safety: the step writes only position `offset` of each layer's cache, past every view MLX has
 handed out ([:offset]); the caches are evaluated first, grown exactly as mlx-lm's `KVCache`
 grows them, and only plain `KVCache` layers with contiguous float32 buffers take this path.
-`FastDecodeModel.use_native_step` compares a native step with the MLX path at load; any
+`FastDecodeModel.use_kernel_step` compares a kernel step with the MLX path at load; any
 difference, an unregistered weight or an unusual cache leaves the MLX path in charge.
 
-Threads: on a machine with two or more cores a helper thread (native/rowshare.c) takes chunks
+Threads: on a machine with two or more cores a helper thread (csrc/rowshare.c) takes chunks
 of each large product's rows while the step's own thread works through the rest; it spins
-200 µs for the next product, then sleeps. Greedy decoding alternated in one process: 62.7 ->
-71.6 and 63.8 -> 72.1 tok/s (spinning 0-50 µs gained less, 500-5000 µs no more).
+200 µs for the next product, then sleeps (the measurements are in docs/accelerator.md).
 
-`ADVENTURE_NATIVE_STEP=off` keeps the MLX graph for decode steps, `=single` the native step
-without the helper (benchmarks, bug reports).
+The C structs `decode_model` and `decode_layer` live in csrc/decode_step.h; `_Model` and
+`_Layer` mirror them field for field (a test compiles the header and compares the layouts).
 """
 
 from __future__ import annotations
@@ -35,12 +34,13 @@ from mlx_lm.models.cache import KVCache
 
 from game.accel.prompt_ops import writable_float32
 
-NATIVE_STEP_ENV = "ADVENTURE_NATIVE_STEP"
 HELPER_SPIN_US = 200
 _TOLERANCE = 1e-3  # relative to the largest logit: int16 activations, another summation order
 
 
 class _Model(ctypes.Structure):
+    """Mirror of `decode_model` (csrc/decode_step.h)."""
+
     _fields_ = [(name, ctypes.c_int) for name in
                 ("layers", "dims", "hidden", "heads", "kv_heads", "head_dim", "vocab", "traditional")] + \
                [(name, ctypes.c_float) for name in ("rope_scale", "attn_scale", "final_eps")] + \
@@ -48,6 +48,8 @@ class _Model(ctypes.Structure):
 
 
 class _Layer(ctypes.Structure):
+    """Mirror of `decode_layer` (csrc/decode_step.h)."""
+
     _fields_ = [(name, ctypes.c_void_p) for name in
                 ("in_norm", "post_norm", "wq", "wk", "wv", "wo", "wg", "wu", "wd")] + \
                [("eps_in", ctypes.c_float), ("eps_post", ctypes.c_float)]
@@ -62,16 +64,16 @@ def _buffer(array: mx.array) -> np.ndarray:
     return view
 
 
-class NativeDecodeStep:
+class KernelDecodeStep:
     """Decode steps of one mlx-lm llama through `adv_decode_step`; build with `for_model`."""
 
-    def __init__(self, library: ctypes.CDLL, model: Any, decode: Any, freqs: mx.array) -> None:
-        """``decode``: the QuantizedDecode registration whose twins the step reads; ``freqs``: the
+    def __init__(self, library: ctypes.CDLL, model: Any, twins: Any, freqs: mx.array) -> None:
+        """``twins``: the QuantizedTwins registration whose weights the step reads; ``freqs``: the
         rotary frequencies exactly as FastDecodeModel computes them (one per pair)."""
         inner = model.model
-        self._decode = decode
+        self._twins = twins  # the step reads them: it keeps them registered while it lives
         attn = inner.layers[0].self_attn
-        self._library = library  # declared by native.declare
+        self._library = library  # declared by kernels.declare
         self._kv_heads, self._head_dim = attn.n_kv_heads, attn.head_dim
         self._keep: list[np.ndarray] = []  # every buffer whose address the step holds
 
@@ -102,25 +104,26 @@ class NativeDecodeStep:
         self._layers = layers
 
     @classmethod
-    def for_model(cls, library: ctypes.CDLL | None, fast: Any, decode: Any) -> NativeDecodeStep | None:
-        """The native step for ``fast`` (a FastDecodeModel) reading ``decode``'s twins, or None
-        where it cannot run: no library or registration, opted out, weights that are not
-        float32. (FastDecodeModel.use_native_step then checks it against MLX's step.)"""
-        setting = os.environ.get(NATIVE_STEP_ENV, "").strip().lower()
-        if library is None or decode is None or setting in ("off", "0", "no", "false"):
+    def for_model(cls, library: ctypes.CDLL | None, fast: Any, twins: Any,
+                  helper_thread: bool = True) -> KernelDecodeStep | None:
+        """The kernel step for ``fast`` (a FastDecodeModel) reading ``twins``, or None where it
+        cannot run: no library or registration, weights that are not float32.
+        (FastDecodeModel.use_kernel_step then checks it against MLX's step.) ``helper_thread``:
+        start the row-sharing helper (once per process) on a machine of several cores."""
+        if library is None or twins is None:
             return None
         try:
-            step = cls(library, fast.inner, decode, fast.rope_frequencies)
+            step = cls(library, fast.inner, twins, fast.rope_frequencies)
         except (ValueError, AttributeError):
             return None
-        if setting != "single" and (os.cpu_count() or 1) > 1:
+        if helper_thread and (os.cpu_count() or 1) > 1:
             library.adv_rowshare_start(HELPER_SPIN_US)  # once per process; later calls no-ops
         return step
 
     def handles(self, cache: Any) -> bool:
         """Whether this step can extend ``cache`` in place (plain mlx-lm KVCache layers) now: the
         twins must still be registered (a closed registration leaves steps to MLX)."""
-        return (self._decode.active and isinstance(cache, list) and len(cache) == self._model.layers
+        return (self._twins.active and isinstance(cache, list) and len(cache) == self._model.layers
                 and all(type(layer) is KVCache and self._fits(layer) for layer in cache))
 
     def _fits(self, layer: KVCache) -> bool:
@@ -165,22 +168,36 @@ class NativeDecodeStep:
             fed = np.ascontiguousarray(tokens, dtype=np.int32)
             status = self._library.adv_prompt_step(*description, fed.ctypes.data, count, pos, *pointers)
         if status != 0:
-            raise RuntimeError(f"native decode step failed (code {status})")
+            raise RuntimeError(f"decode-step kernel failed (code {status})")
         for layer in cache:
             layer.offset += count
         return mx.array(out)[None]
 
 
-def agrees(step: NativeDecodeStep, mlx_logits: Any, model: Any) -> bool:
-    """A native step, then a native call of several tokens, give the MLX path's logits after the
+def _copy_used(cache: list[Any]) -> list[KVCache]:
+    """An independent copy of plain KVCache layers holding only their used part (offset)."""
+    out: list[KVCache] = []
+    for layer in cache:
+        copy = KVCache()
+        if layer.keys is not None:
+            copy.keys = mx.array(layer.keys[..., : layer.offset, :])
+            copy.values = mx.array(layer.values[..., : layer.offset, :])
+        copy.offset = layer.offset
+        out.append(copy)
+    mx.eval([a for layer in out if layer.keys is not None for a in (layer.keys, layer.values)])
+    return out
+
+
+def agrees(step: KernelDecodeStep, mlx_logits: Any, model: Any) -> bool:
+    """A kernel step, then a kernel call of several tokens, give the MLX path's logits after the
     same short prompt (prefilled once; each path continues its own copy of the cache)."""
     from mlx_lm.models.cache import make_prompt_cache
 
-    from game.narrator.generation.prefix_cache import compact_copy
-
     theirs = make_prompt_cache(model)
     mx.eval(model(mx.array([list(range(1, 9))]), cache=theirs))
-    ours = compact_copy(theirs)
+    if not all(type(layer) is KVCache for layer in theirs):
+        return False  # the step extends plain KVCache layers only
+    ours = _copy_used(theirs)
     for fed in ([5], [5, 9, 2, 7, 3, 11]):
         want = np.array(mlx_logits(mx.array([fed]), theirs), dtype=np.float64).reshape(-1)
         got = np.array(step.forward(fed, ours), dtype=np.float64).reshape(-1)

@@ -1,7 +1,7 @@
 """Make MLX's CPU matmuls use an optimized OpenBLAS on Linux, with nothing for the user to do.
 
-Why: the `mlx-cpu` wheel links the netlib *reference* BLAS (`cblas_sgemm` at ~6 GFLOP/s here),
-which makes the narrator crawl (issue 5: 7 tok/s). The PyPI package `scipy-openblas32`
+Why: the `mlx-cpu` wheel links the netlib *reference* BLAS, some thirty times slower than
+OpenBLAS (figures in docs/accelerator.md), which makes the narrator crawl. The PyPI package `scipy-openblas32`
 ships an optimized OpenBLAS, but every symbol in it is prefixed (`scipy_cblas_sgemm`), so
 neither LD_PRELOAD nor `RTLD_GLOBAL` can stand it in for `cblas_sgemm`.
 
@@ -13,11 +13,12 @@ in MLX runs in OpenBLAS. No re-exec, no environment variable: one function call 
 first model is built. The result is verified on small matmuls against numpy and undone if it
 ever disagrees.
 
-The `cblas_sgemm` slot itself gets a front end: the native kernel (`native/qgemv.c`, built with
-the system C compiler on first use; see quantized_decode.py) when it builds, else a 124-byte
+The `cblas_sgemm` slot itself gets a front end: the C kernel library (`csrc/qgemv.c`, built with
+the system C compiler on first use; see quantized_twin.py) when it builds, else a 124-byte
 machine-code stub that sends one-row products to sgemv.
 
-`ADVENTURE_BLAS=reference` keeps the bundled BLAS (for benchmarks and bug reports).
+The slot is process-wide, so the routing is done once per process (under a lock) and its
+outcome kept here; only the accelerator's entry function asks for it.
 """
 
 from __future__ import annotations
@@ -28,11 +29,14 @@ import os
 import struct
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-BLAS_ENV = "ADVENTURE_BLAS"
+from game.accel.kernels import KernelLibrary
+from game.accel.switches import BlasMode
+
 PATCHED_SYMBOLS = ("cblas_sgemm", "cblas_dgemm", "cblas_cgemm")
 
 _SHT_DYNSYM = 11
@@ -46,7 +50,8 @@ _SHT_RELA = 4
 
 @dataclass(frozen=True)
 class BlasStatus:
-    """What `ensure_fast_blas` did: `backend` is "openblas" or "reference"; `detail` says why."""
+    """What `ensure_fast_blas` did: `backend` is "openblas" (libmlx's slots patched) or "bundled"
+    (left alone: MLX's own BLAS, the netlib reference on Linux); `detail` says how or why."""
 
     backend: str
     detail: str
@@ -56,7 +61,7 @@ class BlasStatus:
 _lock = threading.Lock()
 _status: BlasStatus | None = None
 _openblas: ctypes.CDLL | None = None
-_native: ctypes.CDLL | None = None  # the native front end in the sgemm slot, when it built
+_front_end_library: ctypes.CDLL | None = None  # the kernel library in the sgemm slot, when it built
 
 
 def got_slots(library: Path, symbols: tuple[str, ...]) -> dict[str, list[int]]:
@@ -131,7 +136,7 @@ def _make_writable(address: int) -> None:
 #     movabs rax,<scipy_cblas_sgemv>; jmp rax               ; tail call: sgemv returns to MLX
 #  gemm: movabs rax,<scipy_cblas_sgemm>; jmp rax
 # Why: for M == 1 OpenBLAS's sgemm packs the whole weight matrix first; its sgemv streams it
-# once. Measured here: 576x576 171 us -> 40 us, 49152x576 (the tied lm_head) 22 ms -> 7.6 ms.
+# once (three to five times faster for these shapes: docs/accelerator.md).
 _SGEMM_FRONT_END = bytes.fromhex(
     "83f901756a83ff6575654c8b54240841bb0100000083fe707505448b5c241083fa70750dbe6f000000"
     "4489c24489c9eb0bbe700000004489ca4489c14c8b442418448b4c2420488b4424284c895424084c89"
@@ -197,18 +202,18 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _default_threads(native_front_end: bool) -> int:
-    """OpenBLAS threads: every core (at most 4) with the native front end, else one core fewer.
+def _default_threads(kernel_front_end: bool) -> int:
+    """OpenBLAS threads: every core (at most 4) with the kernel front end, else one core fewer.
 
     Why: OpenBLAS threads its sgemv above ~9K elements and its worker threads spin while they
-    wait. When every decoded token went through OpenBLAS (540 attention products per token),
-    2 threads on 2 busy cores took a decode step from ~0.2 s to ~2 s, so one core stayed free.
-    The native front end keeps all products of up to 4 rows (decoding) on MLX's own thread;
-    OpenBLAS then only sees prompt-sized GEMMs, where a second core cut a 57-token suffix
-    from 431 to 304 ms here. Workers stop spinning after ~1M cycles (OPENBLAS_THREAD_TIMEOUT).
+    wait. When every decoded token went through OpenBLAS (hundreds of attention products per
+    token), 2 threads on 2 busy cores made decode steps several times slower, so one core stays
+    free. The kernel front end keeps all products of up to 4 rows (decoding) on MLX's own
+    thread; OpenBLAS then only sees prompt-sized GEMMs, where a second core pays off.
+    Workers stop spinning after ~1M cycles (OPENBLAS_THREAD_TIMEOUT).
     """
     cores = _cores()
-    return max(1, min(4, cores if native_front_end else cores - 1))
+    return max(1, min(4, cores if kernel_front_end else cores - 1))
 
 
 def _openblas_library() -> Path | None:
@@ -265,14 +270,14 @@ def _matmul_check() -> bool:
     return all(checks)
 
 
-def _patch() -> BlasStatus:
+def _patch(mode: BlasMode, load_kernels: Callable[[], KernelLibrary]) -> BlasStatus:
     if not sys.platform.startswith("linux"):
-        return BlasStatus("native", "not Linux: MLX uses Accelerate/Metal")
-    if os.environ.get(BLAS_ENV, "").strip().lower() == "reference":
-        return BlasStatus("reference", f"{BLAS_ENV}=reference")
+        return BlasStatus("bundled", "not Linux: MLX uses Accelerate/Metal")
+    if mode == "off":
+        return BlasStatus("bundled", "switched off by ADVENTURE_BLAS")
     openblas_path = _openblas_library()
     if openblas_path is None:
-        return BlasStatus("reference", "scipy-openblas32 is not installed (pip install scipy-openblas32)")
+        return BlasStatus("bundled", "scipy-openblas32 is not installed (pip install scipy-openblas32)")
     configured = os.environ.get("OPENBLAS_NUM_THREADS", "").strip()
     threads = int(configured) if configured.isdigit() else _default_threads(False)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", str(threads))  # read by OpenBLAS when loaded
@@ -281,49 +286,47 @@ def _patch() -> BlasStatus:
     try:
         mlx_path = _mlx_library()
     except (ImportError, FileNotFoundError) as exc:
-        return BlasStatus("reference", f"no libmlx.so to patch ({exc})")
+        return BlasStatus("bundled", f"no libmlx.so to patch ({exc})")
     slots = got_slots(mlx_path, PATCHED_SYMBOLS)
     if not slots["cblas_sgemm"]:
-        return BlasStatus("reference", "libmlx.so does not import cblas_sgemm (statically linked BLAS?)")
+        return BlasStatus("bundled", "libmlx.so does not import cblas_sgemm (statically linked BLAS?)")
     base = _load_base(ctypes.CDLL(str(mlx_path))._handle)
     targets = {symbol: ctypes.cast(getattr(openblas, f"scipy_{symbol}"), ctypes.c_void_p).value
                for symbol in slots}
     front_end, how = None, "sgemm only"
-    native = None
-    if os.environ.get(BLAS_ENV, "").strip().lower() != "openblas-gemm" and _gemv_zeroes_with_beta_zero(openblas):
+    kernels = None
+    if mode != "gemm-only" and _gemv_zeroes_with_beta_zero(openblas):
         sgemv = ctypes.cast(openblas.scipy_cblas_sgemv, ctypes.c_void_p).value
-        front_end, native, how = _front_end(targets["cblas_sgemm"], sgemv)
+        front_end, kernels, how = _front_end(targets["cblas_sgemm"], sgemv, load_kernels)
     originals = _write_slots(base, slots, dict(targets, cblas_sgemm=front_end or targets["cblas_sgemm"]))
     correct = _matmul_check()
     if front_end is not None and not correct:
         _write_slots(base, slots, targets)  # the front end misbehaved: plain sgemm only
-        front_end, native, how = None, None, "sgemm only"
+        front_end, kernels, how = None, None, "sgemm only"
         correct = _matmul_check()
     if not correct:
         for address, value in originals:
             ctypes.c_size_t.from_address(address).value = value
-        return BlasStatus("reference", "OpenBLAS gave a wrong matmul result; kept the reference BLAS")
-    global _openblas, _native
+        return BlasStatus("bundled", "OpenBLAS gave a wrong matmul result; kept the reference BLAS")
+    global _openblas, _front_end_library
     _openblas = openblas
-    _native = native
+    _front_end_library = kernels
     if not configured.isdigit():
-        threads = _default_threads(native is not None)
+        threads = _default_threads(kernels is not None)
     set_blas_threads(threads)
     return BlasStatus("openblas", f"{openblas_path.name} patched into libmlx.so ({how})", threads)
 
 
-def _front_end(sgemm: int, sgemv: int) -> tuple[int | None, Any, str]:
-    """The `cblas_sgemm` stand-in: the native kernel (quantized decode) if it builds, else the stub.
+def _front_end(sgemm: int, sgemv: int, load_kernels: Callable[[], KernelLibrary]) -> tuple[int | None, Any, str]:
+    """The `cblas_sgemm` stand-in: the kernel library (quantized twins) if it builds, else the stub.
 
-    Returns (address or None, the native library or None, a description for the status line).
+    Returns (address or None, the kernel library or None, a description for the status line).
     """
-    from game.accel.kernels import load_native_kernel
-
-    kernel = load_native_kernel()
+    kernel = load_kernels()
     if kernel.library is not None:
         kernel.library.adv_init(sgemm, sgemv)
         address = ctypes.cast(kernel.library.adv_sgemm, ctypes.c_void_p).value
-        return address, kernel.library, f"native front end {kernel.detail}"
+        return address, kernel.library, f"kernel front end {kernel.detail}"
     stub = _sgemm_front_end(sgemm, sgemv)
     if stub is None:
         return None, None, f"sgemm only; {kernel.detail}"
@@ -355,15 +358,20 @@ def set_blas_threads(threads: int) -> bool:
     return True
 
 
-def ensure_fast_blas() -> BlasStatus:
-    """Route MLX's float32/float64/complex GEMM to OpenBLAS (once per process; thread-safe)."""
+def ensure_fast_blas(mode: BlasMode, load_kernels: Callable[[], KernelLibrary]) -> BlasStatus:
+    """Route MLX's float32/float64/complex GEMM to OpenBLAS (once per process; thread-safe).
+
+    ``mode`` "front-end" puts the kernel library from ``load_kernels`` (or the sgemv stub) in the
+    sgemm slot, "gemm-only" plain OpenBLAS sgemm, "off" changes nothing. The first call decides
+    for the whole process: libmlx has one symbol table.
+    """
     global _status
     with _lock:
         if _status is None:
             try:
-                _status = _patch()
+                _status = _patch(mode, load_kernels)
             except Exception as exc:  # noqa: BLE001 - an unusual libc/ELF must only cost speed
-                _status = BlasStatus("reference", f"could not route MLX to OpenBLAS: {exc}")
+                _status = BlasStatus("bundled", f"could not route MLX to OpenBLAS: {exc}")
         return _status
 
 
@@ -372,6 +380,6 @@ def blas_status() -> BlasStatus | None:
     return _status
 
 
-def native_front_end() -> ctypes.CDLL | None:
-    """The native kernel library sitting in libmlx's sgemm slot (for quantized decode), if any."""
-    return _native
+def gemm_front_end() -> ctypes.CDLL | None:
+    """The kernel library sitting in libmlx's sgemm slot (for the quantized twins), if any."""
+    return _front_end_library

@@ -1,13 +1,10 @@
-"""Build and load the narrator's small native kernels (`native/*.c`) with the system C compiler.
+"""Build and load the accelerator's C kernels (`csrc/*.c`) with the system C compiler.
 
-Why at run time: the kernel is tuned for the CPU it runs on (`-march=native`: AVX2/FMA where
+Why at run time: the kernels are tuned for the CPU they run on (`-march=native`: AVX2/FMA where
 present) and the package stays pure Python, so `pip install` needs no compiler. The first
-narrated session compiles it once (about a second) into the cache folder, keyed by the source,
-the compiler and the CPU, and later sessions load the cached library. With no compiler, or if
-it fails, the narrator keeps the plain OpenBLAS path: slower decoding, same results.
-
-`ADVENTURE_NATIVE=off` skips the kernel (for benchmarks and bug reports); `ADVENTURE_CC`
-names the compiler (default: `$CC`, then `cc`, `gcc`, `clang`).
+narrated session compiles them once (about a second) into the cache folder it is given, keyed
+by the sources, the compiler and the CPU, and later sessions load the cached library. With no
+compiler, or if it fails, the caller keeps the plain OpenBLAS path: slower decoding, same results.
 """
 
 from __future__ import annotations
@@ -22,30 +19,28 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from game.paths import cache_dir
-
-NATIVE_ENV = "ADVENTURE_NATIVE"
-COMPILER_ENV = "ADVENTURE_CC"
 # One library from every source: the sgemm front end (qgemv.c, its quantized rows in qrows.c),
-# the prompt operations (softmax.c, silu.c, sharing simd.h) and the native decode step
+# the prompt operations (softmax.c, silu.c, sharing simd.h) and the decode-step kernel
 # (decode_step.c, its helper thread in rowshare.c). Headers count for the cache key, not the
 # command line.
 SOURCES = tuple(sorted(Path(__file__).with_name("csrc").glob("*.c")))
 HEADERS = tuple(sorted(Path(__file__).with_name("csrc").glob("*.h")))
+LIBRARY_PREFIX = "adventure-kernels-"
 _COMPILE_TIMEOUT_S = 120
 
 
 @dataclass(frozen=True)
-class NativeKernel:
+class KernelLibrary:
     """The loaded kernel library, or why there is none (`library` is None then)."""
 
     library: ctypes.CDLL | None
     detail: str
 
 
-def find_compiler() -> str | None:
-    """The C compiler to use: `$ADVENTURE_CC`, `$CC`, then cc, gcc, clang on the PATH."""
-    for candidate in (os.environ.get(COMPILER_ENV), os.environ.get("CC"), "cc", "gcc", "clang"):
+def find_compiler(preferred: tuple[str, ...] = ()) -> str | None:
+    """The C compiler to use: the first of ``preferred`` (AccelSwitches.compilers), then cc, gcc,
+    clang, that is on the PATH."""
+    for candidate in (*preferred, "cc", "gcc", "clang"):
         if candidate and shutil.which(candidate):
             return shutil.which(candidate)
     return None
@@ -84,7 +79,7 @@ def declare(library: ctypes.CDLL) -> ctypes.CDLL:
     library.adv_causal_softmax.restype = None
     library.adv_silu_mul.argtypes = [p, p, ctypes.c_long]
     library.adv_silu_mul.restype = None
-    # decode_step.c (native_decode.py passes its model and layer descriptions by address)
+    # decode_step.c (decode_step.py passes its model and layer descriptions by address)
     library.adv_decode_step.argtypes = [p, p, i, i, p, p, p, p]
     library.adv_decode_step.restype = i
     library.adv_prompt_step.argtypes = [p, p, p, i, i, p, p, p, p]
@@ -129,25 +124,26 @@ def build(compiler: str, sources: tuple[Path, ...], target: Path,
         tmp.unlink(missing_ok=True)
 
 
-def load_native_kernel() -> NativeKernel:
-    """The compiled kernel for this CPU (building it on first use), or why it is unavailable."""
-    if os.environ.get(NATIVE_ENV, "").strip().lower() in ("off", "0", "no", "false"):
-        return NativeKernel(None, f"{NATIVE_ENV}=off")
-    compiler = find_compiler()
+def load_kernels(cache_dir: Path, compilers: tuple[str, ...] = ()) -> KernelLibrary:
+    """The kernels compiled for this CPU (built on first use into ``cache_dir/native``), or why
+    they are unavailable. ``compilers``: tried before cc, gcc and clang."""
+    compiler = find_compiler(compilers)
     if compiler is None:
-        return NativeKernel(None, "no C compiler found (install gcc or clang for faster decoding)")
+        return KernelLibrary(None, "no C compiler found (install gcc or clang for faster decoding)")
     source = b"".join(path.read_bytes() for path in SOURCES + HEADERS)
     key = hashlib.sha256(source + _compiler_version(compiler).encode() + cpu_signature().encode())
-    target = cache_dir() / "native" / f"qgemv-{key.hexdigest()[:16]}.so"
+    target = cache_dir / "native" / f"{LIBRARY_PREFIX}{key.hexdigest()[:16]}.so"
     if not target.is_file():
         problem = build(compiler, SOURCES, target)
         if problem is not None:
-            return NativeKernel(None, problem)
-        for stale in target.parent.glob("qgemv-*.so"):  # builds of older sources or other CPUs
+            return KernelLibrary(None, problem)
+        for stale in target.parent.glob(f"{LIBRARY_PREFIX}*.so"):  # older sources or other CPUs
             if stale != target:
                 stale.unlink(missing_ok=True)
+        for old in target.parent.glob("qgemv-*.so"):  # the library's former name
+            old.unlink(missing_ok=True)
     try:
         library = declare(ctypes.CDLL(str(target)))
     except (OSError, AttributeError) as exc:
-        return NativeKernel(None, f"cannot load {target.name}: {exc}")
-    return NativeKernel(library, f"{target.name} ({Path(compiler).name})")
+        return KernelLibrary(None, f"cannot load {target.name}: {exc}")
+    return KernelLibrary(library, f"{target.name} ({Path(compiler).name})")

@@ -18,11 +18,11 @@ How: for every call with a KV cache (a decode step, a turn's suffix, a room pref
   residual adds folded into `addmm`;
 * attention written out directly: the cache's own `update_and_fetch`, query heads grouped by
   key head, a compiled softmax for a decode step, one additive causal mask per call;
-* for calls of several tokens, the softmax and the MLP's silu gate from the native library
-  when there is one (native_ops.py: MLX's scalar `exp` made them ~40% of a prompt's time);
+* for calls of several tokens, the softmax and the MLP's silu gate from the kernel library
+  when there is one (prompt_ops.py: MLX computes `exp` one float at a time);
 * `last_logits`: after a prompt, only the last position through the vocabulary projection;
-* one-token steps in the native library instead, once `use_native_step` has attached one that
-  agrees with this path (native_decode.py: the whole step in one call, no graph at all).
+* one-token steps in the kernel library instead, once `use_kernel_step` has attached one that
+  agrees with this path (decode_step.py: the whole step in one call, no graph at all).
 Calls without a cache, other architectures and Metal go to the wrapped model unchanged
 (`supports_fast_decode`). Tests compare its logits with the stock model's.
 """
@@ -35,9 +35,9 @@ from typing import Any, Protocol
 import mlx.core as mx
 import mlx.nn as nn
 
-# Up to this many tokens, `last_logits` (a turn's suffix) runs in the native library too when a
-# native step is attached (one call instead of an MLX graph with a synchronisation per layer).
-NATIVE_PROMPT_TOKENS = 512
+# Up to this many tokens, `last_logits` (a turn's suffix) runs in the kernel library too when a
+# kernel step is attached (one call instead of an MLX graph with a synchronisation per layer).
+KERNEL_PROMPT_TOKENS = 512
 
 
 def supports_fast_decode(model: Any) -> bool:
@@ -80,7 +80,7 @@ def _rotate(x: mx.array, cos: mx.array, sin: mx.array, swapped: mx.array) -> mx.
 
 @mx.compile
 def _softmax(scores: mx.array) -> mx.array:
-    """Softmax over the last axis as fused elementwise kernels (see mlx_jit.py for why)."""
+    """Softmax over the last axis as fused elementwise kernels (see jit_flags.py for why)."""
     exp = mx.exp(scores - scores.max(axis=-1, keepdims=True))
     return exp / exp.sum(axis=-1, keepdims=True)
 
@@ -100,7 +100,7 @@ def _swap_pairs(x: mx.array, traditional: bool) -> mx.array:
 
 
 class PromptOps(Protocol):
-    """Steps of multi-token calls done outside MLX's graph (see native_ops.NativePromptOps)."""
+    """Steps of multi-token calls done outside MLX's graph (see prompt_ops.KernelPromptOps)."""
 
     def causal_softmax(self, scores: mx.array, length: int, offset: int) -> mx.array: ...
 
@@ -120,7 +120,7 @@ class FastDecodeModel:
         """``prompt_ops``: the softmax and silu gate of multi-token calls; None = MLX's own."""
         self.inner = model
         self._prompt_ops = prompt_ops
-        self._native_step: Any = None  # see use_native_step
+        self._kernel_step: Any = None  # see use_kernel_step
         attn = model.model.layers[0].self_attn
         self._n_heads, self._n_kv = attn.n_heads, attn.n_kv_heads
         self._head_dim, self._scale = attn.head_dim, attn.scale
@@ -175,7 +175,7 @@ class FastDecodeModel:
 
     @staticmethod
     def _make_post_gates(eps: float):
-        """The layer after attention up to the MLP's two products (a native silu gate can go
+        """The layer after attention up to the MLP's two products (a kernel silu gate can go
         between them and the down projection; `post` does all of it in one function)."""
         def post_gates(x, attn, wo_t, norm, wg_t, wu_t):
             h = mx.addmm(x, attn, wo_t)  # the residual add inside the product: one operation
@@ -203,29 +203,29 @@ class FastDecodeModel:
 
     # -------------------------------------------------------------- the step
 
-    def use_native_step(self, step: Any) -> bool:
-        """Let ``step`` (a native_decode.NativeDecodeStep) compute one-token steps from now on,
+    def use_kernel_step(self, step: Any) -> bool:
+        """Let ``step`` (a decode_step.KernelDecodeStep) compute one-token steps from now on,
         if its logits agree with this path's on a short prompt; returns whether it was taken."""
         from game.accel.decode_step import agrees
 
         if step is None or not agrees(step, self.last_logits, self):
             return False
-        self._native_step = step
+        self._kernel_step = step
         return True
 
     @property
     def rope_frequencies(self) -> mx.array:
-        """The rotary frequencies this path uses (a native step must rotate with the same ones)."""
+        """The rotary frequencies this path uses (a kernel step must rotate with the same ones)."""
         return self._freqs
 
     @property
-    def native_steps(self) -> bool:
-        """Whether one-token steps run in the native library (native_decode.py)."""
-        return self._native_step is not None
+    def kernel_steps(self) -> bool:
+        """Whether one-token steps run in the kernel library (decode_step.py)."""
+        return self._kernel_step is not None
 
-    def _native(self, inputs: mx.array, cache: Any, most: int = 1) -> Any:
-        """The native step for this call, if it feeds 1..``most`` tokens to a cache it can extend."""
-        step = self._native_step
+    def _step_for(self, inputs: mx.array, cache: Any, most: int = 1) -> Any:
+        """The kernel step for this call, if it feeds 1..``most`` tokens to a cache it can extend."""
+        step = self._kernel_step
         if step is not None and inputs.ndim == 2 and inputs.shape[0] == 1 and 1 <= inputs.shape[1] <= most \
                 and step.handles(cache):
             return step
@@ -234,7 +234,7 @@ class FastDecodeModel:
     def __call__(self, inputs: mx.array, cache: Any = None, input_embeddings: mx.array | None = None) -> mx.array:
         if input_embeddings is not None or cache is None or inputs.ndim != 2 or inputs.shape[0] != 1:
             return self.inner(inputs, cache=cache, input_embeddings=input_embeddings)
-        if (step := self._native(inputs, cache)) is not None:
+        if (step := self._step_for(inputs, cache)) is not None:
             return step.logits(int(inputs[0, 0].item()), cache)[None]
         return self._final(self._layers(inputs, cache), self.inner.model.norm.weight, self._head_t)[None]
 
@@ -246,7 +246,7 @@ class FastDecodeModel:
         """
         if inputs.ndim != 2 or inputs.shape[0] != 1:
             return self.inner(inputs, cache=cache)[:, -1, :]
-        if (step := self._native(inputs, cache, NATIVE_PROMPT_TOKENS)) is not None:
+        if (step := self._step_for(inputs, cache, KERNEL_PROMPT_TOKENS)) is not None:
             return step.forward([int(t) for t in inputs[0].tolist()], cache)
         hidden = self._layers(inputs, cache)
         return self._final(hidden[-1:], self.inner.model.norm.weight, self._head_t)
@@ -257,16 +257,16 @@ class FastDecodeModel:
         length = inputs.shape[1]
         offset = cache[0].offset
         cos, sin = self._angles(offset, length)
-        native = self._prompt_ops if length > 1 else None
-        mask = self._causal_mask(offset, length) if native is None else None
+        ops = self._prompt_ops if length > 1 else None
+        mask = self._causal_mask(offset, length) if ops is None else None
         h = model.embed_tokens(inputs[0])  # (length, dims): 2-D products need no reshapes around them
         for layer, layer_cache, weights, eps_in, eps_post in zip(
                 model.layers, cache, self._weights, self._eps_in, self._eps_post):
             q, k, v = self._pre[eps_in](h, layer.input_layernorm.weight, *weights[:3], cos, sin)
             keys, values = layer_cache.update_and_fetch(k, v)
             scores = q @ keys.swapaxes(-1, -2)
-            if native is not None:
-                probs = native.causal_softmax(scores, length, offset)
+            if ops is not None:
+                probs = ops.causal_softmax(scores, length, offset)
             else:
                 probs = _softmax(scores) if mask is None else _masked_softmax(scores, mask)
             out = probs @ values
@@ -274,10 +274,10 @@ class FastDecodeModel:
                 out = out.reshape(1, -1)
             else:
                 out = out.reshape(self._n_heads, length, self._head_dim).transpose(1, 0, 2).reshape(length, -1)
-            if native is not None:
+            if ops is not None:
                 h, gate, up = self._post_gates[eps_post](h, out, weights[3], layer.post_attention_layernorm.weight,
                                                          *weights[4:6])
-                h = mx.addmm(h, native.silu_mul(gate, up), weights[6])
+                h = mx.addmm(h, ops.silu_mul(gate, up), weights[6])
             else:
                 h = self._post[eps_post](h, out, weights[3], layer.post_attention_layernorm.weight, *weights[4:])
         return h

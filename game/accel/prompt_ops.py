@@ -1,15 +1,14 @@
-"""A prompt's transcendental steps in the native library (native/softmax.c, native/silu.c).
+"""A prompt's transcendental steps in the kernel library (csrc/softmax.c, csrc/silu.c).
 
-Why leave MLX's graph for them: on the CPU, MLX computes `exp` one float at a time. For a
-turn's 58-token suffix over 910 keys, the masked softmax took 3.6 ms per layer (a third of the
-forward pass) and the MLP's silu gate 1.1 ms, against ~0.4 ms and a few microseconds
-vectorised in C. The price is a synchronisation per step (the input must exist before the C
+Why leave MLX's graph for them: on the CPU, MLX computes `exp` one float at a time, which made
+the masked softmax of a turn's suffix a third of the forward pass; vectorised in C it is
+several times faster (docs/accelerator.md). The price is a synchronisation per step (the input must exist before the C
 code reads it), which a decode step could not afford but a prompt of many rows can. Decode
 steps keep MLX's compiled kernels.
 
 Both steps write their result over their input's buffer: the input is always the caller's
-fresh product (referenced by nothing else), so no copy goes back into MLX. That saves a
-1.9 MB allocation and copy per layer, about a third of the softmax step's time.
+fresh product (referenced by nothing else), so no copy goes back into MLX: an allocation and a
+copy per layer saved.
 """
 
 from __future__ import annotations
@@ -40,8 +39,8 @@ def _in_place(array: mx.array, compute: Callable[[np.ndarray], None]) -> mx.arra
     return array
 
 
-class NativePromptOps:
-    """FastDecodeModel's multi-token steps, computed by the native library."""
+class KernelPromptOps:
+    """FastDecodeModel's multi-token steps, computed by the kernel library."""
 
     def __init__(self, library: ctypes.CDLL) -> None:
         self._softmax = library.adv_causal_softmax

@@ -5,9 +5,9 @@ read. The float32 model reads 540 MB per token; its quantized twin (the GGUF's c
 and biases, written next to the converted model) reads ~95 MB. Prompt prefill stays on
 OpenBLAS GEMM with the float32 weights, where MLX is already fast.
 
-How: the native front end in libmlx's `cblas_sgemm` slot (blas.py, native/qgemv.c) looks the
+How: the kernel front end in libmlx's `cblas_sgemm` slot (gemm_slot.py, csrc/qgemv.c) looks the
 weight operand of every one-row product up in a table keyed by the address of MLX's float32
-buffer. `attach_quantized_decode` fills that table for a loaded model, holding a reference to
+buffer. `register_quantized_twins` fills that table for a loaded model, holding a reference to
 every registered MLX array so that no address can be freed and reused while it is in the
 table, and checks every registered matrix against numpy before trusting it. If any check
 fails, nothing stays registered and decoding uses the float32 path.
@@ -26,8 +26,12 @@ _TOLERANCE = 2e-3  # relative to the largest |output|: f16 vs f32 rounding of th
 
 
 @dataclass
-class QuantizedDecode:
-    """The weights registered with the native front end for one model; `close` unregisters them."""
+class QuantizedTwins:
+    """The weights registered with the kernel front end for one model; `close` unregisters them.
+
+    It holds every registered MLX array and numpy view, so no registered address can be freed
+    and reused while it lives; dropping it (or `close`) unregisters them all.
+    """
 
     library: Any
     names: list[str]
@@ -77,7 +81,7 @@ def _register_all(library: Any, entries: list[tuple[Any, ...]]) -> None:
         status = library.adv_register(key_array.ctypes.data, n, k, bits, q.ctypes.data,
                                       scales.ctypes.data, biases.ctypes.data)
         if status != 0:
-            raise RuntimeError(f"native kernel refused a {n}x{k} {bits}-bit matrix (code {status})")
+            raise RuntimeError(f"the kernel library refused a {n}x{k} {bits}-bit matrix (code {status})")
 
 
 def _unregister(library: Any, keys: list[int]) -> None:
@@ -101,7 +105,7 @@ def _agrees(weight: Any, weight_np: Any, rng: Any) -> bool:
     return float(np.abs(got - want).max()) <= _TOLERANCE * scale
 
 
-def attach_quantized_decode(model: Any, folder: Path, library: Any) -> QuantizedDecode | None:
+def register_quantized_twins(model: Any, folder: Path, library: Any) -> QuantizedTwins | None:
     """Register ``model``'s float32 weights with their quantized twin from ``folder``.
 
     Returns None when the folder has no twin or a matrix does not match; raises nothing for
@@ -146,6 +150,6 @@ def attach_quantized_decode(model: Any, folder: Path, library: Any) -> Quantized
     if not all(_agrees(weight, weight_np, rng) for weight, weight_np in weights):
         _unregister(library, keys)
         return None
-    decode = QuantizedDecode(library, names, bits_count, keep)
-    decode._finalizer = weakref.finalize(decode, _unregister, library, keys)
-    return decode
+    twins = QuantizedTwins(library, names, bits_count, keep)
+    twins._finalizer = weakref.finalize(twins, _unregister, library, keys)
+    return twins

@@ -10,7 +10,7 @@
  * arithmetic itself (the quantized products, qrows.c) was only ~half of the step. Here the
  * step is plain loops on the calling thread; Python only samples from the logits, in MLX.
  *
- * The mathematics is mlx_lm.models.llama's (as fast_decode.py writes it): RMSNorm, q/k/v,
+ * The mathematics is mlx_lm.models.llama's (as llama_forward.py writes it): RMSNorm, q/k/v,
  * rotary embedding (traditional: pairs 2i, 2i+1; else i, i + half), queries scaled, grouped
  * query attention (query head h reads key head h / (heads / kv_heads)) over positions
  * 0..pos, output projection and residual, RMSNorm, silu(gate) * up, down projection and
@@ -21,24 +21,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "decode_step.h"
 #include "entry.h"
 #include "qrows.h"
 #include "rowshare.h"
-
-typedef struct {
-    int layers, dims, hidden, heads, kv_heads, head_dim, vocab, traditional;
-    float rope_scale, attn_scale, final_eps;
-    const float *freqs;      /* head_dim / 2 rotary frequencies, as the MLX path computes them */
-    const float *embed;      /* vocab x dims, float32 */
-    const float *final_norm; /* dims */
-    const float *head;       /* the vocabulary projection's float32 weight (its registered key) */
-} decode_model;
-
-typedef struct {
-    const float *in_norm, *post_norm; /* dims each */
-    const float *wq, *wk, *wv, *wo, *wg, *wu, *wd; /* float32 weights: keys of their twins */
-    float eps_in, eps_post;
-} decode_layer;
 
 enum { STEP_OK = 0, STEP_UNREGISTERED = -1, STEP_BAD_SHAPE = -2, STEP_NO_MEMORY = -3 };
 

@@ -1,6 +1,6 @@
 /*
  * The library's entry points that its own files call each other through (and Python calls by
- * ctypes, declared in native.py): one prototype each, checked against its definition.
+ * ctypes, declared in kernels.py): one prototype each, checked against its definition.
  */
 #ifndef ADV_ENTRY_H
 #define ADV_ENTRY_H

@@ -5,7 +5,7 @@
  * With float32 weights that reads 540 MB per token for SmolLM2-135M; the GGUF it came from
  * holds the same numbers as 4-bit/8-bit affine groups (~95 MB). MLX's own CPU quantized
  * matmul is not vectorised, so the narrator keeps float32 weights (fast BLAS GEMM for the
- * prompt) and this front end, placed in libmlx's `cblas_sgemm` GOT slot by blas.py, answers
+ * prompt) and this front end, placed in libmlx's `cblas_sgemm` GOT slot by gemm_slot.py, answers
  * one-row products against a registered weight from its quantized twin instead.
  *
  *   M <= 4, row-major, x @ W^T, W registered   -> quantized matrix-vector products (qrows.c)

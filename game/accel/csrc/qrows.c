@@ -7,7 +7,7 @@
  * nibbles of two adjacent groups, widened with one unpack each, meet their x in madd_epi16,
  * and each x load serves both rows. Eight groups' integer sums are reduced together (three
  * horizontal adds) and scaled with one multiply-add. Measured on this machine's Zen 3 against
- * the one-row kernel it replaced: 35-40% less time per product (docs/performance.md).
+ * the one-row kernel it replaced: 35-40% less time per product (docs/accelerator.md).
  *
  * 8-bit rows (the vocabulary projection) keep float x: that product streams 35 MB from memory
  * and the integer form was no faster there.

@@ -1,8 +1,8 @@
 /*
  * A helper thread that takes chunks of a product's output rows while the thread running a
- * native decode step (decode_step.c) works through the same product.
+ * decode-step kernel (decode_step.c) works through the same product.
  *
- * Why: the products are two thirds of a native step, and the step leaves the machine's other
+ * Why: the products are two thirds of a kernel decode step, and the step leaves the machine's other
  * core mostly idle (no MLX graph to dispatch any more). Two threads also draw about twice the
  * memory bandwidth of one: the 35 MB vocabulary projection took 3.0 ms alone and 1.6 ms shared.
  *

@@ -1,5 +1,5 @@
 /*
- * AVX2 helpers shared by the native kernels: e^x for eight floats at a time (MLX's CPU backend
+ * AVX2 helpers shared by the C kernels: e^x for eight floats at a time (MLX's CPU backend
  * computes exp one float at a time) for softmax.c and silu.c, and the horizontal sum of a
  * vector for qgemv.c and softmax.c.
  */

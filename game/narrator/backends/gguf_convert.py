@@ -7,8 +7,8 @@ quantized arrays with biases), so the conversion only renames tensors, rebuilds 
 the tokenizer from the GGUF metadata, and chooses the weight format:
 
 * ``"f32"``: dequantized float32. On the CPU this is by far the fastest (MLX's CPU quantized
-  kernels are slow, an optimized float32 GEMM is not), see docs/performance.md. The GGUF's
-  own codes are kept beside it (`decode-quantized.safetensors`) for the native decode kernel.
+  kernels are slow, an optimized float32 GEMM is not), see docs/accelerator.md. The GGUF's
+  own codes are kept beside it (`decode-quantized.safetensors`) for the decode kernels (game/accel/).
 * ``"q"``: the GGUF's own quantization kept as MLX quantized arrays (small; the right choice
   on Metal).
 
@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from game.accel.quantized_twin import QUANTIZED_TWIN_FILE, twin_tensors
+from game.narrator.backends.cpu_accel import QUANTIZED_TWIN_FILE, twin_tensors
 
 ProgressFn = Callable[[str, float], None]
 
@@ -51,7 +51,7 @@ _GLOBAL_NAMES = {
 }
 _TOKEN_TYPE_CONTROL = 3
 _TOKEN_TYPE_USER_DEFINED = 4
-FORMAT_VERSION = 2  # 2: f32 folders carry the quantized twin for decoding (quantized_decode.py)
+FORMAT_VERSION = 2  # 2: f32 folders carry the quantized twin for decoding (game/accel/quantized_twin.py)
 # MLX maps GGUF Q4_0/Q4_1/Q8_0 blocks (32 weights each) to affine groups of 32.
 GGUF_GROUP_SIZE = 32
 

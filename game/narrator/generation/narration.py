@@ -99,8 +99,8 @@ class NarrationEngine:
                  cache_directory: Path | None = None,
                  clock: Callable[[], float] = time.perf_counter) -> None:
         """``clock``: where the timing statistics read the time (tests pass a scripted one)."""
-        # Held for the engine's lifetime: `loaded.decode` keeps the quantized twins registered
-        # with the native kernel, and dropping it unregisters them (decoding then falls back
+        # Held for the engine's lifetime: `loaded.accel` keeps the quantized twins registered
+        # with the kernel library, and dropping it unregisters them (decoding then falls back
         # to the float32 weights, several times slower).
         self.loaded = loaded
         self.model = loaded.model

@@ -35,7 +35,7 @@ Loader = Callable[[str | None, Callable[[str, float], None]], Any]
 
 
 def default_loader(spec: str | None, progress: Callable[[str, float], None]) -> Any:
-    """N1's model resolution (embedded SmolLM2, HF ids, folders), imported on the worker thread."""
+    """The model resolution (embedded SmolLM2, HF ids, folders), imported on the worker thread."""
     from game.narrator.backends.mlx_model import load_narrator_model
 
     return load_narrator_model(spec, progress)
@@ -82,6 +82,7 @@ class MLXNarrator:
         self._thread: threading.Thread | None = None
         self._finished = threading.Event()  # set once the worker has flushed and let go of MLX
         self._model_name = settings.model or "SmolLM2-135M-Instruct"
+        self._idle_detail = ""  # the model name and what the CPU accelerator could not do, if any
         self.load_error: str | None = None
 
     # ---------------------------------------------------------------- Narrator protocol
@@ -215,8 +216,12 @@ class MLXNarrator:
             directory = self._cache_directory
             if directory is None and self._settings.disk_cache:
                 directory = default_cache_directory()
-            engine = NarrationEngine(loaded, self._settings, directory)
             self._model_name = getattr(loaded, "model_id", self._model_name)
+            note = getattr(loaded, "status_note", "")  # a CPU accelerator part fell back
+            if note:
+                self._idle_detail = f"{self._model_name}; {note}"
+                self._set_status("loading", self._idle_detail)
+            engine = NarrationEngine(loaded, self._settings, directory)
         except Exception as exc:  # ModelUnavailable, OOM, corrupt weights...
             # ModelUnavailable messages are written for the player; others get their type
             self.load_error = str(exc) if type(exc).__name__ == "ModelUnavailable" \
@@ -224,7 +229,7 @@ class MLXNarrator:
             log.warning("narrator model failed to load: %s", self.load_error)
             self._set_status("error", self.load_error)
             return None
-        self._set_status("idle", self._model_name)
+        self._set_status("idle", self._idle_detail or self._model_name)
         return engine
 
     def _finish_cancelled(self, job: _Job) -> None:
@@ -251,7 +256,7 @@ class MLXNarrator:
                 self._call(job, "on_token", rid, piece)
             stats = run.stats or NarrationStats("hit", 0, 0, 0.0, 0.0, 0)
             self._call(job, "on_done", rid, stats, run.final_text)
-            self._set_status("idle", self._model_name)
+            self._set_status("idle", self._idle_detail or self._model_name)
         except Exception as exc:  # generation failure, out of memory: report and carry on
             log.exception("narration %s failed", rid)
             engine.store.clear_partial()
@@ -273,7 +278,7 @@ class MLXNarrator:
             with self._lock:  # interrupted by a request: try again when idle
                 self._prefetch.insert(0, (style, scene))
         elif not self._has_request():
-            self._set_status("idle", self._model_name)
+            self._set_status("idle", self._idle_detail or self._model_name)
 
     def _flush(self, engine: Any, final: bool = False) -> None:
         try:

@@ -1,7 +1,7 @@
-"""Decode steps read the GGUF's quantized weights through the native front end, and stay correct.
+"""Decode steps read the GGUF's quantized weights through the kernel front end, and stay correct.
 
 Fast tests register small random matrices (4-bit and 8-bit affine groups, as MLX reads GGUF
-Q4_1/Q8_0) with the front end sitting in libmlx's sgemm slot and compare MLX's one-row
+Q4_1/Q8_0) with the kernel front end sitting in libmlx's sgemm slot and compare MLX's one-row
 products with numpy (to 1e-4 of the largest output: the AVX2 kernel holds x as int16). The test marked `model` decodes the real SmolLM2 token by token and
 compares the logits with llama.cpp running the same GGUF.
 """
@@ -19,13 +19,14 @@ import mlx.nn as nn
 import numpy as np
 import pytest
 
-from game.accel import kernels as native
-from game.accel.quantized_twin import QUANTIZED_TWIN_FILE, attach_quantized_decode
-from tests.native_support import kernel_built_with, library  # noqa: F401 (a fixture)
+from game.accel import kernels
+from game.accel.switches import AccelSwitches
+from game.accel.quantized_twin import QUANTIZED_TWIN_FILE, register_quantized_twins
+from tests.accel.kernel_support import kernel_built_with, library  # noqa: F401 (a fixture)
 
-needs_native = pytest.mark.skipif(
-    not sys.platform.startswith("linux") or native.find_compiler() is None,
-    reason="the native front end needs Linux and a C compiler")
+needs_kernels = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or kernels.find_compiler() is None,
+    reason="the kernel front end needs Linux and a C compiler")
 
 
 class TinyStack(nn.Module):
@@ -67,10 +68,10 @@ def _int16_bound(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
     return np.repeat(half_steps, 32, axis=1).astype(np.float64) @ np.abs(weight.astype(np.float64)).T
 
 
-@needs_native
+@needs_kernels
 def test_one_row_products_run_on_the_quantized_twin(tmp_path: Path, library) -> None:
     model, weights = _model_with_twin(tmp_path, [(96, 64, 4), (200, 576, 4), (130, 96, 8)])
-    decode = attach_quantized_decode(model, tmp_path, library)
+    decode = register_quantized_twins(model, tmp_path, library)
     assert decode is not None and decode.describe() == "quantized decode (2 x 4-bit, 1 x 8-bit)"
     rng = np.random.default_rng(5)
     for weight in weights:
@@ -83,10 +84,10 @@ def test_one_row_products_run_on_the_quantized_twin(tmp_path: Path, library) -> 
     decode.close()
 
 
-@needs_native
+@needs_kernels
 def test_prompts_and_scaled_products_keep_their_meaning(tmp_path: Path, library) -> None:
     model, weights = _model_with_twin(tmp_path, [(64, 96, 4)])
-    decode = attach_quantized_decode(model, tmp_path, library)
+    decode = register_quantized_twins(model, tmp_path, library)
     weight = weights[0]
     rng = np.random.default_rng(6)
     w64 = np.array(weight, dtype=np.float64)
@@ -102,16 +103,16 @@ def test_prompts_and_scaled_products_keep_their_meaning(tmp_path: Path, library)
     decode.close()
 
 
-@needs_native
+@needs_kernels
 def test_closing_or_dropping_unregisters_every_matrix(tmp_path: Path, library) -> None:
     model, weights = _model_with_twin(tmp_path, [(64, 64, 4)])
     x = np.ones((1, 64), dtype=np.float32)
-    decode = attach_quantized_decode(model, tmp_path, library)
+    decode = register_quantized_twins(model, tmp_path, library)
     decode.close()
     before = library.adv_quantized_calls()
     _row_product(x, weights[0])
     assert library.adv_quantized_calls() == before
-    decode = attach_quantized_decode(model, tmp_path, library)
+    decode = register_quantized_twins(model, tmp_path, library)
     del decode
     gc.collect()
     before = library.adv_quantized_calls()
@@ -119,28 +120,28 @@ def test_closing_or_dropping_unregisters_every_matrix(tmp_path: Path, library) -
     assert library.adv_quantized_calls() == before
 
 
-@needs_native
+@needs_kernels
 def test_a_twin_that_does_not_match_the_weights_is_not_used(tmp_path: Path, library) -> None:
     model, weights = _model_with_twin(tmp_path, [(64, 64, 4), (32, 64, 4)])
     twin = mx.load(str(tmp_path / QUANTIZED_TWIN_FILE))
     twin["layers.1.scales"] = twin["layers.1.scales"] * 1.5  # someone else's scales
     mx.save_safetensors(str(tmp_path / QUANTIZED_TWIN_FILE), twin)
-    assert attach_quantized_decode(model, tmp_path, library) is None
+    assert register_quantized_twins(model, tmp_path, library) is None
     before = library.adv_quantized_calls()
     _row_product(np.ones((1, 64), dtype=np.float32), weights[0])
     assert library.adv_quantized_calls() == before  # nothing stayed registered
 
 
-@needs_native
+@needs_kernels
 def test_folders_without_a_twin_decode_in_float32(tmp_path: Path, library) -> None:
     model, _ = _model_with_twin(tmp_path, [(32, 32, 4)])
     (tmp_path / QUANTIZED_TWIN_FILE).unlink()
-    assert attach_quantized_decode(model, tmp_path, library) is None
-    assert attach_quantized_decode(model, tmp_path, None) is None
+    assert register_quantized_twins(model, tmp_path, library) is None
+    assert register_quantized_twins(model, tmp_path, None) is None
 
 
-@needs_native
-@pytest.mark.parametrize("flags", native.FLAG_SETS, ids=["this-cpu", "portable-c"])
+@needs_kernels
+@pytest.mark.parametrize("flags", kernels.FLAG_SETS, ids=["this-cpu", "portable-c"])
 def test_both_builds_of_the_kernel_compute_the_same_products(tmp_path: Path, flags: tuple[str, ...]) -> None:
     """The AVX2 kernels and the plain C fallback, called directly as MLX would call cblas_sgemm."""
     library, sgemm = kernel_built_with(flags, tmp_path)
@@ -169,8 +170,8 @@ def test_both_builds_of_the_kernel_compute_the_same_products(tmp_path: Path, fla
         library.adv_unregister(weight.ctypes.data)
 
 
-@needs_native
-@pytest.mark.parametrize("flags", native.FLAG_SETS, ids=["this-cpu", "portable-c"])
+@needs_kernels
+@pytest.mark.parametrize("flags", kernels.FLAG_SETS, ids=["this-cpu", "portable-c"])
 def test_attention_sized_products_of_a_few_rows_are_exact(tmp_path: Path, flags: tuple[str, ...]) -> None:
     """Scores (A B^T) and outputs (A B) of 1-4 query rows against cached keys and values, with
     strides, alpha and beta, as MLX hands them to cblas_sgemm."""
@@ -188,38 +189,36 @@ def test_attention_sized_products_of_a_few_rows_are_exact(tmp_path: Path, flags:
             np.testing.assert_allclose(c[:, :n], want, rtol=1e-4, atol=1e-4, err_msg=f"{m} {n} {k} {trans_b}")
 
 
-@needs_native
-def test_the_kernel_is_built_once_per_cpu_and_compiler(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("ADVENTURE_CACHE", str(tmp_path))
-    first = native.load_native_kernel()
+@needs_kernels
+def test_the_kernel_is_built_once_per_cpu_and_compiler(tmp_path: Path) -> None:
+    (tmp_path / "native").mkdir()
+    (tmp_path / "native" / "qgemv-0123456789abcdef.so").write_bytes(b"")  # the former name
+    first = kernels.load_kernels(tmp_path)
     assert first.library is not None, first.detail
-    built = list((tmp_path / "native").glob("qgemv-*.so"))
-    assert len(built) == 1
+    built = list((tmp_path / "native").glob("*.so"))
+    assert len(built) == 1 and built[0].name.startswith("adventure-kernels-")
     stamp = built[0].stat().st_mtime_ns
-    again = native.load_native_kernel()
+    again = kernels.load_kernels(tmp_path)
     assert again.library is not None and built[0].stat().st_mtime_ns == stamp
 
 
-def test_no_compiler_or_opt_out_leaves_the_float32_path(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("ADVENTURE_CACHE", str(tmp_path))
-    monkeypatch.setenv("ADVENTURE_NATIVE", "off")
-    assert native.load_native_kernel() == native.NativeKernel(None, "ADVENTURE_NATIVE=off")
-    monkeypatch.delenv("ADVENTURE_NATIVE")
+def test_no_compiler_leaves_the_float32_path(tmp_path: Path, monkeypatch) -> None:
     broken = tmp_path / "broken-cc"
     broken.write_text("#!/bin/sh\necho 'cc: fatal error: no input files' >&2\nexit 1\n")
     broken.chmod(0o755)
-    monkeypatch.setenv("ADVENTURE_CC", str(broken))
-    kernel = native.load_native_kernel()
+    kernel = kernels.load_kernels(tmp_path, AccelSwitches.from_environ({"ADVENTURE_CC": str(broken)}).compilers)
     assert kernel.library is None and "failed: cc: fatal error" in kernel.detail
-    assert not list((tmp_path / "native").glob("qgemv-*.so"))  # no half-built library left behind
-    monkeypatch.setenv("ADVENTURE_CC", "no-such-compiler-here")
-    monkeypatch.setenv("CC", "no-such-compiler-either")
+    assert not list((tmp_path / "native").glob("*.so"))  # no half-built library left behind
     monkeypatch.setenv("PATH", str(tmp_path))
-    assert native.load_native_kernel().library is None
+    compilers = AccelSwitches.from_environ({"ADVENTURE_CC": "no-such-compiler-here",
+                                            "CC": "no-such-compiler-either"}).compilers
+    assert compilers == ("no-such-compiler-here", "no-such-compiler-either")
+    assert kernels.load_kernels(tmp_path, compilers) == kernels.KernelLibrary(
+        None, "no C compiler found (install gcc or clang for faster decoding)")
 
 
 @pytest.mark.model
-@needs_native
+@needs_kernels
 def test_real_model_decodes_token_by_token_as_its_float32_self_and_llama_cpp() -> None:
     """Each decode step (one row, quantized twin) gives the float32 model's logits, and is as close
     to llama.cpp's on the same GGUF as the float32 model is."""
@@ -229,18 +228,20 @@ def test_real_model_decodes_token_by_token_as_its_float32_self_and_llama_cpp() -
     from game.narrator.backends.mlx_model import embedded_gguf_path, load_narrator_model
 
     loaded = load_narrator_model(None)
-    assert loaded.decode is not None, loaded.decode_detail()
-    assert loaded.decode_detail() == "quantized decode (210 x 4-bit, 1 x 8-bit), native one-token steps"
+    twins = loaded.accel.twins
+    assert twins is not None, loaded.decode_detail()
+    assert loaded.decode_detail() == "quantized decode (210 x 4-bit, 1 x 8-bit), kernel one-token steps"
+    assert not loaded.accel.status.fell_back, loaded.accel.status.describe()
     ids = loaded.tokenizer.encode("You stand at the mouth of a cave. A cold wind blows from below.")
 
     def decode_one_by_one() -> list[np.ndarray]:
         cache = make_prompt_cache(loaded.model)
         return [np.array(loaded.model(mx.array([[token]]), cache=cache)[0, -1]) for token in ids]
 
-    before = loaded.decode.library.adv_quantized_calls()
+    before = twins.library.adv_quantized_calls()
     quantized = decode_one_by_one()
-    assert loaded.decode.library.adv_quantized_calls() - before == 211 * len(ids)
-    loaded.decode.close()
+    assert twins.library.adv_quantized_calls() - before == 211 * len(ids)
+    twins.close()
     float32 = decode_one_by_one()
     reference = Llama(str(embedded_gguf_path()), n_ctx=128, n_threads=1, logits_all=True, verbose=False)
     reference.eval(ids)
@@ -259,15 +260,14 @@ def test_mlx_builds_fused_kernels_for_this_cpu_in_a_folder_of_its_own(tmp_path: 
 
     if not sys.platform.startswith("linux") or shutil.which("g++") is None:
         pytest.skip("the MLX JIT wrapper is for Linux with g++")
-    monkeypatch.setenv("ADVENTURE_CACHE", str(tmp_path))
     plain_path = [d for d in os.environ["PATH"].split(os.pathsep) if "mlx-jit-" not in d]
     monkeypatch.setenv("PATH", os.pathsep.join(plain_path))  # as before any model was loaded here
     monkeypatch.setenv("TMPDIR", os.environ.get("TMPDIR", "/tmp"))
-    assert mlx_jit.tune_mlx_jit() == "MLX kernels built with -march=native"
+    assert mlx_jit.tune_mlx_jit(tmp_path) == (True, "MLX kernels built with -march=native")
     wrapper = Path(shutil.which("g++"))
     assert wrapper.is_relative_to(tmp_path) and "-march=native" in wrapper.read_text()
     assert Path(os.environ["TMPDIR"]).is_relative_to(tmp_path)
-    assert mlx_jit.tune_mlx_jit() == "already in place"
+    assert mlx_jit.tune_mlx_jit(tmp_path) == (True, "already in place")
     code = ("import mlx.core as mx; f = mx.compile(lambda a: mx.exp(a * 0.75) - 0.25); "
             "print(f(mx.array([0.0, 1.0])).tolist())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -276,9 +276,6 @@ def test_mlx_builds_fused_kernels_for_this_cpu_in_a_folder_of_its_own(tmp_path: 
     assert list(Path(os.environ["TMPDIR"]).glob("mlx/*/cpu/*.so"))  # built with the wrapper, kept there
 
 
-def test_the_mlx_jit_wrapper_can_be_declined(monkeypatch) -> None:
-    from game.accel import jit_flags as mlx_jit
-
-    monkeypatch.setenv("ADVENTURE_MLX_JIT", "plain")
-    path = os.environ["PATH"]
-    assert mlx_jit.tune_mlx_jit() == "ADVENTURE_MLX_JIT=plain" and os.environ["PATH"] == path
+@pytest.mark.parametrize("value", ["plain", "off", "0", "False", "no"])
+def test_the_mlx_jit_wrapper_can_be_declined(value: str) -> None:
+    assert AccelSwitches.from_environ({"ADVENTURE_MLX_JIT": value}).jit_flags is False

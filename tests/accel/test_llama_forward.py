@@ -13,26 +13,27 @@ import pytest
 from mlx_lm.models import llama
 from mlx_lm.models.cache import make_prompt_cache, trim_prompt_cache
 
-from game.accel import kernels as native
+from game.accel import kernels
 from game.accel.llama_forward import FastDecodeModel, supports_fast_decode
-from game.accel.prompt_ops import NativePromptOps
+from game.accel.prompt_ops import KernelPromptOps
+from game.paths import cache_dir
 from tests.narrator.narrator_tiny import make_model
 
-needs_compiler = pytest.mark.skipif(native.find_compiler() is None, reason="the native softmax needs a C compiler")
+needs_compiler = pytest.mark.skipif(kernels.find_compiler() is None, reason="the kernel softmax needs a C compiler")
 
 
 @pytest.fixture(scope="module")
-def native_ops() -> NativePromptOps:
-    kernel = native.load_native_kernel()
+def kernel_ops() -> KernelPromptOps:
+    kernel = kernels.load_kernels(cache_dir())
     assert kernel.library is not None, kernel.detail
-    return NativePromptOps(kernel.library)
+    return KernelPromptOps(kernel.library)
 
 
-def _softmax_variant(request: pytest.FixtureRequest, which: str) -> NativePromptOps | None:
-    return request.getfixturevalue("native_ops") if which == "native" else None
+def _softmax_variant(request: pytest.FixtureRequest, which: str) -> KernelPromptOps | None:
+    return request.getfixturevalue("kernel_ops") if which == "kernel" else None
 
 
-SOFTMAX_VARIANTS = pytest.mark.parametrize("which", ["mlx", pytest.param("native", marks=needs_compiler)])
+SOFTMAX_VARIANTS = pytest.mark.parametrize("which", ["mlx", pytest.param("kernel", marks=needs_compiler)])
 
 
 def _twin(traditional: bool, **changes) -> llama.Model:
@@ -131,7 +132,7 @@ def test_the_real_model_generates_the_same_tokens_both_ways() -> None:
 
 
 @pytest.mark.model
-def test_without_the_native_front_end_the_stock_forward_pass_is_kept() -> None:
+def test_without_the_kernel_front_end_the_stock_forward_pass_is_kept() -> None:
     """The grouped attention rows would go to OpenBLAS's sgemm there, which is slower."""
     import os
     import subprocess
@@ -139,11 +140,13 @@ def test_without_the_native_front_end_the_stock_forward_pass_is_kept() -> None:
     from pathlib import Path
 
     code = ("from game.narrator.backends.mlx_model import load_narrator_model; m = load_narrator_model(None); "
-            "print(type(m.model).__name__, '|', m.decode_detail())")
+            "print(m.status_note); print(type(m.model).__name__, '|', m.decode_detail())")
     out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, ADVENTURE_NATIVE="off"),
                          capture_output=True, text=True, timeout=300,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip().splitlines()[-1] == "Model | float32 decode", out.stderr[-2000:]
+    # and it says so: the kernels and everything built on them fell back, with the reason
+    assert "kernels (ADVENTURE_NATIVE=off)" in out.stdout, out.stdout
 
 
 @SOFTMAX_VARIANTS
@@ -159,7 +162,7 @@ def test_last_logits_are_the_last_row_of_the_full_ones(which: str, request: pyte
 
 @needs_compiler
 @pytest.mark.parametrize("length, offset, keys", [(1, 0, 1), (5, 0, 5), (7, 20, 27), (3, 9, 16), (58, 852, 910)])
-def test_the_native_causal_softmax_matches_a_masked_softmax(native_ops: NativePromptOps, length: int,
+def test_the_kernel_causal_softmax_matches_a_masked_softmax(kernel_ops: KernelPromptOps, length: int,
                                                              offset: int, keys: int) -> None:
     """Row i of each block sees keys 0..offset+i (also past the scores' last column: no overrun);
     masked places are exact zeros; large scores do not overflow; odd widths use the scalar tail."""
@@ -170,19 +173,19 @@ def test_the_native_causal_softmax_matches_a_masked_softmax(native_ops: NativePr
     shifted = np.where(visible, scores.astype(np.float64), -np.inf)
     want = np.exp(shifted - shifted.max(axis=-1, keepdims=True))
     want /= want.sum(axis=-1, keepdims=True)
-    got = np.array(native_ops.causal_softmax(mx.array(scores), length, offset))
+    got = np.array(kernel_ops.causal_softmax(mx.array(scores), length, offset))
     np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-7)
     assert (got[..., ~visible] == 0.0).all()
 
 
 @needs_compiler
 @pytest.mark.parametrize("n", [1, 7, 8, 61, 89_088])
-def test_the_native_silu_gate_matches_mlx(native_ops: NativePromptOps, n: int) -> None:
+def test_the_kernel_silu_gate_matches_mlx(kernel_ops: KernelPromptOps, n: int) -> None:
     """Both signs, large magnitudes (no overflow), zero, and the scalar tail past the vectors."""
     rng = np.random.default_rng(n)
     gate = (rng.standard_normal(n) * 6).astype(np.float32)
     gate[:min(n, 4)] = [0.0, -95.0, 95.0, -0.0][:min(n, 4)]
     up = rng.standard_normal(n).astype(np.float32)
     want = np.array(nn.silu(mx.array(gate)) * mx.array(up))
-    got = np.array(native_ops.silu_mul(mx.array(gate), mx.array(up)))
+    got = np.array(kernel_ops.silu_mul(mx.array(gate), mx.array(up)))
     np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-7)

@@ -1,8 +1,8 @@
-"""Whole decode steps in the native library give the stock mlx-lm llama's logits.
+"""Whole decode steps in the kernel library give the stock mlx-lm llama's logits.
 
 A tiny random llama (real mlx-lm classes, grouped-query attention) gets a quantized twin the
 way a converted GGUF has one (4-bit layers, an 8-bit embedding that is also the output
-projection; the float32 weights are the twin dequantized), so the native step and the stock
+projection; the float32 weights are the twin dequantized), so the kernel step and the stock
 model compute the same function. The real model is covered in test_quantized_decode.py.
 """
 
@@ -18,17 +18,18 @@ from mlx.utils import tree_flatten
 from mlx_lm.models import llama
 from mlx_lm.models.cache import make_prompt_cache
 
-from game.accel import kernels as native
+from game.accel import Accelerated, AccelStatus
+from game.accel import kernels
 from game.accel.llama_forward import FastDecodeModel
 from game.narrator.backends.mlx_model import LoadedModel
 from game.narrator.generation.narration import NarrationEngine
-from game.accel.decode_step import NativeDecodeStep
-from game.accel.quantized_twin import QUANTIZED_TWIN_FILE, attach_quantized_decode
+from game.accel.decode_step import KernelDecodeStep
+from game.accel.quantized_twin import QUANTIZED_TWIN_FILE, register_quantized_twins
 from game.narrator.settings import NarratorSettings
 from tests.narrator.narrator_tiny import make_tokenizer
-from tests.native_support import kernel_built_with, library  # noqa: F401 (a fixture)
+from tests.accel.kernel_support import kernel_built_with, library  # noqa: F401 (a fixture)
 
-pytestmark = pytest.mark.skipif(native.find_compiler() is None, reason="the native step needs a C compiler")
+pytestmark = pytest.mark.skipif(kernels.find_compiler() is None, reason="the kernel step needs a C compiler")
 
 
 def _quantized_llama(folder: Path, traditional: bool, vocab: int = 320, hidden: int = 96,
@@ -55,12 +56,12 @@ def _quantized_llama(folder: Path, traditional: bool, vocab: int = 320, hidden: 
     return model
 
 
-def _native_model(folder: Path, library, traditional: bool = True):
+def _kernel_model(folder: Path, library, traditional: bool = True):
     model = _quantized_llama(folder, traditional)
-    decode = attach_quantized_decode(model, folder, library)
+    decode = register_quantized_twins(model, folder, library)
     assert decode is not None
     fast = FastDecodeModel(model)
-    assert fast.use_native_step(NativeDecodeStep.for_model(library, fast, decode))
+    assert fast.use_kernel_step(KernelDecodeStep.for_model(library, fast, decode))
     return model, fast, decode
 
 
@@ -71,10 +72,10 @@ def _prefilled(model, tokens: list[int]) -> list:
 
 
 @pytest.mark.parametrize("traditional", [True, False], ids=["adjacent-pairs", "half-split"])
-def test_native_steps_match_the_stock_model_across_a_cache_growth(tmp_path: Path, library, traditional) -> None:
+def test_kernel_steps_match_the_stock_model_across_a_cache_growth(tmp_path: Path, library, traditional) -> None:
     """250 prompt tokens, then 12 steps: the cache grows past its first 256 positions on the way
     (mlx-lm's KVCache grows in steps of 256), and each step's logits equal the stock model's."""
-    model, fast, decode = _native_model(tmp_path, library, traditional)
+    model, fast, decode = _kernel_model(tmp_path, library, traditional)
     prompt = [int(t) for t in np.random.default_rng(1).integers(3, 300, 250)]
     stock, ours = _prefilled(model, prompt), _prefilled(model, prompt)
     for step, token in enumerate(range(40, 52)):
@@ -89,11 +90,11 @@ def test_native_steps_match_the_stock_model_across_a_cache_growth(tmp_path: Path
 
 
 @pytest.mark.parametrize("count", [3, 20], ids=["few-rows-on-the-twins", "rows-as-a-gemm"])
-def test_a_turns_suffix_runs_natively_with_every_key_and_value_written(tmp_path: Path, library, count) -> None:
-    """`last_logits` of several tokens (a turn's suffix) is one native call too: the last token's
+def test_a_turns_suffix_runs_in_the_kernel_with_every_key_and_value_written(tmp_path: Path, library, count) -> None:
+    """`last_logits` of several tokens (a turn's suffix) is one kernel call too: the last token's
     logits equal the stock model's, and so do the next step's (every position's key and value
     went into the cache)."""
-    model, fast, decode = _native_model(tmp_path, library)
+    model, fast, decode = _kernel_model(tmp_path, library)
     prompt = list(range(3, 33))
     stock, ours = _prefilled(model, prompt), _prefilled(model, prompt)
     suffix = list(range(100, 100 + count))
@@ -110,7 +111,7 @@ def test_a_turns_suffix_runs_natively_with_every_key_and_value_written(tmp_path:
 def test_a_trimmed_cache_is_rewritten_at_its_offset(tmp_path: Path, library) -> None:
     """The narrator reuses a room's cache by trimming it: the next step writes its key and value
     at the offset, over what a longer earlier turn left there, and attends to nothing beyond."""
-    model, fast, decode = _native_model(tmp_path, library)
+    model, fast, decode = _kernel_model(tmp_path, library)
     cache = _prefilled(model, list(range(10, 60)))
     for token in (70, 71, 72, 73):
         mx.eval(fast.last_logits(mx.array([[token]]), cache))
@@ -123,12 +124,12 @@ def test_a_trimmed_cache_is_rewritten_at_its_offset(tmp_path: Path, library) -> 
 
 
 def test_after_the_twins_are_unregistered_steps_go_back_to_mlx(tmp_path: Path, library) -> None:
-    model, fast, decode = _native_model(tmp_path, library)
+    model, fast, decode = _kernel_model(tmp_path, library)
     decode.close()
     cache = _prefilled(model, [5, 6, 7])
     before = library.adv_quantized_calls()
     got = np.array(fast.last_logits(mx.array([[8]]), cache))
-    assert library.adv_quantized_calls() == before  # neither the native step nor the twins
+    assert library.adv_quantized_calls() == before  # neither the kernel step nor the twins
     want = np.array(model(mx.array([[8]]), cache=_prefilled(model, [5, 6, 7])))[:, -1]
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
@@ -136,26 +137,27 @@ def test_after_the_twins_are_unregistered_steps_go_back_to_mlx(tmp_path: Path, l
 def test_the_narration_engine_keeps_the_twins_registered(tmp_path: Path, library) -> None:
     """The worker builds its engine and drops the loader's result: that must not unregister the
     quantized twins (it did once, silently sending every decode step to the float32 weights)."""
-    model, fast, decode = _native_model(tmp_path, library)
-    loaded = LoadedModel(fast, make_tokenizer(), "tiny-twin", tmp_path, decode)
+    model, fast, decode = _kernel_model(tmp_path, library)
+    loaded = LoadedModel(fast, make_tokenizer(), "tiny-twin", tmp_path,
+                         Accelerated(fast, AccelStatus(), True, decode, library))
     engine = NarrationEngine(loaded, NarratorSettings(disk_cache=False))
     del loaded, decode
     gc.collect()
-    assert engine.loaded.decode.active
+    assert engine.loaded.accel.twins.active
     cache = _prefilled(model, [5, 6, 7])
     before = library.adv_quantized_calls()
     mx.eval(engine.model.last_logits(mx.array([[8]]), cache))
     assert library.adv_quantized_calls() - before == 22
-    engine.loaded.decode.close()
+    engine.loaded.accel.twins.close()
 
 
 def test_the_helper_thread_changes_no_number(tmp_path: Path, library) -> None:
     """Rows of the larger products are split with a helper thread; every row is still one
     thread's dot product, so the logits are bit for bit those of one thread."""
     model = _quantized_llama(tmp_path, True, vocab=512, hidden=256, heads=8, intermediate=352)
-    decode = attach_quantized_decode(model, tmp_path, library)
+    decode = register_quantized_twins(model, tmp_path, library)
     fast = FastDecodeModel(model)
-    assert fast.use_native_step(NativeDecodeStep.for_model(library, fast, decode))
+    assert fast.use_kernel_step(KernelDecodeStep.for_model(library, fast, decode))
     runs = []
     for helper in (False, True):
         library.adv_rowshare_stop()
@@ -171,31 +173,27 @@ def test_the_helper_thread_changes_no_number(tmp_path: Path, library) -> None:
     decode.close()
 
 
-def test_the_native_step_can_be_declined(tmp_path: Path, library, monkeypatch) -> None:
-    """ADVENTURE_NATIVE_STEP=off keeps MLX's graph for decode steps (benchmarks, bug reports); a
-    missing registration or library gives no step either."""
+def test_without_a_library_or_twins_there_is_no_kernel_step(tmp_path: Path, library) -> None:
+    """A missing registration or library gives no step (ADVENTURE_NATIVE_STEP=off is the entry
+    function's: see test_entry.py); one thread only is a step all the same."""
     model = _quantized_llama(tmp_path, True)
-    decode = attach_quantized_decode(model, tmp_path, library)
+    decode = register_quantized_twins(model, tmp_path, library)
     fast = FastDecodeModel(model)
-    monkeypatch.setenv("ADVENTURE_NATIVE_STEP", "off")
-    assert NativeDecodeStep.for_model(library, fast, decode) is None
-    monkeypatch.setenv("ADVENTURE_NATIVE_STEP", "single")
-    assert NativeDecodeStep.for_model(library, fast, decode) is not None
-    monkeypatch.delenv("ADVENTURE_NATIVE_STEP")
-    assert NativeDecodeStep.for_model(None, fast, decode) is None
-    assert NativeDecodeStep.for_model(library, fast, None) is None
+    assert KernelDecodeStep.for_model(library, fast, decode, helper_thread=False) is not None
+    assert KernelDecodeStep.for_model(None, fast, decode) is None
+    assert KernelDecodeStep.for_model(library, fast, None) is None
     decode.close()
 
 
-@pytest.mark.parametrize("flags", native.FLAG_SETS, ids=["this-cpu", "portable-c"])
+@pytest.mark.parametrize("flags", kernels.FLAG_SETS, ids=["this-cpu", "portable-c"])
 def test_both_builds_of_the_library_step_alike(tmp_path: Path, flags: tuple[str, ...]) -> None:
     """The step built for this CPU (AVX2) and as plain C (for CPUs without it), each with its
     own registration table, against the stock model (which runs on the float32 weights here)."""
     library, _ = kernel_built_with(flags, tmp_path)
     model = _quantized_llama(tmp_path, True)
-    decode = attach_quantized_decode(model, tmp_path, library)
+    decode = register_quantized_twins(model, tmp_path, library)
     assert decode is not None
-    step = NativeDecodeStep.for_model(library, FastDecodeModel(model), decode)
+    step = KernelDecodeStep.for_model(library, FastDecodeModel(model), decode)
     prompt = list(range(3, 40))
     stock, ours = _prefilled(model, prompt), _prefilled(model, prompt)
     for token in range(50, 56):
