@@ -167,5 +167,33 @@ def test_a_holder_can_leave_its_contents_line_to_its_description() -> None:
     s.lacks("look", "On the mantelpiece")
     s.lacks("x mantelpiece", "On the mantelpiece", "There is nothing on")
     s.do("x clock", "stopped at ten to four")
-    s.do("take umbrella. put umbrella on hook", "You put the umbrella on the brass hook.")
-    s.do("look", "On the brass hook is an umbrella.")   # an ordinary holder still lists
+    s.do("take off cloak. put cloak on hook", "You put the velvet cloak on the brass hook.")
+    s.do("look", "On the brass hook is a velvet cloak.")   # an ordinary holder still lists
+
+
+def test_a_world_verb_is_a_built_in_action_with_its_checks_replies_and_rules() -> None:
+    s = session()
+    s.do("hang", "What do you want to hang?")
+    s.do("take off cloak")
+    s.do("hang cloak on shelf", "Putting things on the shelf would achieve nothing.")   # put on's check
+    result = s.do("hang cloak on hook", "You put the velvet cloak on the brass hook.",
+                  "The cloak drips quietly onto the tiles.")    # the after rule for put runs too
+    assert [e.kind for e in result.events][:1] == ["put"] and s.game.state.score == 1
+    s.do("take umbrella")
+    s.do("hang umbrella on hook", "The umbrella is far too wet to hang up.")   # a rule for "hang"
+    s.do("put umbrella on hook", "The umbrella is far too wet to hang up.")    # ...is one for put on
+    s.do("ponder clock", "stopped at ten to four")
+
+
+@pytest.mark.parametrize("pattern,means,message", [
+    ("wait OBJ", "wait", "verb #1 ('wait OBJ') uses OBJ, which 'wait' never takes; its built-in patterns "
+                         "use no slots"),
+    ("OBJ hang", "put_on", "verb #1 ('OBJ hang') must start with a word (the verb the player types)"),
+    ("hang OBJ on Hook", "put_on", "verb #1 ('hang OBJ on Hook') has 'Hook': a pattern is lowercase words "
+                                   "and the slots OBJ, OBJS, IND and DIR"),
+])
+def test_a_world_verb_that_cannot_mean_its_action_is_explained(
+        tmp_path: Path, pattern: str, means: str, message: str) -> None:
+    _, problems = problems_after(tmp_path, "  - pattern: hang OBJ on IND\n    means: put_on",
+                                 f"  - pattern: {pattern}\n    means: {means}")
+    assert [p.message for p in problems] == [message]

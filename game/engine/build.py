@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from game.engine.decode import Obj, Word
-from game.engine.grammar import normalise_rule_verb
+from game.engine.grammar import PATTERN_SLOTS, action_slots, normalise_rule_verb
 from game.engine.schema import COMMAND_OBJECTS
 from game.engine.problems import Problem
 from game.engine.world import (
@@ -22,7 +22,7 @@ from game.engine.world import (
     Condition, CounterCompare, Description, Effect, EndGame, Ending, Exit, FlagSet, FlagUnset,
     Has, InRoom, Item, ItemAt, ItemIs, Message, MoveItem, MovePlayer, NarratorStyle, Not, Reveal,
     HERE, Dark, Lit, Room, Rule, SetCounter, SetFlag, SetItemState, SourcePos, Trigger, TurnsCompare,
-    Visited, tests_light,
+    VerbSynonym, Visited, tests_light,
 )
 
 # What an item must be for a state to make sense (set_state / item_is / an exit's door).
@@ -67,6 +67,7 @@ class Parts:
     items: list[Item] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     triggers: list[Trigger] = field(default_factory=list)
+    verbs: list[VerbSynonym] = field(default_factory=list)
     endings: list[Ending] = field(default_factory=list)
     flags: dict[str, bool] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
@@ -129,11 +130,37 @@ class Builder:
         parts.rooms = [self.room(o) for o in top.get("rooms", []) if "id" in o.values]
         carried = {str(w) for w in parts.inventory}
         parts.items = [self.item(o, carried) for o in top.get("items", []) if "id" in o.values]
+        parts.verbs = [v for v in (self.verb(o, n) for n, o in enumerate(top.get("verbs", []), 1)) if v]
         parts.rules = [self.rule(o, n) for n, o in enumerate(top.get("rules", []), 1)]
         parts.triggers = [self.trigger(o, n) for n, o in enumerate(top.get("triggers", []), 1)]
         parts.endings = [Ending(str(o.get("id")), o.get("kind", ""), o.get("message", ""),
                                 o.pos) for o in top.get("endings", []) if "id" in o.values]
         return parts
+
+    # ------------------------------------------------------------ verbs
+    def verb(self, obj: Obj, number: int) -> VerbSynonym | None:
+        """A world verb, once its pattern is one the parser can use for the action it means."""
+        pattern, means = obj.get("pattern"), obj.get("means")
+        if not isinstance(pattern, str) or not isinstance(means, str):
+            return None   # the shape check has said what is missing
+        label = f"verb #{number} ('{pattern}')"
+        parts = pattern.split()
+        odd = [p for p in parts if not (p in PATTERN_SLOTS or (p.islower() and p.replace("'", "").isalpha()))]
+        problem = None
+        if not parts or parts[0] in PATTERN_SLOTS:
+            problem = "must start with a word (the verb the player types)"
+        elif odd:
+            problem = (f"has {', '.join(repr(p) for p in odd)}: a pattern is lowercase words and the "
+                       "slots OBJ, OBJS, IND and DIR")
+        else:
+            extra = {("OBJ" if p == "OBJS" else p) for p in parts if p in PATTERN_SLOTS} - action_slots(means)
+            if extra:
+                problem = (f"uses {', '.join(sorted(extra))}, which '{means}' never takes; its built-in "
+                           f"patterns use {', '.join(sorted(action_slots(means))) or 'no slots'}")
+        if problem:
+            self.report(obj.at("pattern"), f"{label} {problem}")
+            return None
+        return VerbSynonym(" ".join(parts), means, pos=obj.pos)
 
     # ------------------------------------------------------------ rooms
     def room(self, obj: Obj) -> Room:

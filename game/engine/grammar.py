@@ -97,6 +97,18 @@ PATTERNS: tuple[tuple[str, str], ...] = (
 META_VERBS: frozenset[str] = frozenset(
     {"again", "undo", "score", "help", "quit", "save", "restore", "restart"})
 
+# The built-in actions a world's own verbs may mean (`verbs:` in a world file).
+ACTIONS: tuple[str, ...] = tuple(sorted({v for _, v in PATTERNS if v not in META_VERBS}))
+PATTERN_SLOTS: frozenset[str] = frozenset({"OBJ", "OBJS", "IND", "DIR"})
+
+
+def action_slots(verb: str) -> frozenset[str]:
+    """The slots the built-in patterns of `verb` use (OBJS counted as OBJ)."""
+    return frozenset("OBJ" if part == "OBJS" else part
+                     for pattern, v in PATTERNS if v == verb
+                     for part in pattern.split() if part in PATTERN_SLOTS)
+
+
 # Verbs still accepted once the game has ended.
 AFTER_END_VERBS: frozenset[str] = frozenset({"undo", "restore", "restart", "quit"})
 

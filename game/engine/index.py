@@ -74,6 +74,9 @@ class WorldIndex:
     any_verb_rules: tuple[tuple[int, Rule], ...] = ()
     custom_verbs: tuple[tuple[str, ...], ...] = ()  # rule verb phrases the grammar lacks, longest first
     builtin_first_words: frozenset[str] = frozenset()
+    # The world's own wordings of built-in actions (`verbs:`), by first word, tried before the
+    # built-in patterns: (pattern words, the action it means).
+    verb_patterns: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = field(default_factory=dict)
     # The world's `on: turn` / `on: enter` triggers in file order, ready to test: (trigger, its
     # "fired" mark when `once` else None, its compiled condition or None); see rules.py.
     turn_checks: tuple[tuple[Trigger, str | None, Test | None], ...] = ()
@@ -112,6 +115,13 @@ class WorldIndex:
                 also_in.setdefault(room, []).append(item.id)
 
         builtin_first = {pattern.split()[0] for pattern, _ in PATTERNS}
+        verb_patterns: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        synonym_of: dict[str, str] = {}   # a world verb's word -> the action it means
+        for synonym in world.verbs:
+            pattern = tuple(synonym.pattern.split())
+            verb_patterns.setdefault(pattern[0], []).append((pattern, synonym.means))
+            synonym_of.setdefault(synonym.word, synonym.means)
+            builtin_first.add(pattern[0])
         by_key: dict[str, list[tuple[int, Rule]]] = {}
         any_rules: list[tuple[int, Rule]] = []
         custom: set[tuple[str, ...]] = set()
@@ -121,10 +131,13 @@ class WorldIndex:
                     any_rules.append((n, rule))
                     continue
                 key = normalise_rule_verb(verb)
+                key = synonym_of.get(key, key)   # a rule for "hang" is a rule for put_on
                 by_key.setdefault(key, []).append((n, rule))
                 if key not in VERB_KEYS.values() and key.replace("_", " ") not in VERB_KEYS:
                     custom.add(tuple(key.split()))
         vocabulary = set(grammar_words()) | noun_words
+        vocabulary.update(w for patterns in verb_patterns.values() for pattern, _ in patterns
+                          for w in pattern if not w.isupper())
         for phrase in custom:
             vocabulary.update(phrase)
         return cls(
@@ -138,6 +151,7 @@ class WorldIndex:
             any_verb_rules=tuple(any_rules),
             custom_verbs=tuple(sorted(custom, key=lambda p: (-len(p), p))),
             builtin_first_words=frozenset(builtin_first),
+            verb_patterns={k: tuple(v) for k, v in verb_patterns.items()},
             turn_checks=tuple(_trigger_check(t, world) for t in world.triggers if t.on == "turn"),
             enter_checks=tuple(_trigger_check(t, world) for t in world.triggers if t.on == "enter"),
         )

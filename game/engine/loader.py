@@ -140,7 +140,7 @@ def _world(parts: Parts, file: str, content_hash: str) -> World:
         intro=meta.get("intro", ""), blurb=meta.get("blurb", ""), narrator=parts.narrator,
         inventory=tuple(str(w) for w in parts.inventory),
         rooms={r.id: r for r in parts.rooms}, items={i.id: i for i in parts.items},
-        rules=tuple(parts.rules), triggers=tuple(parts.triggers),
+        rules=tuple(parts.rules), triggers=tuple(parts.triggers), verbs=tuple(parts.verbs),
         flags=dict(parts.flags), counters=dict(parts.counters), max_score=parts.max_score,
         endings={e.id: e for e in parts.endings}, source=file, content_hash=content_hash)
 

@@ -210,8 +210,15 @@ def _quote(word: str) -> str:
     return word if len(word) <= 40 else word[:37] + "..."
 
 
-def _builtin(words: list[str], text: str) -> Command | ParseError | None:
-    for pattern, verb in _PATTERNS_BY_FIRST.get(words[0], ()):
+def _patterns(first: str, index: WorldIndex) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """The patterns a command starting with `first` may match: the world's own wordings first."""
+    own = index.verb_patterns.get(first)
+    builtin = _PATTERNS_BY_FIRST.get(first, ())
+    return (*own, *builtin) if own else tuple(builtin)
+
+
+def _builtin(words: list[str], text: str, index: WorldIndex) -> Command | ParseError | None:
+    for pattern, verb in _patterns(words[0], index):
         caps = _match(pattern, words)
         if caps is None:
             continue
@@ -245,9 +252,9 @@ def _split_tool(caps: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
     return {**caps, "OBJ": obj[:cut], "IND": obj[cut + 1:]}
 
 
-def _incomplete(words: list[str]) -> ParseError | None:
+def _incomplete(words: list[str], index: WorldIndex) -> ParseError | None:
     """ "take" alone: ask what to take, as classic games do."""
-    for pattern, verb in _PATTERNS_BY_FIRST.get(words[0], ()):
+    for pattern, verb in _patterns(words[0], index):
         literal = [p for p in pattern if not p.isupper()]
         if literal == words and len(pattern) > len(literal) and pattern[len(literal)] != "SLOT":
             shown = " ".join(words)
@@ -303,7 +310,7 @@ def _parse(tokens: list[str], index: WorldIndex) -> Command | ParseError:
     for phrase in index.custom_verbs:
         if len(phrase) > 1 and tuple(words[:len(phrase)]) == phrase:
             return _custom(words, text, index, phrase)
-    found = _builtin(words, text)
+    found = _builtin(words, text, index)
     if isinstance(found, (Command, ParseError)):
         if isinstance(found, Command):
             unknown = index.first_unknown(words)
@@ -319,7 +326,7 @@ def _parse(tokens: list[str], index: WorldIndex) -> Command | ParseError:
     unknown = index.first_unknown(words)
     if unknown is not None:
         return _unknown_word(unknown, index)
-    incomplete = _incomplete(words)
+    incomplete = _incomplete(words, index)
     if incomplete is not None:
         return incomplete
     if words[0] in index.builtin_first_words:

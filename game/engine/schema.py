@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Union
 
+from game.engine.grammar import ACTIONS
 from game.engine.world import DIRECTION_ABBREVIATIONS, DIRECTIONS, RULE_PHASES, Item, Rule, Trigger
 
 ID_PATTERN = r"^[a-z0-9_]+$"
@@ -170,6 +171,8 @@ STRUCTS: dict[str, StructDef] = {
         Field("score", Struct("score"), "The maximum score."),
         Field("rooms", ListOf(Struct("room"), 1), "The places the player can be.", True),
         Field("items", ListOf(Struct("item")), "Things, fixtures, doors and containers."),
+        Field("verbs", ListOf(Struct("verb")), "The world's own wordings of built-in actions "
+              "(`hang OBJ on IND` means put_on)."),
         Field("rules", ListOf(Struct("rule")), "What verbs do beyond the built-ins."),
         Field("triggers", ListOf(Struct("trigger")), "What happens on entering or every turn."),
         Field("endings", ListOf(Struct("ending"), 1), "How the game can end.", True),
@@ -260,6 +263,12 @@ STRUCTS: dict[str, StructDef] = {
             Field("when", CONDITION, "This text is used while the condition holds.", True),
             Field("text", Text(), "The description to use instead of the plain one.", True),
         ), label_with_owner=True),
+    "verb": StructDef("verb", "A wording of a built-in action, with its checks, replies and rules.", (
+        Field("pattern", Text(), "Words and slots, as the built-in grammar writes them: OBJ (an "
+              "object), OBJS (objects, all), IND (the indirect object), DIR (a direction).", True),
+        Field("means", Enum(ACTIONS), "The built-in action it means (put_on, take, examine, ...).",
+              True),
+    )),
     "rule": StructDef("rule", "Gives a verb meaning beyond the built-ins.", (
         Field("id", Name("rule"), "Optional; generated from position when absent."),
         Field("verb", OneOf((Name("verb"), ListOf(Name("verb"), 1))),

@@ -340,6 +340,24 @@ class Trigger:
 
 
 @dataclass(frozen=True)
+class VerbSynonym:
+    """A world's own wording for a built-in action: `hang OBJ on IND` means `put_on`.
+
+    The command then is that built-in action in every way: its checks, replies, events, and
+    the rules written for it (or for the synonym's own word).
+    """
+
+    pattern: str     # words and slots (OBJ, OBJS, IND, DIR), as in the built-in grammar
+    means: str       # the canonical built-in verb (put_on, take, examine, ...)
+    pos: SourcePos = field(default_factory=SourcePos, compare=False)
+
+    @property
+    def word(self) -> str:
+        """The pattern's words before its first slot ("hang"): what a rule may name it by."""
+        return " ".join(w for w in self.pattern.split() if not w.isupper()).split(" ")[0]
+
+
+@dataclass(frozen=True)
 class Ending:
     id: str
     kind: str  # "win" or "lose"
@@ -371,6 +389,7 @@ class World:
     items: dict[str, Item] = field(default_factory=dict)
     rules: tuple[Rule, ...] = ()
     triggers: tuple[Trigger, ...] = ()
+    verbs: tuple[VerbSynonym, ...] = ()                      # the world's wordings of built-ins
     flags: dict[str, bool] = field(default_factory=dict)    # initial flags
     counters: dict[str, int] = field(default_factory=dict)  # initial counters
     max_score: int = 0
