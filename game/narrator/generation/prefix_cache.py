@@ -340,11 +340,6 @@ class PrefixCacheStore:
             self._prune_disk()
         return written
 
-    def clear_memory(self) -> None:
-        """Drop every in-memory entry (files stay)."""
-        self._entries.clear()
-        self._partial = None
-
     # ---------------------------------------------------------------- memory
     def _rewind(self, entry: CacheEntry,
                 continuation: Sequence[int] = ()) -> tuple[list[Any], int] | None:

@@ -168,10 +168,6 @@ class PromptParts:
     def prefix_key(self) -> str:
         return token_hash(self.prefix)
 
-    @property
-    def base_key(self) -> str:
-        return token_hash(self.tokens[: self.base_len])
-
 
 def token_hash(tokens: Sequence[int]) -> str:
     """A stable key for a token sequence (the KV cache depends on exactly these ids)."""

@@ -76,7 +76,6 @@ class MLXNarrator:
         self._prefetch: list[tuple[Any, Any]] = []  # (style, scene)
         self._last_style: Any = None
         self._status: NarratorStatus = "loading"
-        self._detail = ""
         self._status_sink: NarrationSink | None = None
         self._closing = False
         self._thread: threading.Thread | None = None
@@ -143,13 +142,9 @@ class MLXNarrator:
     def model_name(self) -> str:
         return self._model_name
 
-    @property
-    def status_detail(self) -> str:
-        return self._detail
-
     # ---------------------------------------------------------------- worker thread
     def _set_status(self, status: NarratorStatus, detail: str = "") -> None:
-        self._status, self._detail = status, detail
+        self._status = status
         sink = self._status_sink
         if sink is not None:
             try:
