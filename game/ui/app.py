@@ -205,7 +205,7 @@ class AdventureApp(App[None]):
         """Lets an idle narrator prefill the rooms next door (it yields at once to a request)."""
         narrator = self._ready_narrator()
         if narrator is not None:
-            narrator.prefetch(session.adjacent_scenes(), session.world.narrator, session.world.id)
+            narrator.prefetch(session.adjacent_scenes(), session.world.narrator)
 
     def cancel_narration(self) -> None:
         if self.narrator is not None:

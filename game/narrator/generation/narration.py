@@ -18,7 +18,6 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -35,9 +34,9 @@ from game.narrator.prompt.builder import PromptParts, build_prefix, build_prompt
 from game.narrator.generation.sampling import make_fast_sampler
 from game.narrator.generation.steering import NounTokens, penalty_processor
 from game.narrator.generation.token_loop import generate_tokens
+from game.narrator.runtime.engine import NarrationRun, StatusFn
 from game.narrator.settings import NarratorSettings
 
-StatusFn = Callable[[str, str], None]
 SHOWN_MEMORY = 64  # sentences remembered per world for the repetition check
 
 
@@ -75,21 +74,6 @@ class IncrementalDecoder:
         out = new[self._emitted:]
         self._emitted = len(new)
         return out
-
-
-@dataclass
-class NarrationRun:
-    """An iterator over one narration's visible text; `stats`/`final_text` are set at the end."""
-
-    request_id: int
-    pieces: Iterator[str]
-    stats: NarrationStats | None = None
-    final_text: str = ""
-    verdicts: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # every checked
-    # sentence and its defect kinds (empty: shown), for transcripts and the benchmark
-
-    def __iter__(self) -> Iterator[str]:
-        return self.pieces
 
 
 class NarrationEngine:
@@ -179,7 +163,7 @@ class NarrationEngine:
                   t0: float, status: StatusFn | None) -> Iterator[str]:
         s = self.settings
         if not should_narrate(request.events, request.result_text):
-            run.stats = NarrationStats("hit", 0, 0, 0.0, 0.0, 0, extra={"skipped": 1.0})
+            run.stats = NarrationStats.empty(extra={"skipped": 1.0})
             return
         parts = self.prompt(request)
         if status is not None and not self.store.has(parts.prefix):
@@ -318,3 +302,7 @@ class NarrationEngine:
     def flush(self, should_stop: Callable[[], bool] | None = None) -> int:
         """Persist new prefix caches (call when idle)."""
         return self.store.flush(should_stop)
+
+    def discard_partial(self) -> None:
+        """Forget an interrupted prefill (after a failure its cache cannot be trusted)."""
+        self.store.clear_partial()
