@@ -176,7 +176,7 @@ def agrees(step: NativeDecodeStep, mlx_logits: Any, model: Any) -> bool:
     same short prompt (prefilled once; each path continues its own copy of the cache)."""
     from mlx_lm.models.cache import make_prompt_cache
 
-    from game.narrator.generation.prefix_cache import compact_copy
+    from game.narrator.backends.mlx_backend import compact_copy
 
     theirs = make_prompt_cache(model)
     mx.eval(model(mx.array([list(range(1, 9))]), cache=theirs))

@@ -25,11 +25,14 @@ import mlx.core as mx
 from mlx_lm.sample_utils import make_logits_processors
 
 from game.narrator.api import NarrationRequest, NarrationStats
+from game.narrator.backends.mlx_backend import LoadedModelLike, MLXBackend
+from game.narrator.backends.protocol import ModelBackend
 from game.narrator.generation.checked import CheckedGeneration
 from game.narrator.grounding.checker import TurnCheck
 from game.narrator.grounding.language import warm_up as warm_up_language
 from game.narrator.prompt.cleanup import StreamCleaner
-from game.narrator.generation.prefix_cache import PrefillInterrupted, PrefixCacheStore
+from game.narrator.generation.forward import PrefillInterrupted
+from game.narrator.generation.prefix_cache import Checkout, PrefixCacheStore
 from game.narrator.prompt.builder import PromptParts, build_prefix, build_prompt, should_narrate
 from game.narrator.generation.sampling import make_fast_sampler
 from game.narrator.generation.steering import NounTokens, penalty_processor
@@ -79,21 +82,18 @@ class IncrementalDecoder:
 class NarrationEngine:
     """A loaded model, its prefix cache store and the sampling settings."""
 
-    def __init__(self, loaded: Any, settings: NarratorSettings,
+    def __init__(self, model: ModelBackend | LoadedModelLike, settings: NarratorSettings,
                  cache_directory: Path | None = None,
                  clock: Callable[[], float] = time.perf_counter) -> None:
-        """``clock``: where the timing statistics read the time (tests pass a scripted one)."""
-        # Held for the engine's lifetime: `loaded.decode` keeps the quantized twins registered
-        # with the native kernel, and dropping it unregisters them (decoding then falls back
-        # to the float32 weights, several times slower).
-        self.loaded = loaded
-        self.model = loaded.model
+        """``model``: a backend, or a loaded mlx-lm model (then run by `MLXBackend`, which holds
+        it). ``clock``: where the timing statistics read the time (tests pass a scripted one)."""
+        self.backend: ModelBackend = model if isinstance(model, ModelBackend) \
+            else MLXBackend.from_loaded(model)
         self._clock = clock
-        self.tokenizer = loaded.tokenizer
-        self.model_id: str = loaded.model_id
+        self.tokenizer = self.backend.tokenizer
+        self.model_id: str = self.backend.model_id
         self.settings = settings
-        self.store = PrefixCacheStore(self.model, self.model_id,
-                                      settings.cache_budget_mb * 1024 * 1024,
+        self.store = PrefixCacheStore(self.backend, settings.cache_budget_mb * 1024 * 1024,
                                       cache_directory if settings.disk_cache else None)
         self._shown: dict[str, deque[str]] = {}
         self._nouns = NounTokens(self.tokenizer)  # one pass over the vocabulary, at load
@@ -190,7 +190,7 @@ class NarrationEngine:
             (lambda toks, logits, p=p: p(toks[n_prompt:], logits))  # penalise only the reply
             for p in make_logits_processors(repetition_penalty=s.repetition_penalty)
         ] if s.repetition_penalty and s.repetition_penalty != 1.0 else None
-        steps = generate_tokens(self.model, feed, co.cache,
+        steps = generate_tokens(self.backend, feed, co.cache,
                                 make_fast_sampler(s.temperature, s.top_p), processors, s.max_tokens)
         decoder = IncrementalDecoder(self.tokenizer, parts.opening_tokens)
         cleaner = StreamCleaner(s.max_sentences)
@@ -242,7 +242,7 @@ class NarrationEngine:
                        "prefix_fallback": 1.0 if parts.prefix_fallback else 0.0})
 
     def _checked(self, run: NarrationRun, request: NarrationRequest, parts: PromptParts,
-                 co: Any, feed: Sequence[int], cancel: threading.Event, t0: float,
+                 co: Checkout, feed: Sequence[int], cancel: threading.Event, t0: float,
                  t_prefix: float) -> Iterator[str]:
         """The grounded narration: only sentences that pass the check are shown (see
         checked_stream.py); the run's stats say how many were refused."""
@@ -269,7 +269,7 @@ class NarrationEngine:
                 for p in penalty]
 
         gen = CheckedGeneration(
-            self.model, co.cache, feed, parts.suffix[-1], make_fast_sampler(s.temperature, s.top_p),
+            self.backend, co.cache, feed, parts.suffix[-1], make_fast_sampler(s.temperature, s.top_p),
             text_of, parts.opening, check.check, self._eos, s.max_sentences, s.max_tokens,
             s.sentence_retries, s.retry_budget_s, self._clock, processors,
             lambda sentence: check.check(sentence, against_shown=False))
