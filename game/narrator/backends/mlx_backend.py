@@ -24,7 +24,7 @@ from mlx_lm.models.cache import (
     trim_prompt_cache,
 )
 
-from game.narrator.backends.protocol import Cache, CacheFileRejected
+from game.narrator.backends.protocol import Cache, CacheFileRejected, ProgressFn
 
 FORMAT_VERSION = "2"  # 2: KV layers saved with room for a turn after the prefix (padded)
 
@@ -151,6 +151,13 @@ class MLXBackend:
     @classmethod
     def from_loaded(cls, loaded: LoadedModelLike) -> MLXBackend:
         return cls(loaded.model, loaded.tokenizer, loaded.model_id, loaded=loaded)
+
+    @classmethod
+    def load(cls, spec: str | None, progress: ProgressFn | None = None) -> MLXBackend:
+        """The model resolved, converted and accelerated by `mlx_model.load_narrator_model`."""
+        from game.narrator.backends.mlx_model import load_narrator_model
+
+        return cls.from_loaded(load_narrator_model(spec, progress))
 
     # ---------------------------------------------------------------- running the model
     def make_cache(self) -> Cache:

@@ -1,7 +1,7 @@
 """The seam between the narrator's generation stage and a model runtime.
 
 `generation/` (the prefix cache, the token loop, checked generation) needs a handful of
-token-level operations from a model: make a KV cache, run tokens through it (for their logits,
+token-level operations from a model: load it, make a KV cache, run tokens through it (for their logits,
 or only to fill it), trim or copy it, and keep it in a file. `ModelBackend` names exactly those,
 so that the generation code is written once and a runtime other than MLX (a model server, a
 grounded runtime) plugs in here. `mlx_backend.MLXBackend` is the one implementation today.
@@ -16,7 +16,7 @@ Thread rule: a backend and its caches belong to the thread that created them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 Cache = list[Any]
 """A KV cache as its backend makes it: one backend-specific object per layer."""
+ProgressFn = Callable[[str, float], None]
+"""Loading progress: a message for the player and the fraction done."""
 
 
 class CacheFileRejected(Exception):
@@ -39,6 +41,12 @@ class ModelBackend(Protocol):
     model_id: str           # stable across runs: names the cache folder, checked in cache files
     tokenizer: Any          # a Hugging Face tokenizer (mlx-lm's TokenizerWrapper) for this model
     cache_file_suffix: str  # the file name ending of `save_cache`'s format (".safetensors")
+
+    @classmethod
+    def load(cls, spec: str | None, progress: ProgressFn | None = None) -> ModelBackend:
+        """The model that `spec` names (None: the default one), ready to run. Call it on the
+        thread that will use the backend."""
+        ...
 
     def make_cache(self) -> Cache:
         """An empty KV cache for this model."""

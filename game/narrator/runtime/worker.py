@@ -36,18 +36,19 @@ if TYPE_CHECKING:
     from game.engine.events import Scene
     from game.engine.world import NarratorStyle
     from game.narrator.backends.mlx_backend import LoadedModelLike
+    from game.narrator.backends.protocol import ModelBackend
 
 log = logging.getLogger(__name__)
 _CLOSE_TIMEOUT_S = 120.0
 
-Loader = Callable[[str | None, ProgressFn], "LoadedModelLike"]
+Loader = Callable[[str | None, ProgressFn], "ModelBackend | LoadedModelLike"]
 
 
-def default_loader(spec: str | None, progress: ProgressFn) -> LoadedModelLike:
+def default_loader(spec: str | None, progress: ProgressFn) -> ModelBackend:
     """The model named by `spec` (embedded SmolLM2, HF ids, folders), loaded on the worker thread."""
-    from game.narrator.backends.mlx_model import load_narrator_model
+    from game.narrator.backends.mlx_backend import MLXBackend
 
-    return load_narrator_model(spec, progress)
+    return MLXBackend.load(spec, progress)
 
 
 def default_cache_directory() -> Path:
