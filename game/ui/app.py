@@ -18,9 +18,8 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from game import paths
-from game.narrator.api import NarrationRequest, Narrator
-from game.narrator.settings import (NarratorSettings, SettingsError, config_dir, config_file,
-                                    save_settings)
+from game.narrator import (NarrationRequest, Narrator, NarratorSettings, SettingsError, config_dir,
+                           config_file, save_settings)
 from game.saves.errors import SaveError
 from game.ui.narration import (MessageSink, NarrationDone, NarrationFailed, NarrationTokens,
                                NarratorStatusChanged)
@@ -41,7 +40,7 @@ _READY = ("idle", "streaming", "prefilling")
 
 def default_narrator_factory(settings: NarratorSettings) -> Narrator:
     """The real narrator (imported lazily: loading MLX must not delay the first frame)."""
-    from game.narrator.runtime.factory import make_narrator
+    from game.narrator import make_narrator
 
     return make_narrator(settings)
 

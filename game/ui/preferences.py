@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from game.narrator.settings import (SettingsError, config_dir, read_config_document,
-                                    update_config_file)
+from game.narrator import SettingsError, config_dir, read_config_document, update_config_file
 
 UI_FILE = "ui.toml"
 
