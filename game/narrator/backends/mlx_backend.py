@@ -11,7 +11,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import mlx.core as mx
 import numpy as np
@@ -26,6 +26,9 @@ from mlx_lm.models.cache import (
 
 from game.narrator.backends.protocol import Cache, CacheFileRejected, ProgressFn
 
+if TYPE_CHECKING:
+    from mlx_lm.tokenizer_utils import TokenizerWrapper
+
 FORMAT_VERSION = "2"  # 2: KV layers saved with room for a turn after the prefix (padded)
 
 # Free positions saved after a prefix: a turn's suffix (~45-90 tokens) and its narration (72 by
@@ -33,11 +36,17 @@ FORMAT_VERSION = "2"  # 2: KV layers saved with room for a turn after the prefix
 ROOM_AFTER_LOAD = 192
 
 
+class MLXModel(Protocol):
+    """An mlx-lm model, or a wrapper of one (the accelerator's): tokens (1, n) -> logits (1, n, V)."""
+
+    def __call__(self, inputs: mx.array, cache: Cache | None = None) -> mx.array: ...
+
+
 class LoadedModelLike(Protocol):
     """What a model loader hands over (`mlx_model.LoadedModel`, or a test's tiny model)."""
 
-    model: Any
-    tokenizer: Any
+    model: MLXModel
+    tokenizer: TokenizerWrapper
     model_id: str
 
 
@@ -137,7 +146,7 @@ class MLXBackend:
 
     cache_file_suffix = ".safetensors"
 
-    def __init__(self, model: Any, tokenizer: Any = None, model_id: str = "",
+    def __init__(self, model: MLXModel, tokenizer: TokenizerWrapper | None = None, model_id: str = "",
                  loaded: LoadedModelLike | None = None) -> None:
         self.model = model
         self.tokenizer = tokenizer

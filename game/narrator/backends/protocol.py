@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     import mlx.core as mx
+    from mlx_lm.tokenizer_utils import TokenizerWrapper
 
 Cache = list[Any]
 """A KV cache as its backend makes it: one backend-specific object per layer."""
@@ -39,7 +40,7 @@ class ModelBackend(Protocol):
     """A token-level model runtime (see the module docstring)."""
 
     model_id: str           # stable across runs: names the cache folder, checked in cache files
-    tokenizer: Any          # a Hugging Face tokenizer (mlx-lm's TokenizerWrapper) for this model
+    tokenizer: TokenizerWrapper  # the model's Hugging Face tokenizer, as mlx-lm wraps it
     cache_file_suffix: str  # the file name ending of `save_cache`'s format (".safetensors")
 
     @classmethod

@@ -19,7 +19,7 @@ import threading
 import time
 from collections import deque
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 import mlx.core as mx
 from mlx_lm.sample_utils import make_logits_processors
@@ -36,14 +36,19 @@ from game.narrator.generation.prefix_cache import Checkout, PrefixCacheStore
 from game.narrator.prompt.builder import PromptParts, build_prefix, build_prompt, should_narrate
 from game.narrator.generation.sampling import make_fast_sampler
 from game.narrator.generation.steering import NounTokens, penalty_processor
-from game.narrator.generation.token_loop import generate_tokens
+from game.narrator.generation.token_loop import LogitsProcessor, generate_tokens
 from game.narrator.runtime.engine import NarrationRun, StatusFn
 from game.narrator.settings import NarratorSettings
+
+if TYPE_CHECKING:
+    from game.engine.events import Scene
+    from game.engine.world import NarratorStyle
+    from mlx_lm.tokenizer_utils import TokenizerWrapper
 
 SHOWN_MEMORY = 64  # sentences remembered per world for the repetition check
 
 
-def decoded_after(tokenizer: Any, primer: Sequence[int], primer_text: str,
+def decoded_after(tokenizer: TokenizerWrapper, primer: Sequence[int], primer_text: str,
                   ids: Sequence[int]) -> str:
     """The text of `ids` decoded after the `primer` tokens (whose text is `primer_text`), so a
     leading space survives; a tokenizer whose decode is not prefix-stable decodes them alone."""
@@ -62,7 +67,7 @@ class IncrementalDecoder:
     UTF-8 sequence (U+FFFD at the end) is held back until its last byte arrives.
     """
 
-    def __init__(self, tokenizer: Any, primer: Sequence[int]) -> None:
+    def __init__(self, tokenizer: TokenizerWrapper, primer: Sequence[int]) -> None:
         self._tokenizer = tokenizer
         self._primer = list(primer)
         self._base = tokenizer.decode(self._primer)
@@ -127,7 +132,7 @@ class NarrationEngine:
             self._shown = {world_id: deque(maxlen=SHOWN_MEMORY)}
         return self._shown[world_id]
 
-    def prefetch_scene(self, style: Any, scene: Any,
+    def prefetch_scene(self, style: NarratorStyle | None, scene: Scene,
                        should_stop: Callable[[], bool] | None = None,
                        status: StatusFn | None = None) -> bool:
         """Have one room's prefix ready in memory: loaded from disk (a few tens of ms) or
@@ -261,7 +266,7 @@ class NarrationEngine:
         steer = [penalty_processor(self._nouns.ungrounded(check.vocabulary))] \
             if s.steer_nouns else []
 
-        def processors(reply: list[int], n_fed: int) -> list[Any]:
+        def processors(reply: list[int], n_fed: int) -> list[LogitsProcessor]:
             before = mx.array(reply, dtype=mx.uint32)
             # the penalty sees the reply only: the shown sentences, then this call's tokens
             return steer + [

@@ -32,6 +32,7 @@ from game.narrator.grounding.facts import CHANGING_VERBS, changed_items, rule_su
 if TYPE_CHECKING:
     from game.engine.events import Event, Scene
     from game.engine.world import NarratorStyle
+    from mlx_lm.tokenizer_utils import TokenizerWrapper
 
 OPENING = "You"
 """The start of every narration: pins second person for a small model."""
@@ -444,14 +445,14 @@ def build_messages(style: "NarratorStyle | None", scene: "Scene", turn: str) -> 
 
 
 # ------------------------------------------------------------------ tokenization
-def _encode(tokenizer: Any, text: str) -> list[int]:
+def _encode(tokenizer: "TokenizerWrapper", text: str) -> list[int]:
     """Tokenize rendered chat text the way mlx-lm does (no second BOS when the text has one)."""
     bos = getattr(tokenizer, "bos_token", None)
     add_special = bos is None or not text.startswith(bos)
     return list(tokenizer.encode(text, add_special_tokens=add_special))
 
 
-def _apply(tokenizer: Any, messages: list[dict[str, str]]) -> str:
+def _apply(tokenizer: "TokenizerWrapper", messages: list[dict[str, str]]) -> str:
     kwargs: dict[str, Any] = {"tokenize": False, "add_generation_prompt": True}
     try:
         return tokenizer.apply_chat_template(messages, enable_thinking=False, **kwargs)
@@ -459,7 +460,7 @@ def _apply(tokenizer: Any, messages: list[dict[str, str]]) -> str:
         return tokenizer.apply_chat_template(messages, **kwargs)
 
 
-def _render(tokenizer: Any, messages: list[dict[str, str]]) -> str:
+def _render(tokenizer: "TokenizerWrapper", messages: list[dict[str, str]]) -> str:
     """The chat template's text; templates without a system role (Gemma's raise) get the
     system text at the top of the first user message instead."""
     try:
@@ -479,7 +480,7 @@ def common_prefix_len(a: Sequence[int], b: Sequence[int]) -> int:
     return i
 
 
-def render_tokens(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene",
+def render_tokens(tokenizer: "TokenizerWrapper", style: "NarratorStyle | None", scene: "Scene",
                   turn: str, opening: str = OPENING) -> PromptParts:
     """Render, tokenize and split one prompt; the prefix is verified to be a token prefix."""
     text = _render(tokenizer, build_messages(style, scene, turn)) + opening
@@ -504,7 +505,7 @@ def render_tokens(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene",
                        prefix_fallback=fallback, opening=opening)
 
 
-def build_prompt(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene", command: str,
+def build_prompt(tokenizer: "TokenizerWrapper", style: "NarratorStyle | None", scene: "Scene", command: str,
                  result_text: str, events: Sequence["Event"] = (),
                  history: Sequence[str] = (), names: "Mapping[str, str] | None" = None,
                  scope: Sequence[str] = ()) -> PromptParts:
@@ -516,7 +517,7 @@ def build_prompt(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene", 
                          opening_for(events, scene, names, command, scope))
 
 
-def build_prefix(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene") -> PromptParts:
+def build_prefix(tokenizer: "TokenizerWrapper", style: "NarratorStyle | None", scene: "Scene") -> PromptParts:
     """A prompt whose prefix is the given room's (for prefetching while the player is idle).
 
     The suffix is a placeholder turn; only `prefix`/`base` are meant to be used.
