@@ -11,8 +11,8 @@ action ("You light the hand lamp"), that opening alone, closed with a full stop,
 narration: it is made from the engine's events and checked like any other sentence.
 
 Holding each sentence until it passes (rather than streaming words and withdrawing them) is
-the product decision: the player never sees a withdrawn word. Measured in
-`bench/narration_quality.py` (first visible word against the raw time to first token).
+the product decision: the player never sees a withdrawn word. What it costs (the first visible
+word against the raw time to first token) is in docs/narrator.md.
 """
 
 from __future__ import annotations

@@ -85,7 +85,7 @@ class IncrementalDecoder:
 
 
 class NarrationEngine:
-    """A loaded model, its prefix cache store and the sampling settings."""
+    """A model backend, its prefix cache store and the sampling settings."""
 
     def __init__(self, model: ModelBackend | LoadedModelLike, settings: NarratorSettings,
                  cache_directory: Path | None = None,
@@ -250,7 +250,7 @@ class NarrationEngine:
                  co: Checkout, feed: Sequence[int], cancel: threading.Event, t0: float,
                  t_prefix: float) -> Iterator[str]:
         """The grounded narration: only sentences that pass the check are shown (see
-        checked_stream.py); the run's stats say how many were refused."""
+        checked.py); the run's stats say how many were refused."""
         s = self.settings
         shown_before = self._shown_before(request.world_id)
         check = TurnCheck(request.facts, list(shown_before))

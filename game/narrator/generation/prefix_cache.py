@@ -1,7 +1,7 @@
 """KV caches of prompt prefixes: prefilled once, reused for every action, kept in memory and on disk.
 
-Why: a room's prefix (rules, exemplars, location) is ~600 tokens and identical for every action
-there, while the per-turn suffix is ~50. Prefilling the prefix once and reusing its KV cache makes
+Why: a room's prefix (rules, exemplars, location) is hundreds of tokens and identical for every
+action there, while the per-turn suffix is tens. Prefilling the prefix once and reusing its KV cache makes
 the time to first token depend on the suffix only. Reuse is by *trimming*: after a narration the
 entry's cache holds prefix + suffix + generated tokens, and the next checkout trims it back to the
 prefix length (a counter change, no copy, no recompute), or, given the tokens about to follow

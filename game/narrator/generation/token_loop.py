@@ -2,8 +2,8 @@
 
 Why: `generate_step` turns every token's logits into log-probabilities over the whole
 vocabulary (`logits - logsumexp(logits)`) and evaluates them, because its API yields them.
-The narrator never reads them, and its sampler only compares scores, so that is 49,152
-scalar exponentials per token (~1.3 ms on the CPU here) for nothing.
+The narrator never reads them, and its sampler only compares scores, so that is an exponential
+per vocabulary entry and token for nothing (docs/narrator.md has the cost).
 
 And one forward pass fewer before the first token: `generate_step` runs the prompt but its
 last token, then the last token alone; here the (rest of the) prompt and the first sampled
@@ -15,9 +15,9 @@ seen so far and samples; the next step is queued with `mx.async_eval` before the
 token is handed out, so Python's work overlaps the model's.
 
 Except for the first token, which is handed out before the second step is queued: queuing a
-step dispatches its ~1,200 operations, and MLX paces the dispatching thread to the compute
-thread (at most ~100 operations ahead), so the first token would wait for most of a decode
-step behind it (~25 ms of a ~250 ms first token on the CPU here, measured alternately).
+step dispatches its thousand-odd operations, and MLX keeps the dispatching thread only a
+hundred or so operations ahead of the computing one, so the first token would otherwise wait
+behind most of a decode step.
 """
 
 from __future__ import annotations

@@ -11,8 +11,7 @@ Layout (chat messages, rendered with the model's own chat template)::
 Why this shape: everything above the marked line is identical for every action in a room, so
 its KV cache is computed once and reused (see prefix_cache.py); it can therefore afford rich
 rules and several exemplars at no per-turn cost. A 135M model follows *examples* far better than
-instructions (measured: plain instructions gave first-person or off-topic text 8/8), so the
-exemplars use the very format of the real turn, and the reply is opened with "You" to pin the
+instructions (docs/narrator.md), so the exemplars use the very format of the real turn, and the reply is opened with "You" to pin the
 second person.
 
 The split is checked at token level, never assumed: the rendered text is cut at a sentinel,
@@ -37,7 +36,7 @@ if TYPE_CHECKING:
 OPENING = "You"
 """The start of every narration: pins second person for a small model."""
 
-# Measured on the embedded model: after "You" alone it copies the verb of the last exemplar
+# On the embedded model, "You" alone makes it copy the verb of the last exemplar
 # ("You take the torch" for "open hearth"). Opening with the verb of what actually happened
 # keeps the prose on the action; a refusal opens with "You try", never with its success.
 _OPENINGS: tuple[tuple[str, str], ...] = (
@@ -201,7 +200,7 @@ def opening_for(events: Sequence["Event"], scene: "Scene | None" = None,
     From the first event that names an action ("You light the hand lamp", "You put the oil can
     in the great lantern"); a refusal opens with the attempt ("You try to open the iron door"),
     never with its success. Naming the object keeps a small model from retelling the action on
-    another one (measured: "You light the letter" for the lamp), and a move opens with the name
+    another one ("You light the letter" for the lamp), and a move opens with the name
     of the room the engine put the player in ("You step into" alone was completed with the
     previous room's name, copied from the history line). A turn a world rule decided opens
     with the command's verb and the item in `scope` it names ("You play the bone flute").

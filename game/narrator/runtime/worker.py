@@ -211,7 +211,7 @@ class NarratorThread:
         Why: when a thread that used MLX ends, MLX's thread-local destructors take the GIL
         after `join()` has already returned; if the interpreter is finalizing by then, CPython
         kills the thread mid-destructor and the process aborts ("terminate called without an
-        active exception", exit status 134; seen at the end of every narrated `adventure run`).
+        active exception", exit status 134, at the end of a narrated `adventure run`).
         A parked daemon thread is simply dropped at process exit, with no destructors run.
         """
         threading.Event().wait()
