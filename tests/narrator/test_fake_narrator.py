@@ -64,3 +64,21 @@ def test_empty_stats_ran_nothing():
     assert stats.cancelled and stats.extra == {}
     first, second = NarrationStats.empty(extra={"skipped": 1.0}), NarrationStats.empty()
     assert first.extra == {"skipped": 1.0} and second.extra == {} and not second.cancelled
+
+
+def test_a_sink_that_raises_does_not_stop_the_worker():
+    class Faulty(RecordingSink):
+        def on_token(self, request_id: int, text: str) -> None:
+            raise RuntimeError("the UI fell over")
+
+    narrator = FakeNarrator(tokens_per_s=500)
+    faulty, sink = Faulty(), RecordingSink()
+    narrator.start(sink)
+    try:
+        narrator.submit(request(1), faulty)
+        assert faulty.wait_for(lambda: 1 in faulty.done)
+        assert faulty.done[1][1] == fake_narration(request(1))
+        narrator.submit(request(2, command="look"), sink)
+        assert sink.wait_for(lambda: 2 in sink.done) and sink.text(2) == sink.done[2][1]
+    finally:
+        narrator.close()

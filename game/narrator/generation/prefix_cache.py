@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from game.narrator.api import CacheSource
 from game.narrator.backends.protocol import Cache, CacheFileRejected, ModelBackend
 from game.narrator.generation.forward import PrefillInterrupted, ProgressFn, StopFn, prefill
 from game.narrator.prompt.builder import common_prefix_len, token_hash
@@ -63,7 +64,7 @@ class Checkout:
     """
 
     cache: Cache
-    source: str          # "hit" | "disk" | "partial" | "miss"
+    source: CacheSource
     prefilled: int
     n_tokens: int
     key: str = ""
@@ -143,7 +144,7 @@ class PrefixCacheStore:
                 return Checkout(rewound[0], "disk", 0, entry.n_tokens, key, 0, entry.checkouts)
 
         prefilled = 0
-        source = "miss"
+        source: CacheSource = "miss"
         start: Cache | None = None
         start_len = 0
         offsets = set(self.backend.positions(self._partial[2])) if self._partial is not None else set()

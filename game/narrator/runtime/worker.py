@@ -65,6 +65,14 @@ class _Job:
     cancel: threading.Event = field(default_factory=threading.Event)
 
 
+def _deliver(callback: Callable[..., None], *args: Any) -> None:
+    """Call a sink method; a faulty one is logged, never allowed to stop the worker."""
+    try:
+        callback(*args)
+    except Exception:
+        log.exception("narrator sink %s failed", getattr(callback, "__name__", callback))
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
@@ -234,18 +242,13 @@ class NarratorThread:
         return engine
 
     def _finish_cancelled(self, job: _Job) -> None:
-        self._call(job, "on_done", job.request.request_id, NarrationStats.empty(cancelled=True), "")
+        _deliver(job.sink.on_done, job.request.request_id, NarrationStats.empty(cancelled=True), "")
 
-    def _call(self, job: _Job, name: str, *args: Any) -> None:
-        try:
-            getattr(job.sink, name)(*args)
-        except Exception:
-            log.exception("narrator sink %s failed", name)
 
     def _narrate(self, engine: Engine | None, job: _Job) -> None:
         rid = job.request.request_id
         if engine is None:
-            self._call(job, "on_error", rid, f"narrator unavailable: {self.load_error}")
+            _deliver(job.sink.on_error, rid, f"narrator unavailable: {self.load_error}")
             return
         if job.cancel.is_set():
             self._finish_cancelled(job)
@@ -253,14 +256,14 @@ class NarratorThread:
         try:
             run = engine.stream(job.request, job.cancel, job.submitted_at, self._set_status)
             for piece in run:
-                self._call(job, "on_token", rid, piece)
-            self._call(job, "on_done", rid, run.stats or NarrationStats.empty(), run.final_text)
+                _deliver(job.sink.on_token, rid, piece)
+            _deliver(job.sink.on_done, rid, run.stats or NarrationStats.empty(), run.final_text)
             self._set_status("idle", self._model_name)
         except Exception as exc:  # generation failure, out of memory: report and carry on
             log.exception("narration %s failed", rid)
             engine.discard_partial()
             message = f"narration failed: {_one_line(exc)}"
-            self._call(job, "on_error", rid, message)
+            _deliver(job.sink.on_error, rid, message)
             self._set_status("error", message)
             # the worker and the model survive: ready for the next command ("error" stays only
             # when no model could be loaded at all)
