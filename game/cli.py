@@ -50,9 +50,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"{args.script}: cannot read script: {exc.strerror or exc}", file=sys.stderr)
         return 2
     if args.narrator != "off":  # narration printed under each command's text
-        from game.narrator.runtime.factory import make_narrator
+        from game.narrator import SettingsError, load_settings, make_narrator
         from game.narrator.headless import run_narrated
-        from game.narrator.settings import SettingsError, load_settings
 
         try:
             settings = load_settings(mode=args.narrator, model=args.model)

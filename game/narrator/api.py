@@ -63,6 +63,13 @@ class NarrationStats:
     first_shown_s: float = 0.0     # submit -> first narration text handed to the sink
     extra: dict[str, float] = field(default_factory=dict)
 
+    @classmethod
+    def empty(cls, cancelled: bool = False, extra: dict[str, float] | None = None) -> NarrationStats:
+        """The stats of a narration that ran nothing through the model: cancelled before it
+        started, not narrated at all, or narrated without a model (as a cache "hit": nothing
+        had to be prefilled)."""
+        return cls("hit", 0, 0, 0.0, 0.0, 0, cancelled=cancelled, extra=dict(extra or {}))
+
 
 @runtime_checkable
 class NarrationSink(Protocol):
@@ -87,8 +94,11 @@ class NarrationSink(Protocol):
 class Narrator(Protocol):
     """A narrator runtime. All methods return at once; work happens on the narrator's thread."""
 
-    def start(self) -> None:
-        """Start the single long-lived worker thread (and begin loading the model)."""
+    def start(self, status_sink: NarrationSink | None = None) -> None:
+        """Start the single long-lived worker thread (and begin loading the model).
+
+        `status_sink` gets the `on_status` calls from the start (the loading progress), until
+        a `submit` brings a sink of its own."""
 
     def submit(self, request: NarrationRequest, sink: NarrationSink) -> None:
         """Narrate `request`, cancelling any narration in progress first."""
@@ -96,8 +106,7 @@ class Narrator(Protocol):
     def cancel(self) -> None:
         """Stop the current narration within one token (its sink still gets `on_done`)."""
 
-    def prefetch(self, scenes: Sequence["Scene"], style: "NarratorStyle | None" = None,
-                 world_id: str = "") -> None:
+    def prefetch(self, scenes: Sequence["Scene"], style: "NarratorStyle | None" = None) -> None:
         """Idle-time prefill of these scenes' prefixes (adjacent rooms); yields to `submit`."""
 
     def close(self) -> None:

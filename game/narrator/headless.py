@@ -202,7 +202,7 @@ def run_narrated(game: Game, commands: Sequence[str], narrator: Narrator,
                           f"ttft={s.ttft_s:.2f}s shown={s.first_shown_s:.2f}s "
                           f"tok/s={s.tokens_per_s:.1f} rejected={s.sentences_rejected} "
                           f"retries={s.retries})", file=err)
-                narrator.prefetch(adjacent_scenes(game), game.world.narrator, game.world.id)
+                narrator.prefetch(adjacent_scenes(game), game.world.narrator)
             if jsonl:
                 record = turn_record(game, result, request, sink if request else None, submitted)
                 out.write(record.to_json() + "\n")

@@ -51,7 +51,7 @@ class NarratorSettings:
 
     mode: str = "on"                  # "on" (MLX), "off" (no narration), "fake" (tests, demos)
     model: str = ""                   # "" = the embedded SmolLM2; else a HF id or a local folder
-    temperature: float = 0.3           # measured on the scene set: 0.6 invents far more
+    temperature: float = 0.3           # on the scene set 0.6 invents far more
     top_p: float = 0.9
     max_tokens: int = 72
     max_sentences: int = 1            # the model's sentences per narration (1..3); a move's

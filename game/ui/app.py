@@ -19,9 +19,8 @@ from textual.screen import Screen
 
 from game import paths
 from game.config_files import ConfigFileError
-from game.narrator.api import NarrationRequest, Narrator
-from game.narrator.settings import (NarratorSettings, config_file,
-                                    save_settings)
+from game.narrator import (NarrationRequest, Narrator, NarratorSettings, config_file,
+                           save_settings)
 from game.saves.errors import SaveError
 from game.ui.narration import (MessageSink, NarrationDone, NarrationFailed, NarrationTokens,
                                NarratorStatusChanged)
@@ -42,7 +41,7 @@ _READY = ("idle", "streaming", "prefilling")
 
 def default_narrator_factory(settings: NarratorSettings) -> Narrator:
     """The real narrator (imported lazily: loading MLX must not delay the first frame)."""
-    from game.narrator.runtime.factory import make_narrator
+    from game.narrator import make_narrator
 
     return make_narrator(settings)
 
@@ -206,7 +205,7 @@ class AdventureApp(App[None]):
         """Lets an idle narrator prefill the rooms next door (it yields at once to a request)."""
         narrator = self._ready_narrator()
         if narrator is not None:
-            narrator.prefetch(session.adjacent_scenes(), session.world.narrator, session.world.id)
+            narrator.prefetch(session.adjacent_scenes(), session.world.narrator)
 
     def cancel_narration(self) -> None:
         if self.narrator is not None:

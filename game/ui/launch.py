@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from game.narrator.settings import SettingsError, load_settings
+from game.narrator import SettingsError, load_settings
 from game.paths import resolve_world
 
 

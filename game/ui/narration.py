@@ -19,7 +19,7 @@ import threading
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from game.narrator.api import NarrationStats
+from game.narrator import NarrationStats
 
 
 class NarrationTokens(Message):

@@ -15,7 +15,7 @@ from game.engine.events import Scene, TurnResult
 from game.engine.game import Game
 from game.engine.loader import load_world
 from game.engine.world import World
-from game.narrator.api import NarrationRequest
+from game.narrator import NarrationRequest
 from game.narrator.headless import adjacent_scenes, request_for
 from game.saves.document import TranscriptEntry
 from game.saves.store import Origin

@@ -143,12 +143,12 @@ def test_the_narration_engine_keeps_the_twins_registered(tmp_path: Path, library
     engine = NarrationEngine(loaded, NarratorSettings(disk_cache=False))
     del loaded, decode
     gc.collect()
-    assert engine.loaded.accel.twins.active
+    assert engine.backend.loaded.accel.twins.active
     cache = _prefilled(model, [5, 6, 7])
     before = library.adv_quantized_calls()
-    mx.eval(engine.model.last_logits(mx.array([[8]]), cache))
+    mx.eval(engine.backend.model.last_logits(mx.array([[8]]), cache))
     assert library.adv_quantized_calls() - before == 22
-    engine.loaded.accel.twins.close()
+    engine.backend.loaded.accel.twins.close()
 
 
 def test_the_helper_thread_changes_no_number(tmp_path: Path, library) -> None:

@@ -12,7 +12,7 @@ from narrator_tiny import STYLE, RecordingSink, hall, make_scripted, make_tiny
 
 from game.engine.events import Event
 from game.narrator.api import NarrationRequest
-from game.narrator.generation.checked import rewind
+from game.narrator.backends.mlx_backend import MLXBackend
 from game.narrator.grounding.facts import ItemFact, TurnFacts
 from game.narrator.generation.narration import NarrationEngine
 from game.narrator.generation.sampling import make_fast_sampler
@@ -90,12 +90,13 @@ def test_rewinding_the_cache_resamples_exactly_what_a_fresh_run_would():
     tiny = make_tiny(seed=3)
     greedy = make_fast_sampler(0.0)
     prompt = list(range(5, 25))
+    backend = MLXBackend.from_loaded(tiny)
     cache = make_prompt_cache(tiny.model)
-    first = list(generate_tokens(tiny.model, prompt, cache, greedy, None, 12))
+    first = list(generate_tokens(backend, prompt, cache, greedy, None, 12))
     keep = len(prompt) + 5  # the prompt and five generated tokens
-    rewind(cache, keep - 1)
+    backend.trim_cache(cache, keep - 1)
     assert cache[0].offset == keep - 1
-    again = list(generate_tokens(tiny.model, [first[4]], cache, greedy, None, 7))
+    again = list(generate_tokens(backend, [first[4]], cache, greedy, None, 7))
     assert again == first[5:12]
     mx.eval([c.state for c in cache])
 

@@ -12,12 +12,9 @@ import pytest
 from mlx_lm.models.cache import make_prompt_cache
 from narrator_tiny import STYLE, TAKE, cellar, hall, make_tiny
 
-from game.narrator.generation.prefix_cache import (
-    PrefillInterrupted,
-    PrefixCacheStore,
-    cache_offset,
-    compact_copy,
-)
+from game.narrator.backends.mlx_backend import MLXBackend, cache_offset, compact_copy
+from game.narrator.generation.forward import PrefillInterrupted
+from game.narrator.generation.prefix_cache import PrefixCacheStore
 from game.narrator.prompt.builder import build_prompt
 
 TOL = 1e-4
@@ -26,6 +23,10 @@ TOL = 1e-4
 @pytest.fixture(scope="module")
 def tiny():
     return make_tiny()
+
+
+def store_for(tiny, budget_bytes: int, directory) -> PrefixCacheStore:
+    return PrefixCacheStore(MLXBackend.from_loaded(tiny), budget_bytes, directory)
 
 
 def full_logits(model, tokens) -> mx.array:
@@ -45,7 +46,7 @@ def prompt_for(tiny, command="take goblet", text="Taken.", scene=None):
 
 
 def test_reused_prefix_matches_full_prompt(tiny, tmp_path):
-    store = PrefixCacheStore(tiny.model, tiny.model_id, 1 << 30, tmp_path)
+    store = store_for(tiny, 1 << 30, tmp_path)
     first, second = prompt_for(tiny), prompt_for(tiny, "drop goblet", "Dropped.")
     assert first.prefix == second.prefix  # same room: same prefix
     assert first.suffix != second.suffix
@@ -64,7 +65,7 @@ def test_reused_prefix_matches_full_prompt(tiny, tmp_path):
 
 
 def test_new_room_extends_shared_base(tiny, tmp_path):
-    store = PrefixCacheStore(tiny.model, tiny.model_id, 1 << 30, tmp_path)
+    store = store_for(tiny, 1 << 30, tmp_path)
     a, b = prompt_for(tiny), prompt_for(tiny, "look", "Cellar.", cellar())
     assert a.base_len == b.base_len and a.tokens[: a.base_len] == b.tokens[: b.base_len]
     store.get_or_prefill(a.prefix, checkpoints=[a.base_len])
@@ -82,11 +83,11 @@ def test_new_room_extends_shared_base(tiny, tmp_path):
 
 def test_disk_round_trip_matches(tiny, tmp_path):
     p = prompt_for(tiny)
-    store = PrefixCacheStore(tiny.model, tiny.model_id, 1 << 30, tmp_path)
+    store = store_for(tiny, 1 << 30, tmp_path)
     co = store.get_or_prefill(p.prefix)
     suffix_logits(tiny.model, co.cache, p.suffix)  # use it: the saved copy must be trimmed
     assert store.flush() == 1
-    fresh = PrefixCacheStore(tiny.model, tiny.model_id, 1 << 30, tmp_path)
+    fresh = store_for(tiny, 1 << 30, tmp_path)
     co2 = fresh.get_or_prefill(p.prefix)
     assert co2.source == "disk" and co2.prefilled == 0
     assert cache_offset(co2.cache) == p.prefix_len
@@ -97,7 +98,7 @@ def test_disk_round_trip_matches(tiny, tmp_path):
 def test_trim_after_generation_matches(tiny, tmp_path):
     """Run a long continuation into the cache (past a 256-token buffer step), trim, compare."""
     p = prompt_for(tiny)
-    store = PrefixCacheStore(tiny.model, tiny.model_id, 1 << 30, None)
+    store = store_for(tiny, 1 << 30, None)
     co = store.get_or_prefill(p.prefix)
     junk = list(p.suffix) * 6  # grows the buffer
     suffix_logits(tiny.model, co.cache, junk)
@@ -111,7 +112,7 @@ def test_trim_after_generation_matches(tiny, tmp_path):
 def test_next_turn_reuses_the_suffix_lines_it_shares_with_the_last(tiny, tmp_path):
     """Two actions in the same room whose suffixes start alike (items, inventory): the second
     checkout keeps the shared tokens cached, and its logits still equal the whole prompt's."""
-    store = PrefixCacheStore(tiny.model, tiny.model_id, 1 << 30, tmp_path)
+    store = store_for(tiny, 1 << 30, tmp_path)
     first, second = prompt_for(tiny), prompt_for(tiny, "drop goblet", "Dropped.")
     shared = next(i for i, (a, b) in enumerate(zip(first.suffix, second.suffix)) if a != b)
     assert shared > 0
@@ -129,7 +130,7 @@ def test_next_turn_reuses_the_suffix_lines_it_shares_with_the_last(tiny, tmp_pat
 
 def test_tail_reuse_leaves_a_token_to_run_and_forgets_what_it_cannot_vouch_for(tiny):
     p = prompt_for(tiny)
-    store = PrefixCacheStore(tiny.model, tiny.model_id, 1 << 30, None)
+    store = store_for(tiny, 1 << 30, None)
     co = store.get_or_prefill(p.prefix, continuation=p.suffix)
     suffix_logits(tiny.model, co.cache, p.suffix)
     store.remember_tail(co, p.suffix)
@@ -156,7 +157,7 @@ def test_tail_reuse_leaves_a_token_to_run_and_forgets_what_it_cannot_vouch_for(t
 
 def test_compact_copy_is_independent(tiny):
     p = prompt_for(tiny)
-    store = PrefixCacheStore(tiny.model, tiny.model_id, 1 << 30, None)
+    store = store_for(tiny, 1 << 30, None)
     original = store.get_or_prefill(p.prefix).cache
     copy = compact_copy(original)
     suffix_logits(tiny.model, copy, p.suffix)  # writes into the copy only
@@ -167,7 +168,7 @@ def test_compact_copy_is_independent(tiny):
 
 def test_interrupted_prefill_resumes(tiny):
     p = prompt_for(tiny)
-    store = PrefixCacheStore(tiny.model, tiny.model_id, 1 << 30, None)
+    store = store_for(tiny, 1 << 30, None)
     calls = {"n": 0}
 
     def stop_after_two() -> bool:
@@ -186,7 +187,7 @@ def test_interrupted_prefill_resumes(tiny):
 def test_lru_budget_evicts_least_recent(tiny, tmp_path):
     rooms = [hall(), cellar()]
     prompts = [prompt_for(tiny, scene=s) for s in rooms]
-    store = PrefixCacheStore(tiny.model, tiny.model_id, 1 << 30, None)
+    store = store_for(tiny, 1 << 30, None)
     one = store.get_or_prefill(prompts[0].prefix)
     size = sum(c.nbytes for c in one.cache)
     store.budget_bytes = int(size * 1.5)  # room for one entry only
@@ -198,7 +199,7 @@ def test_lru_budget_evicts_least_recent(tiny, tmp_path):
 
 def test_evicted_entry_comes_back_from_disk(tiny, tmp_path):
     a, b = prompt_for(tiny), prompt_for(tiny, scene=cellar())
-    store = PrefixCacheStore(tiny.model, tiny.model_id, 1, tmp_path)  # budget: one entry
+    store = store_for(tiny, 1, tmp_path)  # budget: one entry
     store.get_or_prefill(a.prefix)
     store.get_or_prefill(b.prefix)  # evicts a, which is saved on the way out
     assert store.keys() == [b.prefix_key]
@@ -207,7 +208,8 @@ def test_evicted_entry_comes_back_from_disk(tiny, tmp_path):
 
 def _saved(tiny, tmp_path, model_id=None):
     p = prompt_for(tiny)
-    store = PrefixCacheStore(tiny.model, model_id or tiny.model_id, 1 << 30, tmp_path)
+    store = PrefixCacheStore(MLXBackend(tiny.model, tiny.tokenizer, model_id or tiny.model_id), 1 << 30,
+                             tmp_path)
     store.get_or_prefill(p.prefix)
     store.flush()
     return p, store.directory / f"{p.prefix_key}.safetensors"
@@ -218,7 +220,7 @@ def test_corrupt_file_is_ignored_and_rebuilt(tiny, tmp_path):
     data = bytearray(path.read_bytes())
     data[-200] ^= 0xFF  # flip bits inside the array data (header still parses)
     path.write_bytes(bytes(data))
-    store = PrefixCacheStore(tiny.model, tiny.model_id, 1 << 30, tmp_path)
+    store = store_for(tiny, 1 << 30, tmp_path)
     co = store.get_or_prefill(p.prefix)
     assert co.source == "miss"
     assert any("checksum" in r for r in store.rejected_files)
@@ -229,7 +231,7 @@ def test_corrupt_file_is_ignored_and_rebuilt(tiny, tmp_path):
 def test_truncated_file_is_ignored(tiny, tmp_path):
     p, path = _saved(tiny, tmp_path)
     path.write_bytes(path.read_bytes()[:100])
-    store = PrefixCacheStore(tiny.model, tiny.model_id, 1 << 30, tmp_path)
+    store = store_for(tiny, 1 << 30, tmp_path)
     assert store.get_or_prefill(p.prefix).source == "miss"
     assert store.rejected_files and "unreadable" in store.rejected_files[0]
 
@@ -237,7 +239,7 @@ def test_truncated_file_is_ignored(tiny, tmp_path):
 def test_foreign_model_file_is_ignored(tiny, tmp_path):
     """A file written for another model (same folder name forced) is refused by its metadata."""
     p, path = _saved(tiny, tmp_path, model_id="other-model")
-    store = PrefixCacheStore(tiny.model, tiny.model_id, 1 << 30, tmp_path)
+    store = store_for(tiny, 1 << 30, tmp_path)
     target = store.directory / path.name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(path.read_bytes())
@@ -251,7 +253,7 @@ def test_file_from_a_different_architecture_is_ignored(tiny, tmp_path):
 
     p, path = _saved(tiny, tmp_path)
     other = make_model(len(tiny.tokenizer._tokenizer), layers=3)
-    store = PrefixCacheStore(other, tiny.model_id, 1 << 30, tmp_path)
+    store = PrefixCacheStore(MLXBackend(other, tiny.tokenizer, tiny.model_id), 1 << 30, tmp_path)
     assert store.get_or_prefill(p.prefix).source == "miss"
     assert any("layers" in r for r in store.rejected_files)
 
@@ -260,10 +262,10 @@ def test_a_cache_loaded_from_disk_has_room_for_the_next_turn(tiny, tmp_path):
     """A loaded cache is exactly full; growing it inside the first turn would copy all of it.
     The store grows it on load, and the logits on top of it still equal the whole prompt's."""
     p = prompt_for(tiny)
-    writer = PrefixCacheStore(tiny.model, tiny.model_id, 1 << 30, tmp_path)
+    writer = store_for(tiny, 1 << 30, tmp_path)
     writer.get_or_prefill(p.prefix)
     writer.flush()
-    co = PrefixCacheStore(tiny.model, tiny.model_id, 1 << 30, tmp_path).get_or_prefill(p.prefix)
+    co = store_for(tiny, 1 << 30, tmp_path).get_or_prefill(p.prefix)
     assert co.source == "disk"
     assert all(layer.keys.shape[2] - layer.offset >= len(p.suffix) for layer in co.cache)
     capacity = [layer.keys.shape[2] for layer in co.cache]

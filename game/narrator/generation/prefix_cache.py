@@ -1,7 +1,7 @@
 """KV caches of prompt prefixes: prefilled once, reused for every action, kept in memory and on disk.
 
-Why: a room's prefix (rules, exemplars, location) is ~600 tokens and identical for every action
-there, while the per-turn suffix is ~50. Prefilling the prefix once and reusing its KV cache makes
+Why: a room's prefix (rules, exemplars, location) is hundreds of tokens and identical for every
+action there, while the per-turn suffix is tens. Prefilling the prefix once and reusing its KV cache makes
 the time to first token depend on the suffix only. Reuse is by *trimming*: after a narration the
 entry's cache holds prefix + suffix + generated tokens, and the next checkout trims it back to the
 prefix length (a counter change, no copy, no recompute), or, given the tokens about to follow
@@ -12,9 +12,10 @@ cache of the longest stored prefix of its tokens (normally the world's shared ru
 and prefilling only the rest.
 
 Memory is bounded by a byte budget (least recently used entries are dropped). Entries are saved
-with `save_prompt_cache` plus metadata (format version, model id, prefix hash, token count and a
-checksum of the arrays) and loaded by later runs; a file whose metadata, shapes or checksum do not
-match is ignored, deleted and rebuilt, never trusted.
+through the model backend (`backends.protocol.ModelBackend.save_cache`) with metadata (model id,
+prefix hash, token count; the backend adds its format version and a checksum) and loaded by later
+runs; a file whose metadata, layer shapes or checksum do not match is ignored, deleted and
+rebuilt, never trusted.
 
 Thread rule: an instance belongs to the thread that owns the model (MLX arrays must not cross
 threads). Nothing here is locked; the worker is the only caller.
@@ -26,38 +27,17 @@ import logging
 import os
 import re
 import time
-import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Sequence
 
-import mlx.core as mx
-import numpy as np
-from mlx_lm.generate import generate_step
-from mlx_lm.models.cache import (
-    KVCache,
-    can_trim_prompt_cache,
-    load_prompt_cache,
-    make_prompt_cache,
-    save_prompt_cache,
-    trim_prompt_cache,
-)
-
+from game.narrator.api import CacheSource
+from game.narrator.backends.protocol import Cache, CacheFileRejected, ModelBackend
+from game.narrator.generation.forward import PrefillInterrupted, ProgressFn, StopFn, prefill
 from game.narrator.prompt.builder import common_prefix_len, token_hash
 
 log = logging.getLogger(__name__)
-
-FORMAT_VERSION = "2"  # 2: KV layers saved with room for a turn after the prefix (padded)
-FILE_SUFFIX = ".safetensors"
-
-StopFn = Callable[[], bool]
-ProgressFn = Callable[[int, int], None]
-
-
-class PrefillInterrupted(Exception):
-    """`should_stop` returned True between two prefill chunks; the work done so far is kept."""
-
 
 @dataclass
 class CacheEntry:
@@ -65,7 +45,7 @@ class CacheEntry:
 
     key: str
     n_tokens: int
-    cache: list[Any]
+    cache: Cache
     nbytes: int
     dirty: bool = True  # not yet on disk
     last_used: float = field(default_factory=time.monotonic)
@@ -83,8 +63,8 @@ class Checkout:
     store trims it back (or drops it). `prefilled` counts the tokens run through the model now.
     """
 
-    cache: list[Any]
-    source: str          # "hit" | "disk" | "partial" | "miss"
+    cache: Cache
+    source: CacheSource
     prefilled: int
     n_tokens: int
     key: str = ""
@@ -92,118 +72,8 @@ class Checkout:
     checkout: int = 0    # which checkout of the entry this is (see remember_tail)
 
 
-def cache_nbytes(cache: Sequence[Any]) -> int:
-    """Bytes held by a prompt cache (allocated buffers, not just the used part)."""
-    total = 0
-    for c in cache:
-        try:
-            total += int(c.nbytes)
-        except (NotImplementedError, AttributeError):
-            total += sum(int(a.nbytes) for a in _arrays(c.state))
-    return total
-
-
-def _arrays(state: Any) -> list[mx.array]:
-    if isinstance(state, mx.array):
-        return [state]
-    if isinstance(state, (list, tuple)):
-        return [a for s in state for a in _arrays(s)]
-    return []
-
-
-def compact_copy(cache: Sequence[Any]) -> list[Any]:
-    """An independent copy holding only the used part (offset) of each layer's cache.
-
-    MLX arrays are values: the copy's later in-place updates cannot reach the original.
-    """
-    out: list[Any] = []
-    for c in cache:
-        if isinstance(c, KVCache) and type(c) is KVCache:
-            n = KVCache()
-            if c.keys is not None:
-                n.keys = mx.array(c.keys[..., : c.offset, :])
-                n.values = mx.array(c.values[..., : c.offset, :])
-            n.offset = c.offset
-            out.append(n)
-        else:  # other cache kinds: copy the full state and meta state
-            n = type(c).__new__(type(c))
-            n.state = [mx.array(a) if isinstance(a, mx.array) else a for a in c.state]
-            if hasattr(c, "meta_state"):
-                n.meta_state = c.meta_state
-            out.append(n)
-    mx.eval([a for c in out for a in _arrays(c.state)])
-    return out
-
-
-# Free positions saved after a prefix: a turn's suffix (~45-90 tokens) and its narration (72 by
-# default) fit without growing the cache; a longer turn grows it as usual.
-ROOM_AFTER_LOAD = 192
-
-
-def add_room(cache: Sequence[Any], room: int) -> None:
-    """Give each KV layer of ``cache`` (a copy the caller owns) ``room`` zero positions after
-    its tokens, marked as used so that `save_prompt_cache` writes them.
-
-    Why: a cache loaded exactly full is grown by mlx-lm's KVCache inside the first turn, which
-    copies all of it, and in a fresh process that copy and the loaded arrays are both new
-    memory: 83-139 ms against 30-41 ms for loading a padded file (same process, 852 tokens of
-    SmolLM2). The loader trims the padding off again (`offset`), keeping the capacity.
-    """
-    for layer in cache:
-        if type(layer) is not KVCache or layer.keys is None:
-            continue
-        used = layer.offset  # positions past it (trimmed ones) are dropped, not saved
-        layer.keys, layer.values = (
-            mx.concatenate([a[..., :used, :], mx.zeros((*a.shape[:2], room, a.shape[3]), a.dtype)], axis=2)
-            for a in (layer.keys, layer.values))
-        layer.offset = used + room
-    mx.eval([(layer.keys, layer.values) for layer in cache if type(layer) is KVCache])
-
-
-def cache_offset(cache: Sequence[Any]) -> int:
-    """Tokens currently in the cache (the first layer speaks for all)."""
-    return int(getattr(cache[0], "offset", 0)) if cache else 0
-
-
-def prefill(model: Any, cache: list[Any], tokens: Sequence[int], chunk: int = 256,
-            should_stop: StopFn | None = None, progress: ProgressFn | None = None) -> int:
-    """Run `tokens` through the model into `cache`, `chunk` tokens at a time.
-
-    Uses mlx-lm's `generate_step` with `max_tokens=0` (it processes the whole prompt into the
-    cache and returns), one chunk per call so that `should_stop` is checked between chunks.
-    Returns the number of tokens processed; raises PrefillInterrupted (the cache then holds the
-    chunks already done).
-    """
-    done = 0
-    total = len(tokens)
-    while done < total:
-        if should_stop is not None and should_stop():
-            raise PrefillInterrupted(done)
-        part = mx.array(list(tokens[done: done + chunk]), dtype=mx.uint32)
-        for _ in generate_step(part, model, max_tokens=0, prompt_cache=cache,
-                               prefill_step_size=chunk):
-            pass
-        mx.eval([a for c in cache for a in _arrays(c.state)])
-        done += len(part)
-        if progress is not None:
-            progress(done, total)
-    return done
-
-
 def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text)[:120] or "model"
-
-
-def _checksum(cache: Sequence[Any]) -> str:
-    """CRC-32 over every array's shape and bytes: catches bit rot and truncation inside the data
-    (not tampering: the cache is ours). Twice as fast as sha256 (12 vs 25 ms per 39 MB), and it
-    runs on the player's time whenever a room's cache comes from disk."""
-    crc = 0
-    for a in _arrays([c.state for c in cache]):
-        arr = np.asarray(a.astype(mx.float32) if a.dtype == mx.bfloat16 else a)
-        crc = zlib.crc32(str(arr.shape).encode(), crc)
-        crc = zlib.crc32(memoryview(np.ascontiguousarray(arr)).cast("B"), crc)  # no bytes copy
-    return f"crc32:{crc:08x}"
 
 
 class PrefixCacheStore:
@@ -213,16 +83,15 @@ class PrefixCacheStore:
     `directory` None disables persistence.
     """
 
-    def __init__(self, model: Any, model_id: str, budget_bytes: int,
+    def __init__(self, backend: ModelBackend, budget_bytes: int,
                  directory: Path | None = None, disk_budget_bytes: int = 2 << 30) -> None:
-        self.model = model
-        self.model_id = model_id
+        self.backend = backend
+        self.model_id = backend.model_id
         self.budget_bytes = budget_bytes
         self.disk_budget_bytes = disk_budget_bytes
-        self.directory = directory / _safe_name(model_id) if directory is not None else None
+        self.directory = directory / _safe_name(self.model_id) if directory is not None else None
         self._entries: OrderedDict[str, CacheEntry] = OrderedDict()
-        self._partial: tuple[str, tuple[int, ...], list[Any]] | None = None
-        self._layout = self._reference_layout()
+        self._partial: tuple[str, tuple[int, ...], Cache] | None = None
         self.rejected_files: list[str] = []  # cache files ignored (corrupt, foreign, stale)
 
     # ---------------------------------------------------------------- public
@@ -275,11 +144,10 @@ class PrefixCacheStore:
                 return Checkout(rewound[0], "disk", 0, entry.n_tokens, key, 0, entry.checkouts)
 
         prefilled = 0
-        source = "miss"
-        start: list[Any] | None = None
+        source: CacheSource = "miss"
+        start: Cache | None = None
         start_len = 0
-        offsets = {int(getattr(c, "offset", -1)) for c in self._partial[2]} \
-            if self._partial is not None else set()
+        offsets = set(self.backend.positions(self._partial[2])) if self._partial is not None else set()
         if self._partial is not None and self._partial[0] == key and len(offsets) == 1:
             start, start_len, source = self._partial[2], offsets.pop(), "partial"
         else:
@@ -292,19 +160,19 @@ class PrefixCacheStore:
                     got = self.get_or_prefill(sub, should_stop=should_stop, chunk=chunk,
                                               progress=progress)
                     prefilled += got.prefilled
-                start, start_len = compact_copy(got.cache), cp
+                start, start_len = self.backend.copy_cache(got.cache), cp
                 source = "partial" if got.source != "miss" else "miss"
                 break
         if start is None:
-            start = make_prompt_cache(self.model)
+            start = self.backend.make_cache()
         self._partial = (key, tokens, start)
         try:
-            prefilled += prefill(self.model, start, tokens[start_len:], chunk, should_stop,
+            prefilled += prefill(self.backend, start, tokens[start_len:], chunk, should_stop,
                                  progress)
         except PrefillInterrupted as stop:
             raise PrefillInterrupted(prefilled + int(stop.args[0])) from None
         self._partial = None
-        entry = CacheEntry(key, len(tokens), start, cache_nbytes(start))
+        entry = CacheEntry(key, len(tokens), start, self.backend.cache_nbytes(start))
         self._insert(entry)
         rewound = self._rewind(entry)
         return Checkout(rewound[0] if rewound else start, source, prefilled, entry.n_tokens, key, 0,
@@ -321,7 +189,7 @@ class PrefixCacheStore:
         entry = self._entries.get(checkout.key)
         if entry is None or entry.cache is not checkout.cache or entry.checkouts != checkout.checkout:
             return
-        offsets = {int(getattr(layer, "offset", -1)) for layer in entry.cache}
+        offsets = set(self.backend.positions(entry.cache))
         held = offsets.pop() - entry.n_tokens if len(offsets) == 1 else 0
         entry.tail = tuple(int(t) for t in fed)[:max(held, 0)]
 
@@ -340,14 +208,9 @@ class PrefixCacheStore:
             self._prune_disk()
         return written
 
-    def clear_memory(self) -> None:
-        """Drop every in-memory entry (files stay)."""
-        self._entries.clear()
-        self._partial = None
-
     # ---------------------------------------------------------------- memory
     def _rewind(self, entry: CacheEntry,
-                continuation: Sequence[int] = ()) -> tuple[list[Any], int] | None:
+                continuation: Sequence[int] = ()) -> tuple[Cache, int] | None:
         """The entry's cache trimmed in place (no copy, no recompute) to its prefix plus the
         longest run of `continuation` its recorded tail starts with, and that run's length.
 
@@ -360,19 +223,17 @@ class PrefixCacheStore:
         entry.last_used = time.monotonic()
         entry.checkouts += 1
         self._entries.move_to_end(entry.key)
-        if not can_trim_prompt_cache(entry.cache):
-            return compact_copy(entry.cache), 0
-        offsets = [int(getattr(layer, "offset", 0)) for layer in entry.cache]
+        if not self.backend.can_trim(entry.cache):
+            return self.backend.copy_cache(entry.cache), 0
+        offsets = self.backend.positions(entry.cache)
         if min(offsets) < entry.n_tokens:
             self._entries.pop(entry.key, None)
             return None
         tail = entry.tail[:offsets[0] - entry.n_tokens] if len(set(offsets)) == 1 else ()
         kept = min(common_prefix_len(tail, continuation), max(len(continuation) - 1, 0))
-        for layer, offset in zip(entry.cache, offsets):
-            if offset > entry.n_tokens + kept:
-                layer.trim(offset - entry.n_tokens - kept)
+        self.backend.trim_cache(entry.cache, entry.n_tokens + kept)
         entry.tail = tail[:kept]
-        entry.nbytes = cache_nbytes(entry.cache)
+        entry.nbytes = self.backend.cache_nbytes(entry.cache)
         self._evict(keep=entry.key)
         return entry.cache, kept
 
@@ -400,16 +261,15 @@ class PrefixCacheStore:
 
     # ---------------------------------------------------------------- disk
     def _path(self, key: str) -> Path | None:
-        return self.directory / f"{key}{FILE_SUFFIX}" if self.directory is not None else None
+        suffix = self.backend.cache_file_suffix
+        return self.directory / f"{key}{suffix}" if self.directory is not None else None
 
     def _path_exists(self, key: str) -> bool:
         path = self._path(key)
         return path is not None and path.is_file()
 
-    def _metadata(self, entry: CacheEntry, cache: Sequence[Any]) -> dict[str, str]:
-        return {"format_version": FORMAT_VERSION, "model_id": self.model_id,
-                "prefix_hash": entry.key, "n_tokens": str(entry.n_tokens),
-                "checksum": _checksum(cache)}
+    def _metadata(self, entry: CacheEntry) -> dict[str, str]:
+        return {"model_id": self.model_id, "prefix_hash": entry.key, "n_tokens": str(entry.n_tokens)}
 
     def _save(self, entry: CacheEntry) -> None:
         path = self._path(entry.key)
@@ -417,12 +277,8 @@ class PrefixCacheStore:
             return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            compact = compact_copy(entry.cache)
-            if cache_offset(compact) != entry.n_tokens:
-                trim_prompt_cache(compact, cache_offset(compact) - entry.n_tokens)
-            add_room(compact, ROOM_AFTER_LOAD)
-            tmp = path.with_name(f".{entry.key}.{os.getpid()}.tmp{FILE_SUFFIX}")
-            save_prompt_cache(str(tmp), compact, self._metadata(entry, compact))
+            tmp = path.with_name(f".{entry.key}.{os.getpid()}.tmp{self.backend.cache_file_suffix}")
+            self.backend.save_cache(tmp, entry.cache, entry.n_tokens, self._metadata(entry))
             os.replace(tmp, path)
             entry.dirty = False
         except OSError as exc:  # a full or read-only disk costs speed next run, nothing else
@@ -434,8 +290,10 @@ class PrefixCacheStore:
             return None
         problem = None
         try:
-            cache, meta = load_prompt_cache(str(path), return_metadata=True)
-            problem = self._check(cache, meta, key, n_tokens)
+            cache, meta = self.backend.load_cache(path, n_tokens)
+            problem = self._check(meta, key, n_tokens)
+        except CacheFileRejected as exc:  # another format, layout or a damaged file
+            problem = str(exc)
         except Exception as exc:  # corrupt header, truncated data, unknown cache class...
             problem = f"unreadable ({type(exc).__name__}: {exc})"
         if problem is not None:
@@ -446,52 +304,25 @@ class PrefixCacheStore:
             except OSError:
                 pass
             return None
-        for layer in cache:  # the saved padding: capacity for the next turn, not tokens
-            if int(getattr(layer, "offset", n_tokens)) > n_tokens and can_trim_prompt_cache([layer]):
-                layer.trim(layer.offset - n_tokens)
-        entry = CacheEntry(key, n_tokens, cache, cache_nbytes(cache), dirty=False)
+        entry = CacheEntry(key, n_tokens, cache, self.backend.cache_nbytes(cache), dirty=False)
         self._insert(entry)
         return entry
 
-    def _reference_layout(self) -> list[tuple[str, tuple[int, ...]]]:
-        """Cache class and per-token shape of each layer, from one token run through the model."""
-        probe = make_prompt_cache(self.model)
-        self.model(mx.array([[0]], dtype=mx.uint32), cache=probe)
-        layout = []
-        for c in probe:
-            arrays = _arrays(c.state)
-            shape = tuple(arrays[0].shape[:2]) + tuple(arrays[0].shape[3:]) if arrays else ()
-            layout.append((type(c).__name__, shape))
-        return layout
-
-    def _check(self, cache: list[Any], meta: dict[str, str], key: str,
-               n_tokens: int) -> str | None:
-        """Why a loaded cache must not be used, or None when it matches this model and prefix."""
-        if meta.get("format_version") != FORMAT_VERSION:
-            return f"format version {meta.get('format_version')!r} != {FORMAT_VERSION}"
+    def _check(self, meta: dict[str, str], key: str, n_tokens: int) -> str | None:
+        """Why a loaded cache must not be used, or None when it was made for this model and
+        prefix (its fit to the model's layers is the backend's check)."""
         if meta.get("model_id") != self.model_id:
             return f"made by model {meta.get('model_id')!r}, not {self.model_id!r}"
         if meta.get("prefix_hash") != key or meta.get("n_tokens") != str(n_tokens):
             return "made for another prefix"
-        if len(cache) != len(self._layout):
-            return f"{len(cache)} layers, the model has {len(self._layout)}"
-        for c, (cls, shape) in zip(cache, self._layout):
-            arrays = _arrays(c.state)
-            if type(c).__name__ != cls or not arrays:
-                return f"cache class {type(c).__name__}, expected {cls}"
-            a = arrays[0]
-            got = tuple(a.shape[:2]) + tuple(a.shape[3:])
-            if got != shape or cache_offset([c]) < n_tokens or a.shape[2] < n_tokens:
-                return f"layer shape {tuple(a.shape)} does not fit {n_tokens} tokens of this model"
-        if meta.get("checksum") != _checksum(cache):
-            return "checksum mismatch (damaged file)"
         return None
 
     def _prune_disk(self) -> None:
         """Keep this model's cache folder under the disk budget (oldest files go first)."""
         if self.directory is None or not self.directory.is_dir():
             return
-        files = sorted(self.directory.glob(f"*{FILE_SUFFIX}"), key=lambda p: p.stat().st_mtime)
+        files = sorted(self.directory.glob(f"*{self.backend.cache_file_suffix}"),
+                       key=lambda p: p.stat().st_mtime)
         total = sum(p.stat().st_size for p in files)
         for p in files:
             if total <= self.disk_budget_bytes:

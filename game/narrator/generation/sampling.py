@@ -1,10 +1,9 @@
 """A temperature + top-p sampler that does not sort the whole vocabulary every token.
 
-Why: mlx-lm's `make_sampler(temp, top_p)` sorts all 49,152 log-probabilities per token; on the
-CPU that costs ~12 ms per token here (a decode step of the embedded model is ~60 ms), so the
-sampler alone was ~20% of generation time. Nucleus sampling only ever keeps a handful of
-tokens, so we first take the `candidates` most likely tokens with an O(V) `argpartition`
-(~0.5 ms) and apply top-p and temperature among those.
+Why: mlx-lm's `make_sampler(temp, top_p)` sorts the whole vocabulary's log-probabilities per
+token, which on the CPU is a large share of a decode step (docs/narrator.md). Nucleus sampling
+only ever keeps a handful of tokens, so we first take the `candidates` most likely tokens with
+an O(V) `argpartition` and apply top-p and temperature among those.
 
 Semantics match mlx-lm's sampler (top-p applied to the untempered distribution, then a
 categorical draw at temperature `temp`), except that the nucleus is taken within the top

@@ -14,13 +14,18 @@ decides what is shown.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import mlx.core as mx
 import numpy as np
 
 from game.narrator.grounding.vocabulary import GAME_WORDS
 from game.narrator.grounding.language import is_noun
+
+if TYPE_CHECKING:
+    from mlx_lm.tokenizer_utils import TokenizerWrapper
+
+    from game.narrator.generation.token_loop import LogitsProcessor
 
 _WORD_START = ("Ġ", "▁")  # byte-level BPE and SentencePiece spell a leading space so
 PENALTY = 4.0  # logits subtracted from an ungrounded noun's first token
@@ -29,7 +34,7 @@ PENALTY = 4.0  # logits subtracted from an ungrounded noun's first token
 class NounTokens:
     """The tokenizer's word-initial tokens that are (the start of) a noun, with their words."""
 
-    def __init__(self, tokenizer: Any) -> None:
+    def __init__(self, tokenizer: TokenizerWrapper) -> None:
         raw = getattr(tokenizer, "_tokenizer", tokenizer)
         size = len(raw)
         pieces = raw.convert_ids_to_tokens(list(range(size)))
@@ -51,14 +56,14 @@ class NounTokens:
         return [tid for tid, word in zip(self.ids, self.words) if word not in prefixes]
 
 
-def token_bias(size: int, token_ids: Iterable[int], value: float, dtype: Any) -> mx.array:
+def token_bias(size: int, token_ids: Iterable[int], value: float, dtype: mx.Dtype) -> mx.array:
     """A (size,) array: `value` at `token_ids` (those below `size`), 0 elsewhere."""
     values = np.zeros((size,), dtype=np.float32)
     values[[t for t in token_ids if t < size]] = value
     return mx.array(values).astype(dtype)
 
 
-def penalty_processor(token_ids: list[int], penalty: float = PENALTY) -> Any:
+def penalty_processor(token_ids: list[int], penalty: float = PENALTY) -> LogitsProcessor:
     """A processor (tokens, logits) -> logits that subtracts `penalty` at `token_ids`."""
     cache: dict[int, mx.array] = {}
 

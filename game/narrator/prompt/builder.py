@@ -11,8 +11,7 @@ Layout (chat messages, rendered with the model's own chat template)::
 Why this shape: everything above the marked line is identical for every action in a room, so
 its KV cache is computed once and reused (see prefix_cache.py); it can therefore afford rich
 rules and several exemplars at no per-turn cost. A 135M model follows *examples* far better than
-instructions (measured: plain instructions gave first-person or off-topic text 8/8), so the
-exemplars use the very format of the real turn, and the reply is opened with "You" to pin the
+instructions (docs/narrator.md), so the exemplars use the very format of the real turn, and the reply is opened with "You" to pin the
 second person.
 
 The split is checked at token level, never assumed: the rendered text is cut at a sentinel,
@@ -32,11 +31,12 @@ from game.narrator.grounding.facts import CHANGING_VERBS, changed_items, rule_su
 if TYPE_CHECKING:
     from game.engine.events import Event, Scene
     from game.engine.world import NarratorStyle
+    from mlx_lm.tokenizer_utils import TokenizerWrapper
 
 OPENING = "You"
 """The start of every narration: pins second person for a small model."""
 
-# Measured on the embedded model: after "You" alone it copies the verb of the last exemplar
+# On the embedded model, "You" alone makes it copy the verb of the last exemplar
 # ("You take the torch" for "open hearth"). Opening with the verb of what actually happened
 # keeps the prose on the action; a refusal opens with "You try", never with its success.
 _OPENINGS: tuple[tuple[str, str], ...] = (
@@ -168,10 +168,6 @@ class PromptParts:
     def prefix_key(self) -> str:
         return token_hash(self.prefix)
 
-    @property
-    def base_key(self) -> str:
-        return token_hash(self.tokens[: self.base_len])
-
 
 def token_hash(tokens: Sequence[int]) -> str:
     """A stable key for a token sequence (the KV cache depends on exactly these ids)."""
@@ -204,7 +200,7 @@ def opening_for(events: Sequence["Event"], scene: "Scene | None" = None,
     From the first event that names an action ("You light the hand lamp", "You put the oil can
     in the great lantern"); a refusal opens with the attempt ("You try to open the iron door"),
     never with its success. Naming the object keeps a small model from retelling the action on
-    another one (measured: "You light the letter" for the lamp), and a move opens with the name
+    another one ("You light the letter" for the lamp), and a move opens with the name
     of the room the engine put the player in ("You step into" alone was completed with the
     previous room's name, copied from the history line). A turn a world rule decided opens
     with the command's verb and the item in `scope` it names ("You play the bone flute").
@@ -448,14 +444,14 @@ def build_messages(style: "NarratorStyle | None", scene: "Scene", turn: str) -> 
 
 
 # ------------------------------------------------------------------ tokenization
-def _encode(tokenizer: Any, text: str) -> list[int]:
+def _encode(tokenizer: "TokenizerWrapper", text: str) -> list[int]:
     """Tokenize rendered chat text the way mlx-lm does (no second BOS when the text has one)."""
     bos = getattr(tokenizer, "bos_token", None)
     add_special = bos is None or not text.startswith(bos)
     return list(tokenizer.encode(text, add_special_tokens=add_special))
 
 
-def _apply(tokenizer: Any, messages: list[dict[str, str]]) -> str:
+def _apply(tokenizer: "TokenizerWrapper", messages: list[dict[str, str]]) -> str:
     kwargs: dict[str, Any] = {"tokenize": False, "add_generation_prompt": True}
     try:
         return tokenizer.apply_chat_template(messages, enable_thinking=False, **kwargs)
@@ -463,7 +459,7 @@ def _apply(tokenizer: Any, messages: list[dict[str, str]]) -> str:
         return tokenizer.apply_chat_template(messages, **kwargs)
 
 
-def _render(tokenizer: Any, messages: list[dict[str, str]]) -> str:
+def _render(tokenizer: "TokenizerWrapper", messages: list[dict[str, str]]) -> str:
     """The chat template's text; templates without a system role (Gemma's raise) get the
     system text at the top of the first user message instead."""
     try:
@@ -483,7 +479,7 @@ def common_prefix_len(a: Sequence[int], b: Sequence[int]) -> int:
     return i
 
 
-def render_tokens(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene",
+def render_tokens(tokenizer: "TokenizerWrapper", style: "NarratorStyle | None", scene: "Scene",
                   turn: str, opening: str = OPENING) -> PromptParts:
     """Render, tokenize and split one prompt; the prefix is verified to be a token prefix."""
     text = _render(tokenizer, build_messages(style, scene, turn)) + opening
@@ -508,7 +504,7 @@ def render_tokens(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene",
                        prefix_fallback=fallback, opening=opening)
 
 
-def build_prompt(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene", command: str,
+def build_prompt(tokenizer: "TokenizerWrapper", style: "NarratorStyle | None", scene: "Scene", command: str,
                  result_text: str, events: Sequence["Event"] = (),
                  history: Sequence[str] = (), names: "Mapping[str, str] | None" = None,
                  scope: Sequence[str] = ()) -> PromptParts:
@@ -520,7 +516,7 @@ def build_prompt(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene", 
                          opening_for(events, scene, names, command, scope))
 
 
-def build_prefix(tokenizer: Any, style: "NarratorStyle | None", scene: "Scene") -> PromptParts:
+def build_prefix(tokenizer: "TokenizerWrapper", style: "NarratorStyle | None", scene: "Scene") -> PromptParts:
     """A prompt whose prefix is the given room's (for prefetching while the player is idle).
 
     The suffix is a placeholder turn; only `prefix`/`base` are meant to be used.

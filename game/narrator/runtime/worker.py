@@ -1,18 +1,20 @@
-"""The MLX narrator: one long-lived thread that owns the model and does all MLX work.
+"""The narrator's worker thread: one long-lived thread that owns the engine and does all its work.
 
 Why one thread: since MLX 0.31.2 a stream belongs to the thread that created it, so a model or
 KV cache made on one thread can fail on another (mlx#3727, mlx-lm#1181). The worker thread
-loads the model, prefills and generates; other threads only exchange plain Python objects with
-it under a lock (requests in, sink callbacks out).
+builds the engine (loading the model), prefills and generates; other threads only exchange
+plain Python objects with it under a lock (requests in, sink callbacks out). The thread is
+generic over its engine (`runtime.engine.Engine`): `MLXNarrator` runs the model's
+`NarrationEngine`, `fake.FakeNarrator` a deterministic one, so both share this queue.
 
 Cancellation: every request gets its own `threading.Event`; a new `submit` (or `cancel`) sets the
-current one, and the generation loop checks it between tokens, so the narration stops within one
-token. Idle work (prefetching adjacent rooms, writing caches to disk) checks "is a request
-waiting?" between small chunks and gives way at once.
+current one, and the engine checks it between tokens, so the narration stops within one token.
+Idle work (prefetching adjacent rooms, writing caches to disk) checks "is a request waiting?"
+between small chunks and gives way at once.
 
-Failure policy: nothing here may stop the game. A model that fails to load, runs out of memory
+Failure policy: nothing here may stop the game. An engine that fails to load, runs out of memory
 or raises mid-stream produces `on_error`/`on_status("error", ...)` and the worker carries on;
-requests made while no model is loaded get an immediate `on_error` naming the cause.
+requests made while no engine is loaded get an immediate `on_error` naming the cause.
 """
 
 from __future__ import annotations
@@ -23,22 +25,30 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from game.narrator.api import NarrationRequest, NarrationSink, NarrationStats, NarratorStatus
+from game.narrator.backends.mlx_model import ModelUnavailable
+from game.narrator.runtime.engine import Engine, EngineOpener, ProgressFn
 from game.narrator.settings import NarratorSettings
+
+if TYPE_CHECKING:
+    from game.engine.events import Scene
+    from game.engine.world import NarratorStyle
+    from game.narrator.backends.mlx_backend import LoadedModelLike
+    from game.narrator.backends.protocol import ModelBackend
 
 log = logging.getLogger(__name__)
 _CLOSE_TIMEOUT_S = 120.0
 
-Loader = Callable[[str | None, Callable[[str, float], None]], Any]
+Loader = Callable[[str | None, ProgressFn], "ModelBackend | LoadedModelLike"]
 
 
-def default_loader(spec: str | None, progress: Callable[[str, float], None]) -> Any:
-    """The model resolution (embedded SmolLM2, HF ids, folders), imported on the worker thread."""
-    from game.narrator.backends.mlx_model import load_narrator_model
+def default_loader(spec: str | None, progress: ProgressFn) -> ModelBackend:
+    """The model named by `spec` (embedded SmolLM2, HF ids, folders), loaded on the worker thread."""
+    from game.narrator.backends.mlx_backend import MLXBackend
 
-    return load_narrator_model(spec, progress)
+    return MLXBackend.load(spec, progress)
 
 
 def default_cache_directory() -> Path:
@@ -55,39 +65,53 @@ class _Job:
     cancel: threading.Event = field(default_factory=threading.Event)
 
 
+def _deliver(callback: Callable[..., None], *args: Any) -> None:
+    """Call a sink method; a faulty one is logged, never allowed to stop the worker."""
+    try:
+        callback(*args)
+    except Exception:
+        log.exception("narrator sink %s failed", getattr(callback, "__name__", callback))
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-class MLXNarrator:
-    """The `Narrator` backed by mlx-lm (see the module docstring for the threading rules)."""
+class NarratorThread:
+    """A `Narrator` running the engine that `open_engine` builds on its own thread.
 
-    def __init__(self, settings: NarratorSettings, loader: Loader | None = None,
-                 cache_directory: Path | None = None, idle_poll_s: float = 0.5) -> None:
-        self._settings = settings
-        self._loader = loader or default_loader
-        self._cache_directory = cache_directory
+    `model_name` names the model until the engine says better; `loading_detail` is the status
+    line while it loads. `park_when_done` keeps the finished thread alive (see `_park`): needed
+    once the thread has used MLX.
+    """
+
+    def __init__(self, open_engine: EngineOpener, model_name: str, loading_detail: str,
+                 prefetch: bool = True, idle_poll_s: float = 0.5,
+                 park_when_done: bool = False) -> None:
+        self._open_engine = open_engine
+        self._prefetch_enabled = prefetch
         self._idle_poll_s = idle_poll_s
+        self._loading_detail = loading_detail
+        self._park_when_done = park_when_done
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._jobs: deque[_Job] = deque()
         self._current: _Job | None = None
-        self._prefetch: list[tuple[Any, Any]] = []  # (style, scene)
-        self._last_style: Any = None
+        self._prefetch: list[tuple[NarratorStyle | None, Scene]] = []
+        self._last_style: NarratorStyle | None = None
         self._status: NarratorStatus = "loading"
-        self._detail = ""
         self._status_sink: NarrationSink | None = None
         self._closing = False
         self._thread: threading.Thread | None = None
-        self._finished = threading.Event()  # set once the worker has flushed and let go of MLX
-        self._model_name = settings.model or "SmolLM2-135M-Instruct"
-        self._idle_detail = ""  # the model name and what the CPU accelerator could not do, if any
+        self._finished = threading.Event()  # set once the worker has flushed and let go of the engine
+        self._model_name = model_name
+        self._idle_detail = ""  # set when loading: the model and what the CPU accelerator could not do
         self.load_error: str | None = None
 
     # ---------------------------------------------------------------- Narrator protocol
     def start(self, status_sink: NarrationSink | None = None) -> None:
-        """Start the worker (it loads the model first). `status_sink` gets on_status calls
+        """Start the worker (it builds the engine first). `status_sink` gets on_status calls
         until the first `submit` supplies a sink of its own."""
         with self._lock:
             if status_sink is not None:
@@ -116,8 +140,8 @@ class MLXNarrator:
         for job in self._jobs:
             job.cancel.set()
 
-    def prefetch(self, scenes: Sequence[Any], style: Any = None, world_id: str = "") -> None:
-        if not self._settings.prefetch:
+    def prefetch(self, scenes: Sequence[Scene], style: NarratorStyle | None = None) -> None:
+        if not self._prefetch_enabled:
             return
         with self._wake:
             use = style if style is not None else self._last_style
@@ -132,7 +156,7 @@ class MLXNarrator:
             thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             # Wait for the final cache flush (cancellation stops generation within a token;
-            # only disk writes remain). The thread itself never ends: see `_park`.
+            # only disk writes remain). A parked thread never ends: see `_park`.
             if not self._finished.wait(timeout=_CLOSE_TIMEOUT_S):
                 log.warning("narrator worker still busy after %.0f s at close", _CLOSE_TIMEOUT_S)
 
@@ -144,13 +168,9 @@ class MLXNarrator:
     def model_name(self) -> str:
         return self._model_name
 
-    @property
-    def status_detail(self) -> str:
-        return self._detail
-
     # ---------------------------------------------------------------- worker thread
     def _set_status(self, status: NarratorStatus, detail: str = "") -> None:
-        self._status, self._detail = status, detail
+        self._status = status
         sink = self._status_sink
         if sink is not None:
             try:
@@ -189,43 +209,33 @@ class MLXNarrator:
             self._flush(engine, final=True)  # what this run prefilled serves the next run
         del engine
         self._set_status("off", "closed")
-        self._park()
+        self._finished.set()
+        if self._park_when_done:
+            self._park()
 
-    def _park(self) -> None:
-        """Signal that the worker is done, then wait forever instead of returning.
+    @staticmethod
+    def _park() -> None:
+        """Wait forever instead of returning (the worker has already signalled it is done).
 
         Why: when a thread that used MLX ends, MLX's thread-local destructors take the GIL
         after `join()` has already returned; if the interpreter is finalizing by then, CPython
         kills the thread mid-destructor and the process aborts ("terminate called without an
-        active exception", exit status 134; seen at the end of every narrated `adventure run`).
+        active exception", exit status 134, at the end of a narrated `adventure run`).
         A parked daemon thread is simply dropped at process exit, with no destructors run.
         """
-        self._finished.set()
         threading.Event().wait()
 
-    def _load(self) -> Any:
-        from game.narrator.generation.narration import NarrationEngine  # imports MLX on this thread
-
-        self._set_status("loading", f"loading {self._model_name}")
+    def _load(self) -> Engine | None:
+        self._set_status("loading", self._loading_detail)
 
         def progress(message: str, fraction: float) -> None:
             self._set_status("loading", f"{message} ({fraction:.0%})")
 
         try:
-            loaded = self._loader(self._settings.model or None, progress)
-            directory = self._cache_directory
-            if directory is None and self._settings.disk_cache:
-                directory = default_cache_directory()
-            self._model_name = getattr(loaded, "model_id", self._model_name)
-            note = getattr(loaded, "status_note", "")  # a CPU accelerator part fell back
-            if note:
-                self._idle_detail = f"{self._model_name}; {note}"
-                self._set_status("loading", self._idle_detail)
-            engine = NarrationEngine(loaded, self._settings, directory)
+            engine, self._model_name = self._open_engine(progress)
         except Exception as exc:  # ModelUnavailable, OOM, corrupt weights...
             # ModelUnavailable messages are written for the player; others get their type
-            self.load_error = str(exc) if type(exc).__name__ == "ModelUnavailable" \
-                else _one_line(exc)
+            self.load_error = str(exc) if isinstance(exc, ModelUnavailable) else _one_line(exc)
             log.warning("narrator model failed to load: %s", self.load_error)
             self._set_status("error", self.load_error)
             return None
@@ -233,19 +243,13 @@ class MLXNarrator:
         return engine
 
     def _finish_cancelled(self, job: _Job) -> None:
-        stats = NarrationStats("hit", 0, 0, 0.0, 0.0, 0, cancelled=True)
-        self._call(job, "on_done", job.request.request_id, stats, "")
+        _deliver(job.sink.on_done, job.request.request_id, NarrationStats.empty(cancelled=True), "")
 
-    def _call(self, job: _Job, name: str, *args: Any) -> None:
-        try:
-            getattr(job.sink, name)(*args)
-        except Exception:
-            log.exception("narrator sink %s failed", name)
 
-    def _narrate(self, engine: Any, job: _Job) -> None:
+    def _narrate(self, engine: Engine | None, job: _Job) -> None:
         rid = job.request.request_id
         if engine is None:
-            self._call(job, "on_error", rid, f"narrator unavailable: {self.load_error}")
+            _deliver(job.sink.on_error, rid, f"narrator unavailable: {self.load_error}")
             return
         if job.cancel.is_set():
             self._finish_cancelled(job)
@@ -253,26 +257,25 @@ class MLXNarrator:
         try:
             run = engine.stream(job.request, job.cancel, job.submitted_at, self._set_status)
             for piece in run:
-                self._call(job, "on_token", rid, piece)
-            stats = run.stats or NarrationStats("hit", 0, 0, 0.0, 0.0, 0)
-            self._call(job, "on_done", rid, stats, run.final_text)
+                _deliver(job.sink.on_token, rid, piece)
+            _deliver(job.sink.on_done, rid, run.stats or NarrationStats.empty(), run.final_text)
             self._set_status("idle", self._idle_detail or self._model_name)
         except Exception as exc:  # generation failure, out of memory: report and carry on
             log.exception("narration %s failed", rid)
-            engine.store.clear_partial()
+            engine.discard_partial()
             message = f"narration failed: {_one_line(exc)}"
-            self._call(job, "on_error", rid, message)
+            _deliver(job.sink.on_error, rid, message)
             self._set_status("error", message)
             # the worker and the model survive: ready for the next command ("error" stays only
             # when no model could be loaded at all)
             self._set_status("idle", f"{self._model_name} (last narration failed)")
 
-    def _prefetch_one(self, engine: Any, style: Any, scene: Any) -> None:
+    def _prefetch_one(self, engine: Engine, style: NarratorStyle | None, scene: Scene) -> None:
         try:
             done = engine.prefetch_scene(style, scene, self._has_request, self._set_status)
         except Exception as exc:
-            log.warning("prefetch of %s failed: %s", getattr(scene, "room_id", "?"), exc)
-            engine.store.clear_partial()
+            log.warning("prefetch of %s failed: %s", scene.room_id, exc)
+            engine.discard_partial()
             return
         if not done:
             with self._lock:  # interrupted by a request: try again when idle
@@ -280,8 +283,39 @@ class MLXNarrator:
         elif not self._has_request():
             self._set_status("idle", self._idle_detail or self._model_name)
 
-    def _flush(self, engine: Any, final: bool = False) -> None:
+    def _flush(self, engine: Engine, final: bool = False) -> None:
         try:
             engine.flush(None if final else self._has_request)
         except Exception as exc:
             log.warning("saving prompt caches failed: %s", exc)
+
+
+class MLXNarrator(NarratorThread):
+    """The `Narrator` backed by the MLX model (see the module docstring for the threading rules).
+
+    `loader` replaces the model resolution (tests pass tiny models); `cache_directory` the
+    prompt-cache folder (default: the user's cache folder when `settings.disk_cache`).
+    """
+
+    def __init__(self, settings: NarratorSettings, loader: Loader | None = None,
+                 cache_directory: Path | None = None, idle_poll_s: float = 0.5) -> None:
+        self._settings = settings
+        self._loader = loader or default_loader
+        self._cache_directory = cache_directory
+        name = settings.model or "SmolLM2-135M-Instruct"
+        super().__init__(self._open, name, f"loading {name}", prefetch=settings.prefetch,
+                         idle_poll_s=idle_poll_s, park_when_done=True)
+
+    def _open(self, progress: ProgressFn) -> tuple[Engine, str]:
+        from game.narrator.generation.narration import NarrationEngine  # imports MLX on this thread
+
+        loaded = self._loader(self._settings.model or None, progress)
+        directory = self._cache_directory
+        if directory is None and self._settings.disk_cache:
+            directory = default_cache_directory()
+        engine = NarrationEngine(loaded, self._settings, directory)
+        note = getattr(loaded, "status_note", "")  # a CPU accelerator part fell back
+        if note:
+            self._idle_detail = f"{engine.model_id}; {note}"
+            self._set_status("loading", self._idle_detail)
+        return engine, engine.model_id

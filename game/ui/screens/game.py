@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from game.engine.events import TurnResult
-from game.narrator.api import NarrationStats
+from game.narrator import NarrationStats
 from game.ui.completion import near_words
 from game.ui.screens.dialogs import EndingInfo, EndingScreen
 from game.ui.session import Session
