@@ -14,13 +14,6 @@ from typing import Any
 from game.engine.state import GameState
 from game.engine.world import Ending
 
-EVENT_KINDS: frozenset[str] = frozenset({
-    "moved", "took", "dropped", "put", "opened", "closed", "locked", "unlocked", "examined",
-    "read", "wore", "removed", "lit", "extinguished", "ate", "drank", "gave", "waited", "looked",
-    "inventory", "revealed", "flag-set", "flag-cleared", "counter-changed", "score-changed",
-    "failed", "asked", "unknown-word", "message", "ended", "undone", "meta",
-})
-
 
 @dataclass
 class Event:

@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from game.engine.adjacency import reachable_exits
 from game.engine.describe import (
     DARK_NAME, DARK_TEXT, current_description, describe_room, open_exits,
 )
@@ -121,12 +122,21 @@ class Game:
 
     def scene(self) -> Scene:
         """What the narrator may mention: only what the player can perceive right now."""
-        turn = self._turn(self.state)
-        dark = is_dark(self.world, self.state, self.index)
-        room = self.world.rooms[self.state.room]
-        held = set(carried(self.world, self.state))
+        return self._scene(self.state)
+
+    def adjacent_scenes(self) -> list[Scene]:
+        """What the player would perceive on stepping through each exit they can pass now
+        (closed doors and unmet exit conditions excluded); the game itself is untouched."""
+        return [self._scene(self.state.standing_in(exit_.to))
+                for exit_ in reachable_exits(self.world, self.state)]
+
+    def _scene(self, state: GameState) -> Scene:
+        turn = self._turn(state)
+        dark = is_dark(self.world, state, self.index)
+        room = self.world.rooms[state.room]
+        held = set(carried(self.world, state))
         fixed, loose = [], []
-        for item_id in visible(self.world, self.state, self.index):
+        for item_id in visible(self.world, state, self.index):
             if item_id in held:
                 continue
             item = self.world.items[item_id]
@@ -134,7 +144,7 @@ class Game:
         return Scene(
             room_id=room.id,
             room_name=DARK_NAME if dark else room.name,
-            room_description=DARK_TEXT if dark else current_description(room, self.state),
+            room_description=DARK_TEXT if dark else current_description(room, state),
             exits=[] if dark else open_exits(turn),
             fixed_features=fixed,
             visible_items=loose,

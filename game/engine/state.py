@@ -141,6 +141,19 @@ class GameState:
         clone._shared = set(_CONTAINERS)
         return clone
 
+    def standing_in(self, room: str) -> "GameState":
+        """A read-only view of this state with the player in `room`: what they would perceive
+        there, for queries such as the scenes next door.
+
+        Unlike `copy`, it leaves this state's copy-on-write marks alone (a query must not make
+        the next real move pay for a copy); the view shares every container, so it must only
+        be read and then dropped.
+        """
+        view = _new_state(GameState)
+        view.__dict__.update(self.__dict__)
+        view.room = room
+        return view
+
     # ------------------------------------------------------------ item helpers
     def is_(self, item: str, state: str) -> bool:
         """Whether `item` is in boolean state `state` (open, locked, lit, worn, hidden)."""
