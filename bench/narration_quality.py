@@ -48,7 +48,8 @@ from game.engine.loader import load_world  # noqa: E402
 from game.engine.script import read_script  # noqa: E402
 from game.narrator.grounding.checker import TurnCheck  # noqa: E402
 from game.narrator.grounding.language import words  # noqa: E402
-from game.narrator.headless import WaitingSink, narrate, request_for  # noqa: E402
+from game.play.headless_run import WaitingSink, narrate  # noqa: E402
+from game.play.narration import request_for  # noqa: E402
 from game.narrator.prompt.cleanup import split_sentences as sentences  # noqa: E402
 from game.narrator.prompt.builder import should_narrate  # noqa: E402
 from game.narrator.settings import NarratorSettings  # noqa: E402

@@ -21,7 +21,6 @@ from game import paths
 from game.narrator.api import NarrationRequest, Narrator
 from game.narrator.settings import (NarratorSettings, SettingsError, config_dir, config_file,
                                     save_settings)
-from game.saves.errors import SaveError
 from game.ui.narration import (MessageSink, NarrationDone, NarrationFailed, NarrationTokens,
                                NarratorStatusChanged)
 from game.ui.preferences import load_theme, save_theme
@@ -30,8 +29,8 @@ from game.ui.screens.dialogs import LoadScreen, QuitScreen
 from game.ui.screens.game import GameScreen
 from game.ui.screens.settings import SettingsChoice, SettingsScreen
 from game.ui.screens.title import TitleScreen
-from game.ui.session import Session
-from game.ui.widgets.status_bar import NarratorInfo
+from game.play.session import Session
+from game.ui.view_models import NarratorInfo
 from game.ui.world_list import list_worlds
 
 NarratorFactory = Callable[[NarratorSettings], Narrator]
@@ -83,7 +82,6 @@ class AdventureApp(App[None]):
         self._title_art = title_art
         self.narrator: Narrator | None = None
         self._narrator_loading = False
-        self._autosave_failed = False
         self.narration_on = self.settings.mode != "off"
         self.game_screen: GameScreen | None = None
         self.sink = MessageSink(self)
@@ -253,11 +251,10 @@ class AdventureApp(App[None]):
         from game.engine.loader import WorldLoadError
 
         try:
-            session = Session.new(path)
+            session = Session.new(path, self.settings.history_turns)
         except (WorldLoadError, OSError) as exc:
             self.notify(str(exc), title="Cannot open world", severity="error")
             return
-        session.history_turns = self.settings.history_turns
         self._show_game(GameScreen(session))
 
     def restart_game(self, session: Session) -> None:
@@ -285,22 +282,16 @@ class AdventureApp(App[None]):
         self.call_after_refresh(self._autosave, session)
 
     def _autosave(self, session: Session) -> None:
-        try:
-            self.saves.autosave(session)
-        except (SaveError, OSError) as exc:
-            if not self._autosave_failed:  # say it once, not on every turn
-                self.notify(f"Autosave failed: {exc}", title="Not saved", severity="warning")
-            self._autosave_failed = True
-        else:
-            self._autosave_failed = False
+        error = self.saves.autosave_quietly(session)  # said once, not on every turn
+        if error is not None:
+            self.notify(f"Autosave failed: {error}", title="Not saved", severity="warning")
 
     def load_game(self, slot: str) -> None:
         try:
-            session, warnings = self.saves.load(slot)
+            session, warnings = self.saves.load(slot, self.settings.history_turns)
         except Exception as exc:
             self.notify(str(exc), title="Cannot load", severity="error")
             return
-        session.history_turns = self.settings.history_turns
         for warning in warnings:
             self.notify(warning, title="Loaded with a warning", severity="warning")
         self._show_game(GameScreen(session, restored=f"“{slot}”"))

@@ -130,7 +130,7 @@ def test_first_ten_narrated_walkthrough_turns_show_nothing_the_check_refuses(loa
     from game.engine.loader import load_world
     from game.engine.script import read_script
     from game.narrator.grounding.checker import TurnCheck
-    from game.narrator.headless import request_for
+    from game.play.narration import request_for
     from game.narrator.prompt.cleanup import split_sentences
     from game.narrator.prompt.builder import should_narrate
     from game.paths import resolve_world

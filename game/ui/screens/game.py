@@ -18,21 +18,22 @@ from textual.widgets import Footer, Header, Input, Static
 
 from game.engine.events import TurnResult
 from game.narrator.api import NarrationStats
+from game.play.narration_policy import should_narrate
+from game.play.requests import (HelpRequest, LoadRequest, QuitRequest, SaveRequest,
+                                ShellRequest, shell_request)
+from game.play.session import Session
 from game.ui.completion import near_words
-from game.ui.screens.dialogs import EndingInfo, EndingScreen
-from game.ui.session import Session
+from game.ui.screens.dialogs import EndingScreen
+from game.ui.view_models import NarratorInfo, WorldMap, ending_info, panel_info
 from game.ui.widgets.command_input import CommandInput
 from game.ui.widgets.map_view import MapView
 from game.ui.widgets.side_panel import SidePanel
-from game.ui.widgets.status_bar import NarratorInfo, StatusBar
+from game.ui.widgets.status_bar import StatusBar
 from game.ui.widgets.story import StoryPane
 
 if TYPE_CHECKING:
     from game.ui.app import AdventureApp
 
-# Turns whose outcome is a question back to the player or a parse failure are not narrated:
-# there is nothing in the world to describe.
-_NOT_NARRATED = {"unknown-word", "asked", "meta", "undone"}
 NARROW = 70  # below this many columns the side panel gives its room to the story
 
 
@@ -56,7 +57,7 @@ class GameScreen(Screen[None]):
         self.session = session
         self._restored = restored
         self.current_request: int | None = None
-        self.narration_enabled = True
+        self._map = WorldMap(session.world)
         # Set before mounting: the Header reads them while composing itself.
         self.title = session.world.title
         self.sub_title = f"by {session.world.author}" if session.world.author else ""
@@ -108,8 +109,8 @@ class GameScreen(Screen[None]):
         self.query_one(StatusBar).info = info
 
     def _refresh_panels(self) -> None:
-        self.query_one(SidePanel).show(self.session.panel_info())
-        self.query_one(MapView).data = self.session.map_data()
+        self.query_one(SidePanel).show(panel_info(self.session))
+        self.query_one(MapView).data = self._map.data(self.session)
 
     # ------------------------------------------------------------------ turns
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -132,8 +133,9 @@ class GameScreen(Screen[None]):
             self.story.add("engine", result.text)
         self._show_hint(result)
         self._refresh_panels()
-        if result.meta:
-            self._handle_meta(result.meta)
+        request = shell_request(result)
+        if request is not None:
+            self._handle_request(request)
         else:
             self._narrate(result)
         self.app.autosave_soon(self.session)  # every turn, like the plain loop
@@ -156,22 +158,19 @@ class GameScreen(Screen[None]):
         hint.update(text + "  Tab completes words; F1 shows the commands.")
         hint.display = True
 
-    def _handle_meta(self, meta: str) -> None:
-        name, _, arg = meta.partition(":")
-        if name == "quit":
+    def _handle_request(self, request: ShellRequest) -> None:
+        if isinstance(request, QuitRequest):
             self.app.action_quit()
-        elif name == "help":
+        elif isinstance(request, HelpRequest):
             self.action_help()
-        elif name == "save":
-            self.app.save_game(self.session, arg or "quicksave")
-        elif name == "restore" and arg:
-            self.app.load_game(arg)
-        elif name == "restore":
-            self.action_load()
+        elif isinstance(request, SaveRequest):
+            self.app.save_game(self.session, request.slot)
+        elif isinstance(request, LoadRequest):
+            self.app.load_game(request.slot)
 
     # ------------------------------------------------------------------ narration
     def _narrate(self, result: TurnResult) -> None:
-        if not self.narration_enabled or any(e.kind in _NOT_NARRATED for e in result.events):
+        if not should_narrate(result):
             return
         request = self.session.request_for(result)
         if self.app.submit_narration(request):
@@ -208,12 +207,9 @@ class GameScreen(Screen[None]):
 
     # ------------------------------------------------------------------ endings
     def show_ending(self, result: TurnResult) -> None:
-        ending = result.ending
-        assert ending is not None
-        state = self.session.game.state
-        info = EndingInfo(ending.kind, ending.message, state.score,
-                          self.session.world.max_score, state.turns)
-        self.app.push_screen(EndingScreen(info), self._ending_choice)
+        assert result.ending is not None
+        self.app.push_screen(EndingScreen(ending_info(self.session, result.ending)),
+                             self._ending_choice)
 
     def _ending_choice(self, choice: str | None) -> None:
         if choice == "restart":

@@ -8,8 +8,9 @@ from game.cli import main
 from game.engine.game import Game
 from game.engine.loader import load_world
 from game.narrator.runtime.fake import FakeNarrator, fake_narration
-from game.narrator.headless import adjacent_scenes, request_for, run_narrated
 from game.paths import resolve_world
+from game.play.headless_run import run_narrated
+from game.play.narration import request_for
 
 
 def _game() -> Game:
@@ -18,7 +19,7 @@ def _game() -> Game:
 
 def test_adjacent_scenes_match_the_scene_after_moving():
     game = _game()
-    predicted = {s.room_id: s for s in adjacent_scenes(game)}
+    predicted = {s.room_id: s for s in game.adjacent_scenes()}
     state_before = game.state.copy()
     assert predicted and state_before == game.state  # the real game is untouched
     result = game.execute("north")
