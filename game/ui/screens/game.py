@@ -1,13 +1,15 @@
 """The main screen: story pane, command input, side panel, map and narrator status.
 
-It forwards each typed line to the engine (through `Session`), shows the authoritative text at
-once, and asks the app's narrator for prose that streams in beneath. It never waits on the
-narrator: submission returns at once and tokens arrive later as messages (see `narration.py`).
+It forwards each typed line to the engine (through the play layer's `Session`), shows the
+authoritative text at once, and asks the narrator service for prose that streams in beneath. It
+never waits on the narrator: submission returns at once and tokens arrive later as messages
+(see `narration.py`). What outlives the game (saving, loading, a new game, quitting) it asks of
+the app by posting request messages (`game.ui.messages`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,6 +25,9 @@ from game.play.requests import (HelpRequest, LoadRequest, QuitRequest, SaveReque
                                 ShellRequest, shell_request)
 from game.play.session import Session
 from game.ui.completion import near_words
+from game.ui.messages import (AutosaveRequested, LoadRequested, NewGameRequested, QuitRequested,
+                              SaveRequested)
+from game.ui.narrator_service import NarratorService
 from game.ui.screens.dialogs import EndingScreen
 from game.ui.view_models import NarratorInfo, WorldMap, ending_info, panel_info
 from game.ui.widgets.command_input import CommandInput
@@ -31,16 +36,11 @@ from game.ui.widgets.side_panel import SidePanel
 from game.ui.widgets.status_bar import StatusBar
 from game.ui.widgets.story import StoryPane
 
-if TYPE_CHECKING:
-    from game.ui.app import AdventureApp
-
 NARROW = 70  # below this many columns the side panel gives its room to the story
 
 
 class GameScreen(Screen[None]):
     """One game in play."""
-
-    app: "AdventureApp"
 
     BINDINGS = [
         Binding("f1", "help", "Help"),
@@ -52,11 +52,14 @@ class GameScreen(Screen[None]):
         Binding("ctrl+q", "app.quit", "Quit", priority=True),
     ]
 
-    def __init__(self, session: Session, *, restored: str | None = None) -> None:
+    def __init__(self, session: Session, narration: NarratorService, *,
+                 restored: str | None = None) -> None:
         super().__init__()
         self.session = session
+        self.narration = narration
         self._restored = restored
         self.current_request: int | None = None
+        self._streamed = 0  # characters of the current request's prose already shown
         self._map = WorldMap(session.world)
         # Set before mounting: the Header reads them while composing itself.
         self.title = session.world.title
@@ -138,7 +141,7 @@ class GameScreen(Screen[None]):
             self._handle_request(request)
         else:
             self._narrate(result)
-        self.app.autosave_soon(self.session)  # every turn, like the plain loop
+        self.post_message(AutosaveRequested(self.session))  # every turn, like the plain loop
         if result.ending is not None:
             self.show_ending(result)
         return result
@@ -160,35 +163,38 @@ class GameScreen(Screen[None]):
 
     def _handle_request(self, request: ShellRequest) -> None:
         if isinstance(request, QuitRequest):
-            self.app.action_quit()
+            self.post_message(QuitRequested())
         elif isinstance(request, HelpRequest):
             self.action_help()
         elif isinstance(request, SaveRequest):
-            self.app.save_game(self.session, request.slot)
+            self.post_message(SaveRequested(self.session, request.slot))
         elif isinstance(request, LoadRequest):
-            self.app.load_game(request.slot)
+            self.post_message(LoadRequested(request.slot))
 
     # ------------------------------------------------------------------ narration
     def _narrate(self, result: TurnResult) -> None:
         if not should_narrate(result):
             return
         request = self.session.request_for(result)
-        if self.app.submit_narration(request):
+        if self.narration.submit(request):
             self.current_request = request.request_id
+            self._streamed = 0
             self.story.begin_narration()
-            self.app.prefetch(self.session)  # done after this narration, while the player reads
+            self.narration.prefetch(self.session)  # done after this narration, while one reads
 
     def stop_narration(self, note: str | None = None) -> None:
         """Cancels the narration in progress (if any) and keeps what had streamed."""
         if self.current_request is None:
             return
         self.current_request = None
-        self.app.cancel_narration()
+        self.narration.cancel()
         self.session.add_narration(self.story.close_narration(note))
 
-    def narration_token(self, request_id: int, text: str) -> None:
-        if request_id == self.current_request:
-            self.story.append_narration(text)
+    def narration_streamed(self, request_id: int, text: str) -> None:
+        """`text` is all the prose of `request_id` so far; the part not yet shown is added."""
+        if request_id == self.current_request and len(text) > self._streamed:
+            self.story.append_narration(text[self._streamed:])
+            self._streamed = len(text)
 
     def narration_done(self, request_id: int, stats: NarrationStats, final_text: str) -> None:
         if request_id != self.current_request:
@@ -213,13 +219,13 @@ class GameScreen(Screen[None]):
 
     def _ending_choice(self, choice: str | None) -> None:
         if choice == "restart":
-            self.app.restart_game(self.session)
+            self.post_message(NewGameRequested(Path(self.session.world.source)))
         elif choice == "undo":
             self.action_undo()
         elif choice == "load":
             self.action_load()
         elif choice == "quit":
-            self.app.action_quit()
+            self.post_message(QuitRequested())
 
     # ------------------------------------------------------------------ actions
     def action_help(self) -> None:
@@ -235,12 +241,12 @@ class GameScreen(Screen[None]):
 
         def chosen(slot: str | None) -> None:
             if slot:
-                self.app.save_game(self.session, slot)
+                self.post_message(SaveRequested(self.session, slot))
 
         self.app.push_screen(SaveScreen(), chosen)
 
     def action_load(self) -> None:
-        self.app.choose_and_load()
+        self.post_message(LoadRequested())
 
     def action_undo(self) -> None:
         self.stop_narration(note=" …")
