@@ -23,7 +23,6 @@ from game.saves.errors import SaveError
 from game.saves.store import SaveStore
 
 DEFAULT_WORLD = "tutorial"
-__all__ = ["build_parser", "main", "play_plain"]  # play_plain: the plain loop, for tests
 
 
 def _load(name: str, err: TextIO) -> World | None:
