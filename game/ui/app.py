@@ -20,8 +20,7 @@ from textual.screen import Screen
 
 from game import paths
 from game.narrator.api import Narrator
-from game.narrator.settings import (NarratorSettings, SettingsError, config_dir, config_file,
-                                    save_settings)
+from game.narrator.settings import NarratorSettings, SettingsError, config_dir
 from game.play.session import Session
 from game.ui.messages import (AutosaveRequested, ContinueRequested, GameSaved, LoadRequested,
                               NewGameRequested, QuitRequested, SaveFailed, SaveRequested,
@@ -29,7 +28,7 @@ from game.ui.messages import (AutosaveRequested, ContinueRequested, GameSaved, L
 from game.ui.narration import (NarrationDone, NarrationFailed, NarrationTokens,
                                NarratorStatusChanged)
 from game.ui.narrator_service import NarratorFactory, NarratorService, default_narrator_factory
-from game.ui.preferences import load_theme, save_theme
+from game.ui.preferences import narrator_changes, persist_settings, saved_theme_or_default
 from game.ui.saving import SaveSlots
 from game.ui.screens.dialogs import LoadScreen, QuitScreen
 from game.ui.screens.game import GameScreen
@@ -38,7 +37,6 @@ from game.ui.screens.title import TitleScreen
 from game.ui.view_models import NarratorInfo
 from game.ui.world_list import list_worlds
 
-DEFAULT_THEME = "textual-dark"
 
 
 class AdventureApp(App[None]):
@@ -109,17 +107,9 @@ class AdventureApp(App[None]):
 
     def _saved_theme(self) -> str:
         """The theme from `ui.toml`; a broken file or an unknown name costs a notice, not the game."""
-        try:
-            theme = load_theme(self.config_dir)
-        except (SettingsError, OSError) as exc:
-            self.notify(str(exc), title="Settings", severity="warning")
-            return DEFAULT_THEME
-        if theme is None:
-            return DEFAULT_THEME
-        if theme not in self.available_themes:
-            self.notify(f"Unknown theme {theme!r} in {self.config_dir}; using {DEFAULT_THEME}.",
-                        title="Settings", severity="warning")
-            return DEFAULT_THEME
+        theme, problem = saved_theme_or_default(self.config_dir, self.available_themes)
+        if problem is not None:
+            self.notify(problem, title="Settings", severity="warning")
         return theme
 
     def _freeze_startup_objects(self) -> None:
@@ -266,7 +256,7 @@ class AdventureApp(App[None]):
     def apply_settings(self, choice: SettingsChoice | None) -> None:
         if choice is None:
             return
-        changes = self._changed_settings(choice)
+        changes = narrator_changes(choice, self.settings, self.narration_on)
         theme_changed = choice.theme != self.theme
         self.theme = choice.theme
         if not choice.narrator_on and self.game_screen is not None:
@@ -283,31 +273,11 @@ class AdventureApp(App[None]):
         self._poll_narrator()
         self._persist_settings(changes, choice.theme if theme_changed else None)
 
-    def _changed_settings(self, choice: SettingsChoice) -> dict[str, object]:
-        """The narrator values the player changed, as `narrator.toml` keys.
-
-        Only these are saved: a value that came from a command-line flag for this run
-        (`--narrator off`) must not become permanent because another setting was changed."""
-        changes: dict[str, object] = {}
-        if choice.temperature != self.settings.temperature:
-            changes["temperature"] = choice.temperature
-        if choice.max_tokens != self.settings.max_tokens:
-            changes["max_tokens"] = choice.max_tokens
-        if choice.narrator_on != self.narration_on:
-            # On again keeps a "fake" narrator fake (as apply_settings does); off is "off".
-            keep = self.settings.mode if self.settings.mode != "off" else "on"
-            changes["mode"] = keep if choice.narrator_on else "off"
-        return changes
-
     def _persist_settings(self, changes: dict[str, object], theme: str | None) -> None:
         """Saves the changes for the next start; a failed write is a notice, the game goes on
         with the new settings for this session."""
         try:
-            if changes:
-                directory = self.config_dir
-                save_settings(changes, config_file(directory) or directory / "narrator.toml")
-            if theme is not None:
-                save_theme(theme, self.config_dir)
+            persist_settings(changes, theme, self.config_dir)
         except (SettingsError, OSError) as exc:
             self.notify(f"{exc}. The new settings apply to this session only.",
                         title="Settings not saved", severity="error", timeout=8)
