@@ -65,3 +65,17 @@ def test_cli_run_with_fake_narrator(tmp_path, capsys):
     assert main(["run", "tutorial", "--script", str(script), "--narrator", "fake"]) == 0
     out = capsys.readouterr().out
     assert "You look in Boat Landing." in out and "You north in Cliff Path." in out
+
+
+def test_run_narrated_asks_only_for_turns_the_policy_narrates():
+    out, err = io.StringIO(), io.StringIO()
+    narrator = FakeNarrator(tokens_per_s=2000)
+    asked: list[str] = []
+    submit = narrator.submit
+    narrator.submit = lambda request, sink: (asked.append(request.command), submit(request, sink))
+    run = run_narrated(_game(), ["xyzzy", "save", "look", "i"], narrator, out, err,
+                       history_turns=1)
+    assert asked == ["look"]
+    assert run.blocks[1] == "> xyzzy\nI don't know the word 'xyzzy'."
+    assert run.blocks[2].endswith("(That is handled by the game shell; it does nothing in a "
+                                  "scripted run.)")
