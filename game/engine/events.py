@@ -35,7 +35,9 @@ class TurnResult:
     events: list[Event]
     state: GameState
     ending: Ending | None = None
-    meta: str | None = None   # "quit", "save:<slot>", "restore:<slot>", "help" for the shell
+    # A request for the shell: "quit", "save:<slot>", "restore:<slot>", "help". Front ends
+    # read it as a typed value through game.play.requests.shell_request.
+    meta: str | None = None
 
 
 @dataclass
