@@ -59,3 +59,15 @@ def test_adjacent_scenes_leave_the_game_untouched() -> None:
     scenes = game.adjacent_scenes()
     assert scenes and game.state == before and game.state.room == before.room
     assert game.state._shared == shared_before  # no copy-on-write mark left behind
+
+
+def test_a_view_from_next_door_never_changes_the_real_state() -> None:
+    game = Game(load_world(resolve_world("tutorial")))
+    game.intro()
+    before = game.state.to_dict()  # (not copy(): that would mark the containers shared)
+    shared = set(game.state._shared)
+    view = game.state.standing_in("cliff_path")
+    view.set_flag("made_up", True)
+    view.move(next(iter(view.locations)), "nowhere")
+    assert game.state.to_dict() == before and "made_up" not in game.state.flags
+    assert game.state._shared == shared

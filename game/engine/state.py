@@ -142,15 +142,16 @@ class GameState:
         return clone
 
     def standing_in(self, room: str) -> "GameState":
-        """A read-only view of this state with the player in `room`: what they would perceive
-        there, for queries such as the scenes next door.
+        """This state with the player in `room`: what they would perceive there, for queries
+        such as the scenes next door.
 
         Unlike `copy`, it leaves this state's copy-on-write marks alone (a query must not make
-        the next real move pay for a copy); the view shares every container, so it must only
-        be read and then dropped.
+        the next real move pay for a copy): the containers are marked shared on the view's
+        side only, so a change to the view copies first and this state never sees it.
         """
         view = _new_state(GameState)
         view.__dict__.update(self.__dict__)
+        view._shared = set(_CONTAINERS)
         view.room = room
         return view
 
