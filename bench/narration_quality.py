@@ -48,9 +48,10 @@ from game.engine.loader import load_world  # noqa: E402
 from game.engine.script import read_script  # noqa: E402
 from game.narrator.grounding.checker import TurnCheck  # noqa: E402
 from game.narrator.grounding.language import words  # noqa: E402
-from game.narrator.headless import WaitingSink, narrate, request_for  # noqa: E402
+from game.play.headless_run import WaitingSink, narrate  # noqa: E402
+from game.play.narration import request_for  # noqa: E402
+from game.play.narration_policy import should_narrate  # noqa: E402
 from game.narrator.prompt.cleanup import split_sentences as sentences  # noqa: E402
-from game.narrator.prompt.builder import should_narrate  # noqa: E402
 from game.narrator.settings import NarratorSettings  # noqa: E402
 from game.narrator.runtime.worker import MLXNarrator  # noqa: E402
 from game.paths import resolve_world  # noqa: E402
@@ -124,7 +125,7 @@ def walkthrough_turns(limit: int | None) -> Iterator[Turn]:
             if limit is not None and n >= limit:
                 break
             result = game.execute(command)
-            if result.meta is None and should_narrate(result.events, result.text):
+            if should_narrate(result):
                 snapshot = Game(game.world, game.state.copy())
                 yield Turn(f"{name} #{n + 1} > {command}", snapshot,
                            request_for(game, result, history), f"walk:{name}")
@@ -142,7 +143,7 @@ def scene_turns(limit: int | None) -> Iterator[Turn]:
         for command in scene.get("setup") or []:
             game.execute(command)
         result = game.execute(scene["turn"])
-        if should_narrate(result.events, result.text):
+        if should_narrate(result):
             yield Turn(f"scene {scene['id']} > {scene['turn']}", game,
                        request_for(game, result, []), f"scene:{scene['id']}")
 

@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable, TextIO
+from typing import TextIO
 
 from game.engine.game import Game
 from game.engine.loader import WorldLoadError, load_world, read_world
-from game.engine.script import read_script, run_script
+from game.engine.script import read_script
 from game.engine.world import World
 from game.paths import resolve_world, saves_dir
+from game.play.plain import PlainSaves, play_plain
+from game.play.script_run import run_script
+from game.play.session import Session
 from game.saves.commands import add_save_commands
-from game.saves.document import TranscriptEntry
 from game.saves.errors import SaveError
-from game.saves.plain import PlainSaves, where
 from game.saves.store import SaveStore
 
 DEFAULT_WORLD = "tutorial"
-SAVES_LATER = "Saving arrives with the saves module."
 
 
 def _load(name: str, err: TextIO) -> World | None:
@@ -51,7 +51,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     if args.narrator != "off":  # narration printed under each command's text
         from game.narrator import SettingsError, load_settings, make_narrator
-        from game.narrator.headless import run_narrated
+        from game.play.headless_run import run_narrated
 
         try:
             settings = load_settings(mode=args.narrator, model=args.model)
@@ -59,10 +59,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(str(exc), file=sys.stderr)
             return 2
         run_narrated(Game(world), commands, make_narrator(settings), stats_out=args.stats,
-                     jsonl=args.format == "jsonl")
+                     jsonl=args.format == "jsonl", history_turns=settings.history_turns)
         return 0
     if args.format == "jsonl":
-        from game.narrator.headless import run_unnarrated_jsonl
+        from game.play.headless_run import run_unnarrated_jsonl
 
         run_unnarrated_jsonl(Game(world), commands, sys.stdout)
         return 0
@@ -84,44 +84,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def play_plain(game: Game, read: Callable[[str], str] = input, out: TextIO = sys.stdout,
-               saves: PlainSaves | None = None, resumed: bool = False) -> int:
-    """The line-based loop (useful over ssh and with screen readers).
-
-    With `saves`, SAVE/RESTORE work and every turn is autosaved; `resumed` skips the intro of a
-    loaded game and reminds the player where they are instead.
-    """
-    if resumed:
-        print(where(game), file=out)
-    else:
-        intro = game.intro()
-        print(intro.text, file=out)
-        if saves is not None:
-            saves.transcript.append(TranscriptEntry("", intro.text))
-    while True:
-        try:
-            line = read("\n> ")
-        except (EOFError, KeyboardInterrupt):
-            print(file=out)
-            return 0
-        result = game.execute(line)
-        if result.text:
-            print(result.text, file=out)
-        if saves is not None:
-            problem = saves.record(game, line, result)
-            if problem:
-                print(problem, file=out)
-        if result.meta == "quit":
-            print("Goodbye.", file=out)
-            return 0
-        if result.meta and result.meta.startswith(("save:", "restore:")):
-            if saves is None:
-                print(SAVES_LATER, file=out)
-            else:
-                game, message = saves.handle(result.meta, game)
-                print(message, file=out)
-
-
 def cmd_play(args: argparse.Namespace) -> int:
     if not args.plain:  # the Textual game (title screen unless a world or a save is named)
         from game.ui.launch import run_tui
@@ -136,7 +98,7 @@ def cmd_play(args: argparse.Namespace) -> int:
             return 2
         for warning in loaded.warnings:
             print(f"note: {warning}", file=sys.stderr)
-        return play_plain(saves.adopt(loaded), saves=saves, resumed=True)
+        return play_plain(Session.resumed(loaded), saves=saves, resumed=True)
     world = _load(args.world or DEFAULT_WORLD, sys.stderr)
     if world is None:
         return 2

@@ -31,9 +31,11 @@ def test_layer_contracts_hold() -> None:
 
 def test_contracts_cover_the_layers_the_brief_names() -> None:
     text = (REPO / "pyproject.toml").read_text()
-    for source in ("game.engine", "game.saves", "game.narrator"):
+    for source in ("game.engine", "game.saves", "game.narrator", "game.play"):
         assert f'source_modules = ["{source}"]' in text
     assert '"textual", "mlx", "mlx_lm", "game.ui"' in text
     # the CPU accelerator imports nothing of the game, and one module of the game imports it
     assert 'source_modules = ["game.accel"]' in text
     assert 'ignore_imports = ["game.narrator.backends.cpu_accel -> game.accel"]' in text
+    assert '"game.ui",\n    "game.play",\n    "game.narrator | game.saves",\n    "game.engine",' in text
+    assert 'source_modules = ["game.ui.screens"]\nforbidden_modules = ["game.ui.app"]' in text

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from engine_session import WORLD_FILE
-from game.cli import main, play_plain
+from game.cli import main
 from game.engine.game import Game
 from game.engine.loader import load_world
 from game.engine.script import read_script
+from game.play.plain import play_plain
 
 OUTCOME = re.compile(r"^outcome=(win|lose|none) ending=(\S+) turns=(\d+) score=(-?\d+) room=(\S+)$")
 

@@ -21,8 +21,8 @@ from game.engine.events import Event, TurnResult
 from game.engine.game import Game
 from game.engine.loader import load_world
 from game.engine.world import PLAYER, Effect, Message, World
-from game.narrator.prompt.builder import should_narrate
 from game.paths import resolve_world
+from game.play.narration_policy import should_narrate
 
 SCENES_FILE = Path(__file__).parent / "data" / "narration_scenes.yaml"
 WORLDS = ("tutorial", "crystal_caverns")
@@ -38,7 +38,7 @@ BAD_SETUP_REASONS = frozenset({
 })
 BAD_SETUP_KINDS = frozenset({"unknown-word", "asked", "meta", "undone"})
 
-# Refusals the narrator stays out of (prompt._SILENT_REASONS, plus the parser's): a failure
+# Refusals the narrator stays out of (game.play.narration_policy, plus the parser's): a failure
 # scene must turn on a refusal worth retelling.
 UNNARRATED_REASONS = BAD_SETUP_REASONS | {"self", "loop", "not-interested", "cannot-undo"}
 STATE_EVENTS = frozenset({"lit", "extinguished", "locked", "unlocked", "wore", "removed", "ate",
@@ -224,7 +224,7 @@ def test_scene_plays_as_declared(scene: dict[str, Any]) -> None:
     game, result = play(scene)
     assert not [e for e in result.events if e.data.get("reason") == "internal-error"], (
         _describe(result))
-    assert should_narrate(result.events, result.text), (
+    assert should_narrate(result), (
         f"{scene['id']}: the narrator would skip this turn\n{_describe(result)}")
     problem = CHECKS[scene["kind"]](game, result)
     assert problem is None, f"{scene['id']} ({scene['kind']}): {problem}\n{_describe(result)}"

@@ -14,13 +14,6 @@ from typing import Any
 from game.engine.state import GameState
 from game.engine.world import Ending
 
-EVENT_KINDS: frozenset[str] = frozenset({
-    "moved", "took", "dropped", "put", "opened", "closed", "locked", "unlocked", "examined",
-    "read", "wore", "removed", "lit", "extinguished", "ate", "drank", "gave", "waited", "looked",
-    "inventory", "revealed", "flag-set", "flag-cleared", "counter-changed", "score-changed",
-    "failed", "asked", "unknown-word", "message", "ended", "undone", "meta",
-})
-
 
 @dataclass
 class Event:
@@ -42,7 +35,9 @@ class TurnResult:
     events: list[Event]
     state: GameState
     ending: Ending | None = None
-    meta: str | None = None   # "quit", "save:<slot>", "restore:<slot>", "help" for the shell
+    # A request for the shell: "quit", "save:<slot>", "restore:<slot>", "help". Front ends
+    # read it as a typed value through game.play.requests.shell_request.
+    meta: str | None = None
 
 
 @dataclass

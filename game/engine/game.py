@@ -14,10 +14,12 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from game.engine.adjacency import reachable_exits
 from game.engine.describe import (
     DARK_NAME, DARK_TEXT, current_description, describe_room, open_exits,
 )
 from game.engine.events import Event, Scene, TurnResult
+from game.engine.failures import Failure
 from game.engine.grammar import AFTER_END_VERBS, FILLERS, META_VERBS, VERB_ALSO_KEYS
 from game.engine.index import WorldIndex
 from game.engine.parser import Command, ParseError, line_commands, parse, tokenise
@@ -128,18 +130,27 @@ class Game:
             return self._execute(line if isinstance(line, str) else str(line))
         except Exception as exc:  # noqa: BLE001 - last resort: the contract is "never raises"
             self.state = before
-            event = Event("failed", {"reason": "internal-error", "error": repr(exc)})
+            event = Event("failed", {"reason": Failure.INTERNAL_ERROR, "error": repr(exc)})
             return TurnResult(line, "Something went wrong understanding that; nothing happened.",
                               [event], self.state, self.ended, None)
 
     def scene(self) -> Scene:
         """What the narrator may mention: only what the player can perceive right now."""
-        turn = self._turn(self.state)
-        dark = is_dark(self.world, self.state, self.index)
-        room = self.world.rooms[self.state.room]
-        held = set(carried(self.world, self.state))
+        return self._scene(self.state)
+
+    def adjacent_scenes(self) -> list[Scene]:
+        """What the player would perceive on stepping through each exit they can pass now
+        (closed doors and unmet exit conditions excluded); the game itself is untouched."""
+        return [self._scene(self.state.standing_in(exit_.to))
+                for exit_ in reachable_exits(self.world, self.state)]
+
+    def _scene(self, state: GameState) -> Scene:
+        turn = self._turn(state)
+        dark = is_dark(self.world, state, self.index)
+        room = self.world.rooms[state.room]
+        held = set(carried(self.world, state))
         fixed, loose = [], []
-        for item_id in visible(self.world, self.state, self.index):
+        for item_id in visible(self.world, state, self.index):
             if item_id in held:
                 continue
             item = self.world.items[item_id]
@@ -147,7 +158,7 @@ class Game:
         return Scene(
             room_id=room.id,
             room_name=DARK_NAME if dark else room.name,
-            room_description=DARK_TEXT if dark else current_description(room, self.state, self.world),
+            room_description=DARK_TEXT if dark else current_description(room, state, self.world),
             exits=[] if dark else open_exits(turn),
             fixed_features=fixed,
             visible_items=loose,
@@ -196,7 +207,7 @@ class Game:
             elif turn.state.pending is not None:   # narrowed down: asked again
                 return [], forced
         if not commands:
-            turn.fail("empty", "I beg your pardon?")
+            turn.fail(Failure.EMPTY, "I beg your pardon?")
         return commands, forced
 
     def _step(self, run: "_Line", words: list[str], forced: dict[str, str]) -> bool:
@@ -204,7 +215,7 @@ class Game:
         turn = run.turn
         if words in (["again"], ["g"]):
             if not turn.state.last_command:
-                turn.fail("nothing-to-repeat", "There is nothing to repeat.")
+                turn.fail(Failure.NOTHING_TO_REPEAT, "There is nothing to repeat.")
                 return False
             words = tokenise(turn.state.last_command)
         if words and words[0] in ("oops", "o"):
@@ -215,12 +226,12 @@ class Game:
         command = parse(words, self.index)
         if isinstance(command, ParseError):
             turn.fail(command.reason, command.message, word=command.word)
-            if command.reason == "unknown-word" and command.word:
+            if command.reason == Failure.UNKNOWN_WORD and command.word:
                 self._unknown(turn, words, command.word)
             return False
         turn.state.oops = None
         if turn.state.ended is not None and command.verb not in AFTER_END_VERBS:
-            turn.fail("game-over", _GAME_OVER)
+            turn.fail(Failure.GAME_OVER, _GAME_OVER)
             return False
         if command.verb == "undo":
             run.before = self._undo_within(turn, run.before)
@@ -249,7 +260,7 @@ class Game:
     def _oops(self, turn: Turn, replacement: list[str]) -> list[str] | None:
         """ "oops lamp" after "take lmap": the last command with the unknown word replaced."""
         if turn.state.oops is None or not replacement:
-            turn.fail("oops", "Sorry, that can't be corrected.")
+            turn.fail(Failure.OOPS, "Sorry, that can't be corrected.")
             return None
         command, word = turn.state.oops
         turn.state.oops = None
@@ -265,7 +276,7 @@ class Game:
             before = self._undo.pop()
             turn.state = _after_undo(before)
         else:
-            turn.fail("cannot-undo", "You can't undo any further.")
+            turn.fail(Failure.CANNOT_UNDO, "You can't undo any further.")
             return before
         turn.say("Previous turn undone.")
         turn.emit("undone", room=turn.state.room)
@@ -388,7 +399,7 @@ class Game:
             self._ask(turn, outcome, command.text, forced, key)
             return
         turn.fail(outcome.reason, outcome.message, word=outcome.word)
-        if outcome.reason == "unknown-word" and outcome.word:
+        if outcome.reason == Failure.UNKNOWN_WORD and outcome.word:
             self._unknown(turn, command.text.split(), outcome.word)
 
     def _resolve_objects(self, turn: Turn, command: Command, scope: list[str],
@@ -432,15 +443,15 @@ class Game:
             if not excluded:
                 word = next((w for w in phrase if w not in self.index.vocabulary), None)
                 if word is not None:
-                    turn.fail("unknown-word", unknown_word_message(word, self.index.vocabulary), word=word)
+                    turn.fail(Failure.UNKNOWN_WORD, unknown_word_message(word, self.index.vocabulary), word=word)
                     self._unknown(turn, command.text.split(), word)
                     return None
             pool = [i for i in pool if i not in excluded]
         if not pool:
             if verb == "take":
-                turn.fail("nothing", "There is nothing to take.")
+                turn.fail(Failure.NOTHING, "There is nothing to take.")
             else:
-                turn.fail("nothing", "You aren't carrying anything to "
+                turn.fail(Failure.NOTHING, "You aren't carrying anything to "
                           f"{'drop' if verb == 'drop' else 'put there'}.")
             return None
         return pool

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from game.engine.failures import Failure
 from game.engine.grammar import (
     ALL_WORDS, ARTICLES, DIRECTION_WORDS, EXCEPT_WORDS, MULTI_VERBS, PATTERNS, PREPOSITIONS,
 )
@@ -65,7 +66,7 @@ class Command:
 class ParseError:
     """Why a command could not be parsed, worded for the player."""
 
-    reason: str          # unknown-word, no-verb, incomplete, not-understood, multiple
+    reason: Failure      # unknown-word, no-verb, incomplete, not-understood, multiple, empty
     message: str
     word: str | None = None
 
@@ -203,11 +204,7 @@ def _split_and(words: list[str]) -> list[tuple[str, ...]]:
 
 
 def _unknown_word(word: str, index: WorldIndex) -> ParseError:
-    return ParseError("unknown-word", unknown_word_message(word, index.vocabulary), word)
-
-
-def _quote(word: str) -> str:
-    return word if len(word) <= 40 else word[:37] + "..."
+    return ParseError(Failure.UNKNOWN_WORD, unknown_word_message(word, index.vocabulary), word)
 
 
 def _patterns(first: str, index: WorldIndex) -> tuple[tuple[tuple[str, ...], str], ...]:
@@ -238,7 +235,7 @@ def _builtin(words: list[str], text: str, index: WorldIndex) -> Command | ParseE
         if "OBJS" in caps or "OBJ" in caps:
             objects = _object_spec(caps.get("OBJS") or caps["OBJ"])
             if "OBJ" in caps and (objects.all or len(objects.phrases) > 1) and verb not in MULTI_VERBS:
-                return ParseError("multiple", "You can't use multiple objects with that verb.")
+                return ParseError(Failure.MULTIPLE, "You can't use multiple objects with that verb.")
         return Command(verb, text, objects=objects, indirect=caps.get("IND"), direction=direction)
     return None
 
@@ -259,8 +256,8 @@ def _incomplete(words: list[str], index: WorldIndex) -> ParseError | None:
         if literal == words and len(pattern) > len(literal) and pattern[len(literal)] != "SLOT":
             shown = " ".join(words)
             if verb == "go":
-                return ParseError("incomplete", f"Where do you want to {shown}?")
-            return ParseError("incomplete", f"What do you want to {shown}?")
+                return ParseError(Failure.INCOMPLETE, f"Where do you want to {shown}?")
+            return ParseError(Failure.INCOMPLETE, f"What do you want to {shown}?")
     return None
 
 
@@ -303,7 +300,7 @@ def _parse(tokens: list[str], index: WorldIndex) -> Command | ParseError:
         return Command(_SLOT_VERBS[tokens[0]], " ".join(tokens), slot=slot)
     words = [t for t in tokens if t not in ARTICLES]
     if not words:
-        return ParseError("empty", "I beg your pardon?")
+        return ParseError(Failure.EMPTY, "I beg your pardon?")
     text = " ".join(words)
     if len(words) == 1 and words[0] in DIRECTION_WORDS:
         return Command("go", text, direction=DIRECTION_WORDS[words[0]])
@@ -330,6 +327,6 @@ def _parse(tokens: list[str], index: WorldIndex) -> Command | ParseError:
     if incomplete is not None:
         return incomplete
     if words[0] in index.builtin_first_words:
-        return ParseError("not-understood", "I only understood you as far as wanting to "
+        return ParseError(Failure.NOT_UNDERSTOOD, "I only understood you as far as wanting to "
                           f"{words[0]}.")
-    return ParseError("no-verb", "That's not a verb I recognise.", words[0])
+    return ParseError(Failure.NO_VERB, "That's not a verb I recognise.", words[0])

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from game.engine.conditions import carried_by_player
+from game.engine.failures import Failure
 from game.engine.grammar import FILLERS, PRONOUNS
 from game.engine.index import singulars
 from game.engine.phrasing import join_list, the_name
@@ -34,7 +35,7 @@ class Ask:
 
 @dataclass(frozen=True)
 class Refused:
-    reason: str
+    reason: Failure
     message: str
     word: str | None = None
 
@@ -125,22 +126,22 @@ def resolve_phrase(turn: Turn, words: tuple[str, ...], scope: list[str], verb: s
     """One noun phrase to item ids (several only for plurals like "coins")."""
     words = tuple(w for w in words if w not in FILLERS)
     if not words:
-        return Refused("incomplete", "You'll have to be more specific.")
+        return Refused(Failure.INCOMPLETE, "You'll have to be more specific.")
     if len(words) == 1 and words[0] in PRONOUNS:
         last = turn.state.last_objects
         if not last:
-            return Refused("pronoun", f"I'm not sure what '{words[0]}' refers to.", words[0])
+            return Refused(Failure.PRONOUN, f"I'm not sure what '{words[0]}' refers to.", words[0])
         present = [i for i in last if i in scope]
         if not present:
-            return Refused("not-in-scope", "You can't see that here at the moment.", words[0])
+            return Refused(Failure.NOT_IN_SCOPE, "You can't see that here at the moment.", words[0])
         return Resolved(tuple(present) if words[0] in ("them", "those", "these") else
                         (present[0],))
     unknown = turn.index.first_unknown(words)
     if unknown is not None:
-        return Refused("unknown-word", unknown_word_message(unknown, turn.index.vocabulary), unknown)
+        return Refused(Failure.UNKNOWN_WORD, unknown_word_message(unknown, turn.index.vocabulary), unknown)
     found = matches(turn, words, scope)
     if not found:
-        return Refused("not-in-scope", "You can't see any such thing.")
+        return Refused(Failure.NOT_IN_SCOPE, "You can't see any such thing.")
     if len(found) > 1:
         found = _without_weak_matches(turn, words, found)
     if len(found) == 1:

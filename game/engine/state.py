@@ -141,6 +141,20 @@ class GameState:
         clone._shared = set(_CONTAINERS)
         return clone
 
+    def standing_in(self, room: str) -> "GameState":
+        """This state with the player in `room`: what they would perceive there, for queries
+        such as the scenes next door.
+
+        Unlike `copy`, it leaves this state's copy-on-write marks alone (a query must not make
+        the next real move pay for a copy): the containers are marked shared on the view's
+        side only, so a change to the view copies first and this state never sees it.
+        """
+        view = _new_state(GameState)
+        view.__dict__.update(self.__dict__)
+        view._shared = set(_CONTAINERS)
+        view.room = room
+        return view
+
     # ------------------------------------------------------------ item helpers
     def is_(self, item: str, state: str) -> bool:
         """Whether `item` is in boolean state `state` (open, locked, lit, worn, hidden)."""

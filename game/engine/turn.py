@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from game.engine.events import Event
+from game.engine.failures import Failure
 from game.engine.index import WorldIndex
 from game.engine.state import GameState
 from game.engine.world import Item, World
@@ -45,7 +46,7 @@ class Turn:
     def emit(self, event_kind: str, /, **data: Any) -> None:
         self.events.append(Event(event_kind, data))
 
-    def fail(self, reason: str, text: str, **ids: Any) -> None:
+    def fail(self, reason: Failure, text: str, **ids: Any) -> None:
         """A refusal: printed, and reported as a `failed` event with a machine-readable reason."""
         self.say(text)
         self.emit("failed", reason=reason, **ids)

@@ -2,7 +2,7 @@
 
 Each handler gets the turn and the resolved ids (`obj`, `ind` may be None), checks the classic
 preconditions in the classic order, changes the state, and reports text plus events. Refusals
-go through `turn.fail` so the narrator learns why ("failed", reason=...).
+go through `turn.fail` so the narrator learns why ("failed", reason=a `Failure`).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Callable
 
 from game.engine.conditions import carried_by_player, holds
 from game.engine.describe import describe_inventory, describe_item, describe_room
+from game.engine.failures import Failure
 from game.engine.phrasing import a_name, capitalise, join_list, the_name
 from game.engine.rules import enter_room
 from game.engine.scope import is_dark
@@ -46,7 +47,7 @@ def _ensure_held(turn: Turn, item_id: str) -> bool:
         return True
     item = turn.item(item_id)
     if not item.portable or item.scenery:
-        turn.fail("not-held", f"You aren't holding {_the(turn, item_id)}.", item=item_id)
+        turn.fail(Failure.NOT_HELD, f"You aren't holding {_the(turn, item_id)}.", item=item_id)
         return False
     turn.aside(f"(first taking {_the(turn, item_id)})")
     origin = turn.state.locations.get(item_id)
@@ -71,10 +72,10 @@ def read(turn: Turn, obj: str | None, ind: str | None, direction: str | None) ->
     assert obj is not None
     text = turn.item(obj).text
     if text is None:
-        turn.fail("not-readable", f"There is nothing written on {_the(turn, obj)}.", item=obj)
+        turn.fail(Failure.NOT_READABLE, f"There is nothing written on {_the(turn, obj)}.", item=obj)
         return
     if is_dark(turn.world, turn.state, turn.index):
-        turn.fail("too-dark", "It's too dark to read.", item=obj)
+        turn.fail(Failure.TOO_DARK, "It's too dark to read.", item=obj)
         return
     turn.say(text)
     turn.emit("read", item=obj, text=text)
@@ -91,13 +92,13 @@ def go(turn: Turn, obj: str | None, ind: str | None, direction: str | None) -> N
     room = turn.world.rooms[turn.state.room]
     exit_ = room.exit(direction)
     if exit_ is None:
-        turn.fail("no-exit", room.no_exit_reply(direction), direction=direction)
+        turn.fail(Failure.NO_EXIT, room.no_exit_reply(direction), direction=direction)
         return
     if exit_.when is not None and not holds(exit_.when, turn.state, turn.world):
-        turn.fail("blocked", exit_.refuse or "You can't go that way.", direction=direction)
+        turn.fail(Failure.BLOCKED, exit_.refuse or "You can't go that way.", direction=direction)
         return
     if exit_.door is not None and not turn.state.is_(exit_.door, "open"):
-        turn.fail("door-closed", exit_.refuse or f"{_The(turn, exit_.door)} is closed.",
+        turn.fail(Failure.DOOR_CLOSED, exit_.refuse or f"{_The(turn, exit_.door)} is closed.",
                   direction=direction, item=exit_.door)
         return
     enter_room(turn, exit_.to, direction)
@@ -109,21 +110,21 @@ def take(turn: Turn, obj: str | None, ind: str | None, direction: str | None) ->
     state, item = turn.state, turn.item(obj)
     origin = state.locations.get(obj)
     if origin == PLAYER:
-        turn.fail("already-held", "You already have that.", item=obj)
+        turn.fail(Failure.ALREADY_HELD, "You already have that.", item=obj)
         return
     if ind is not None and origin != ind:
         prep = "on" if turn.item(ind).surface else "in"
-        turn.fail("not-there", f"{_The(turn, obj)} isn't {prep} {_the(turn, ind)}.",
+        turn.fail(Failure.NOT_THERE, f"{_The(turn, obj)} isn't {prep} {_the(turn, ind)}.",
                   item=obj, holder=ind)
         return
     if item.scenery:
-        turn.fail("scenery", "That's hardly portable.", item=obj)
+        turn.fail(Failure.SCENERY, "That's hardly portable.", item=obj)
         return
     if not item.portable:
-        turn.fail("fixed", "That's fixed in place.", item=obj)
+        turn.fail(Failure.FIXED, "That's fixed in place.", item=obj)
         return
     if _inside(turn, obj, PLAYER) or obj == PLAYER:
-        turn.fail("already-held", "You already have that.", item=obj)
+        turn.fail(Failure.ALREADY_HELD, "You already have that.", item=obj)
         return
     state.move(obj, PLAYER)
     turn.say("Taken.")
@@ -137,7 +138,7 @@ def drop(turn: Turn, obj: str | None, ind: str | None, direction: str | None) ->
         if carried_by_player(state, obj):
             state.move(obj, PLAYER)
         else:
-            turn.fail("not-held", "You're not carrying that.", item=obj)
+            turn.fail(Failure.NOT_HELD, "You're not carrying that.", item=obj)
             return
     if state.is_(obj, "worn"):
         turn.aside(f"(first taking off {_the(turn, obj)})")
@@ -152,20 +153,20 @@ def _put(turn: Turn, obj: str, ind: str, surface: bool) -> None:
     holder = turn.item(ind)
     prep = "on" if surface else "in"
     if obj == ind or _inside(turn, obj, ind):
-        turn.fail("loop", f"You can't put something {prep} itself.", item=obj, holder=ind)
+        turn.fail(Failure.LOOP, f"You can't put something {prep} itself.", item=obj, holder=ind)
         return
     if surface and not holder.surface:
-        turn.fail("not-surface", f"Putting things on {_the(turn, ind)} would achieve nothing.",
+        turn.fail(Failure.NOT_SURFACE, f"Putting things on {_the(turn, ind)} would achieve nothing.",
                   item=obj, holder=ind)
         return
     if not surface and not holder.container:
-        turn.fail("not-container", f"That can't contain things.", item=obj, holder=ind)
+        turn.fail(Failure.NOT_CONTAINER, "That can't contain things.", item=obj, holder=ind)
         return
     if not surface and holder.openable and not turn.state.is_(ind, "open"):
-        turn.fail("closed", f"{_The(turn, ind)} is closed.", item=obj, holder=ind)
+        turn.fail(Failure.CLOSED, f"{_The(turn, ind)} is closed.", item=obj, holder=ind)
         return
     if turn.state.locations.get(obj) == ind:
-        turn.fail("already-there", f"{_The(turn, obj)} is already {prep} {_the(turn, ind)}.",
+        turn.fail(Failure.ALREADY_THERE, f"{_The(turn, obj)} is already {prep} {_the(turn, ind)}.",
                   item=obj, holder=ind)
         return
     if not _ensure_held(turn, obj):
@@ -193,13 +194,13 @@ def open_(turn: Turn, obj: str | None, ind: str | None, direction: str | None) -
     assert obj is not None
     state, item = turn.state, turn.item(obj)
     if not item.openable:
-        turn.fail("not-openable", "That's not something you can open.", item=obj)
+        turn.fail(Failure.NOT_OPENABLE, "That's not something you can open.", item=obj)
         return
     if state.is_(obj, "open"):
-        turn.fail("already-open", "It's already open.", item=obj)
+        turn.fail(Failure.ALREADY_OPEN, "It's already open.", item=obj)
         return
     if state.is_(obj, "locked"):
-        turn.fail("locked", "It seems to be locked.", item=obj)
+        turn.fail(Failure.LOCKED, "It seems to be locked.", item=obj)
         return
     was_dark = is_dark(turn.world, state, turn.index)
     state.set_item_state(obj, "open", True)
@@ -219,10 +220,10 @@ def close(turn: Turn, obj: str | None, ind: str | None, direction: str | None) -
     assert obj is not None
     state, item = turn.state, turn.item(obj)
     if not item.openable:
-        turn.fail("not-openable", "That's not something you can close.", item=obj)
+        turn.fail(Failure.NOT_OPENABLE, "That's not something you can close.", item=obj)
         return
     if not state.is_(obj, "open"):
-        turn.fail("already-closed", "It's already closed.", item=obj)
+        turn.fail(Failure.ALREADY_CLOSED, "It's already closed.", item=obj)
         return
     state.set_item_state(obj, "open", False)
     turn.say(f"You close {_the(turn, obj)}.")
@@ -236,14 +237,14 @@ def _key_for(turn: Turn, obj: str, ind: str | None, verb: str) -> str | None:
         if item.key is not None and carried_by_player(turn.state, item.key):
             turn.aside(f"(with {_the(turn, item.key)})")
             return item.key
-        turn.fail("no-key", f"You don't have anything to {verb} {_the(turn, obj)} with.",
+        turn.fail(Failure.NO_KEY, f"You don't have anything to {verb} {_the(turn, obj)} with.",
                   item=obj)
         return None
     if not carried_by_player(turn.state, ind):
-        turn.fail("not-held", f"You aren't holding {_the(turn, ind)}.", item=obj, key=ind)
+        turn.fail(Failure.NOT_HELD, f"You aren't holding {_the(turn, ind)}.", item=obj, key=ind)
         return None
     if item.key != ind:
-        turn.fail("wrong-key", f"{_The(turn, ind)} doesn't fit the lock.", item=obj, key=ind)
+        turn.fail(Failure.WRONG_KEY, f"{_The(turn, ind)} doesn't fit the lock.", item=obj, key=ind)
         return None
     return ind
 
@@ -252,10 +253,10 @@ def unlock(turn: Turn, obj: str | None, ind: str | None, direction: str | None) 
     assert obj is not None
     state, item = turn.state, turn.item(obj)
     if not item.lockable:
-        turn.fail("not-lockable", "That doesn't seem to be something you can unlock.", item=obj)
+        turn.fail(Failure.NOT_LOCKABLE, "That doesn't seem to be something you can unlock.", item=obj)
         return
     if not state.is_(obj, "locked"):
-        turn.fail("not-locked", "It's not locked.", item=obj)
+        turn.fail(Failure.NOT_LOCKED, "It's not locked.", item=obj)
         return
     key = _key_for(turn, obj, ind, "unlock")
     if key is None:
@@ -269,13 +270,13 @@ def lock(turn: Turn, obj: str | None, ind: str | None, direction: str | None) ->
     assert obj is not None
     state, item = turn.state, turn.item(obj)
     if not item.lockable:
-        turn.fail("not-lockable", "That doesn't seem to be something you can lock.", item=obj)
+        turn.fail(Failure.NOT_LOCKABLE, "That doesn't seem to be something you can lock.", item=obj)
         return
     if state.is_(obj, "locked"):
-        turn.fail("already-locked", "It's already locked.", item=obj)
+        turn.fail(Failure.ALREADY_LOCKED, "It's already locked.", item=obj)
         return
     if state.is_(obj, "open"):
-        turn.fail("open", "You'll have to close it first.", item=obj)
+        turn.fail(Failure.OPEN, "You'll have to close it first.", item=obj)
         return
     key = _key_for(turn, obj, ind, "lock")
     if key is None:
@@ -290,10 +291,10 @@ def wear(turn: Turn, obj: str | None, ind: str | None, direction: str | None) ->
     assert obj is not None
     state = turn.state
     if not turn.item(obj).wearable:
-        turn.fail("not-wearable", "You can't wear that!", item=obj)
+        turn.fail(Failure.NOT_WEARABLE, "You can't wear that!", item=obj)
         return
     if state.is_(obj, "worn"):
-        turn.fail("already-worn", "You're already wearing that!", item=obj)
+        turn.fail(Failure.ALREADY_WORN, "You're already wearing that!", item=obj)
         return
     if not _ensure_held(turn, obj):
         return
@@ -305,7 +306,7 @@ def wear(turn: Turn, obj: str | None, ind: str | None, direction: str | None) ->
 def take_off(turn: Turn, obj: str | None, ind: str | None, direction: str | None) -> None:
     assert obj is not None
     if not turn.state.is_(obj, "worn"):
-        turn.fail("not-worn", "You're not wearing that.", item=obj)
+        turn.fail(Failure.NOT_WORN, "You're not wearing that.", item=obj)
         return
     turn.state.set_item_state(obj, "worn", False)
     turn.say(f"You take off {_the(turn, obj)}.")
@@ -326,13 +327,13 @@ def turn_on(turn: Turn, obj: str | None, ind: str | None, direction: str | None)
     assert obj is not None
     state, item = turn.state, turn.item(obj)
     if not item.light:
-        turn.fail("not-light", "That's not something you can light.", item=obj)
+        turn.fail(Failure.NOT_LIGHT, "That's not something you can light.", item=obj)
         return
     if state.is_(obj, "lit"):
-        turn.fail("already-lit", "It's already lit.", item=obj)
+        turn.fail(Failure.ALREADY_LIT, "It's already lit.", item=obj)
         return
     if not item.switchable:
-        turn.fail("not-switchable", f"You have no way to light {_the(turn, obj)}.", item=obj)
+        turn.fail(Failure.NOT_SWITCHABLE, f"You have no way to light {_the(turn, obj)}.", item=obj)
         return
     was_dark = is_dark(turn.world, state, turn.index)
     state.set_item_state(obj, "lit", True)
@@ -346,10 +347,10 @@ def turn_off(turn: Turn, obj: str | None, ind: str | None, direction: str | None
     assert obj is not None
     state, item = turn.state, turn.item(obj)
     if not state.is_(obj, "lit"):
-        turn.fail("not-lit", "It isn't lit.", item=obj)
+        turn.fail(Failure.NOT_LIT, "It isn't lit.", item=obj)
         return
     if not item.switchable:
-        turn.fail("not-switchable", f"You can't put out {_the(turn, obj)}.", item=obj)
+        turn.fail(Failure.NOT_SWITCHABLE, f"You can't put out {_the(turn, obj)}.", item=obj)
         return
     state.set_item_state(obj, "lit", False)
     turn.say(f"{_The(turn, obj)} is now dark.")
@@ -362,7 +363,7 @@ def turn_off(turn: Turn, obj: str | None, ind: str | None, direction: str | None
 def eat(turn: Turn, obj: str | None, ind: str | None, direction: str | None) -> None:
     assert obj is not None
     if not turn.item(obj).edible:
-        turn.fail("inedible", "That's plainly inedible.", item=obj)
+        turn.fail(Failure.INEDIBLE, "That's plainly inedible.", item=obj)
         return
     if not _ensure_held(turn, obj):
         return
@@ -374,7 +375,7 @@ def eat(turn: Turn, obj: str | None, ind: str | None, direction: str | None) -> 
 def drink(turn: Turn, obj: str | None, ind: str | None, direction: str | None) -> None:
     assert obj is not None
     if not turn.item(obj).drinkable:
-        turn.fail("undrinkable", "There's nothing suitable to drink there.", item=obj)
+        turn.fail(Failure.UNDRINKABLE, "There's nothing suitable to drink there.", item=obj)
         return
     turn.state.move(obj, NOWHERE)
     turn.say(f"You drink {_the(turn, obj)}.")
@@ -385,17 +386,17 @@ def give(turn: Turn, obj: str | None, ind: str | None, direction: str | None) ->
     """Giving only means something when a world rule says so; otherwise it is politely refused."""
     assert obj is not None and ind is not None
     if obj == ind:
-        turn.fail("self", "You can't give something to itself.", item=obj)
+        turn.fail(Failure.SELF, "You can't give something to itself.", item=obj)
         return
     if not carried_by_player(turn.state, obj):
-        turn.fail("not-held", f"You aren't holding {_the(turn, obj)}.", item=obj, to=ind)
+        turn.fail(Failure.NOT_HELD, f"You aren't holding {_the(turn, obj)}.", item=obj, to=ind)
         return
-    turn.fail("not-interested", f"{_The(turn, ind)} doesn't seem interested.", item=obj, to=ind)
+    turn.fail(Failure.NOT_INTERESTED, f"{_The(turn, ind)} doesn't seem interested.", item=obj, to=ind)
 
 
 def show(turn: Turn, obj: str | None, ind: str | None, direction: str | None) -> None:
     assert obj is not None and ind is not None
-    turn.fail("not-interested", f"{_The(turn, ind)} is unimpressed.", item=obj, to=ind)
+    turn.fail(Failure.NOT_INTERESTED, f"{_The(turn, ind)} is unimpressed.", item=obj, to=ind)
 
 
 def wait(turn: Turn, obj: str | None, ind: str | None, direction: str | None) -> None:
@@ -408,7 +409,7 @@ def climb(turn: Turn, obj: str | None, ind: str | None, direction: str | None) -
     if direction in ("up", "down") and turn.world.rooms[turn.state.room].exit(direction):
         go(turn, obj, ind, direction)
         return
-    turn.fail("cannot-climb", "You can't climb that." if obj else "There's nothing to climb here.",
+    turn.fail(Failure.CANNOT_CLIMB, "You can't climb that." if obj else "There's nothing to climb here.",
               item=obj)
 
 
@@ -424,7 +425,7 @@ def _bland(reply: str, kind: str = "message") -> Handler:
 
 def custom(turn: Turn, obj: str | None, ind: str | None, direction: str | None) -> None:
     """A verb only world rules know, when none of its rules applies here and now."""
-    turn.fail("no-effect", "Nothing obvious happens.", item=obj, indirect=ind)
+    turn.fail(Failure.NO_EFFECT, "Nothing obvious happens.", item=obj, indirect=ind)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -1,4 +1,4 @@
-"""Bridges the narrator's worker thread to the Textual event loop.
+"""Bridges the narrator's worker thread to the Textual event loop, as typed messages.
 
 The narrator calls its sink from its own thread (the only thread that touches MLX). Textual
 widgets must only be touched from the app's thread, and the narrator must never wait on the UI,
@@ -6,10 +6,11 @@ so each callback becomes a Textual message posted to the app: `post_message` is 
 returns at once (unlike `call_from_thread`, which would block the worker until the UI ran the
 callback, tying token generation to screen refreshes).
 
-Tokens are coalesced: they collect in a buffer and only one `NarrationTokens` message is in
-flight at a time; the app drains everything that arrived meanwhile. When the UI is idle each
-token is shown as it comes; when it is busy (a frame being drawn, a key being handled) several
-tokens go into one update instead of queueing one message each in front of the player's keys.
+Tokens are coalesced by Textual itself: each `NarrationTokens` carries everything streamed so
+far for its request, so when several wait in the queue (a frame being drawn, a key being
+handled) `can_replace` lets the newest stand for all of them, and the UI makes one update
+instead of one per token in front of the player's keys. When the UI is idle each token is shown
+as it comes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,16 @@ from game.narrator import NarrationStats
 
 
 class NarrationTokens(Message):
-    """Streamed prose is waiting in the sink: take it with `MessageSink.take_tokens()`."""
+    """Request `request_id` has streamed `text` so far (all of it, not only the new tokens)."""
+
+    def __init__(self, request_id: int, text: str) -> None:
+        super().__init__()
+        self.request_id = request_id
+        self.text = text
+
+    def can_replace(self, message: Message) -> bool:
+        """A later message of the same request holds all of this one's text."""
+        return isinstance(message, NarrationTokens) and message.request_id == self.request_id
 
 
 class NarrationDone(Message):
@@ -60,25 +70,16 @@ class MessageSink:
     def __init__(self, target: MessagePump) -> None:
         self._target = target
         self._lock = threading.Lock()
-        self._pending: list[tuple[int, str]] = []
-        self._posted = False
+        self._request_id: int | None = None
+        self._streamed = ""
 
     def on_token(self, request_id: int, text: str) -> None:
-        with self._lock:
-            if self._pending and self._pending[-1][0] == request_id:
-                self._pending[-1] = (request_id, self._pending[-1][1] + text)
-            else:
-                self._pending.append((request_id, text))
-            if self._posted:
-                return
-            self._posted = True
-        self._target.post_message(NarrationTokens())
-
-    def take_tokens(self) -> list[tuple[int, str]]:
-        """(request id, text) runs that arrived since the last call, oldest first. UI thread."""
-        with self._lock:
-            pending, self._pending, self._posted = self._pending, [], False
-        return pending
+        with self._lock:  # worker thread; one request streams at a time
+            if request_id != self._request_id:
+                self._request_id, self._streamed = request_id, ""
+            self._streamed += text
+            streamed = self._streamed
+        self._target.post_message(NarrationTokens(request_id, streamed))
 
     def on_done(self, request_id: int, stats: NarrationStats, final_text: str) -> None:
         self._target.post_message(NarrationDone(request_id, stats, final_text))

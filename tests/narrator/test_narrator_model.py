@@ -130,9 +130,9 @@ def test_first_ten_narrated_walkthrough_turns_show_nothing_the_check_refuses(loa
     from game.engine.loader import load_world
     from game.engine.script import read_script
     from game.narrator.grounding.checker import TurnCheck
-    from game.narrator.headless import request_for
+    from game.play.narration import request_for
+    from game.play.narration_policy import should_narrate
     from game.narrator.prompt.cleanup import split_sentences
-    from game.narrator.prompt.builder import should_narrate
     from game.paths import resolve_world
 
     engine = NarrationEngine(loaded, NarratorSettings(), tmp_path)
@@ -145,7 +145,7 @@ def test_first_ten_narrated_walkthrough_turns_show_nothing_the_check_refuses(loa
         if narrated == 10:
             break
         result = game.execute(command)
-        if result.meta is None and should_narrate(result.events, result.text):
+        if should_narrate(result):
             request = request_for(game, result, history, narrated)
             run = engine.stream(request)
             text = "".join(run)

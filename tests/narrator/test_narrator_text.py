@@ -17,7 +17,6 @@ from game.narrator.prompt.builder import (
     build_prompt,
     location_block,
     opening_for,
-    should_narrate,
 )
 from game.narrator.settings import NarratorSettings, SettingsError, load_settings
 
@@ -222,26 +221,6 @@ def test_opening_names_the_real_object_and_the_attempt():
     # an item a rule moved is not the player moving
     moved_item = [Event("moved", {"item": "oil", "to": "nowhere"}), Event("message", {})]
     assert opening_for(moved_item, hall(), names) == OPENING
-
-
-def test_should_narrate():
-    assert should_narrate(TAKE, "Taken.")
-    assert not should_narrate([Event("unknown-word", {"word": "xyzzy"})], "I don't know that.")
-    assert not should_narrate([Event("meta", {"what": "help"})], "Commands: ...")
-    # a restart or an undo reprints the room, but nothing happened in the story
-    assert not should_narrate([Event("meta", {"request": "restart"}),
-                               Event("looked", {"room": "hill"})], "Windy Hillside ...")
-    assert not should_narrate([Event("undone", {"room": "hill"}),
-                               Event("looked", {"room": "hill"})], "Windy Hillside ...")
-    # a lamp's oil counting down does not make a refusal worth narrating
-    assert not should_narrate([Event("failed", {"reason": "not-in-scope"}),
-                               Event("counter-changed", {"counter": "oil", "value": 3})],
-                              "You can't see any such thing.")
-    assert not should_narrate(TAKE, "   ")
-    assert not should_narrate([Event("failed", {"reason": "not-in-scope"})],
-                              "You can't see any such thing.")
-    assert should_narrate([Event("failed", {"reason": "locked", "item": "door"})],
-                          "The door is locked.")
 
 
 def test_decoder_keeps_leading_space_of_first_token(tok):

@@ -164,17 +164,6 @@ def test_a_model_unavailable_message_is_shown_as_written_others_with_their_type(
             narrator.close()
 
 
-def test_unnarratable_turn_ends_at_once_without_text():
-    narrator, sink, _ = start(settings(), text=SENTENCES)
-    try:
-        narrator.submit(request(4, command="xyzzy", text="I don't know the word 'xyzzy'.",
-                                events=[Event("unknown-word", {"word": "xyzzy"})]), sink)
-        assert sink.wait_for(lambda: 4 in sink.done)
-        assert sink.done[4][1] == "" and sink.text(4) == ""
-    finally:
-        narrator.close()
-
-
 def test_prefetch_fills_adjacent_room_and_yields_to_requests():
     narrator, sink, holder = start(settings(), text=SENTENCES, delay_s=0.03)
     try:

@@ -33,7 +33,7 @@ from game.narrator.grounding.language import warm_up as warm_up_language
 from game.narrator.prompt.cleanup import StreamCleaner
 from game.narrator.generation.forward import PrefillInterrupted
 from game.narrator.generation.prefix_cache import Checkout, PrefixCacheStore
-from game.narrator.prompt.builder import PromptParts, build_prefix, build_prompt, should_narrate
+from game.narrator.prompt.builder import PromptParts, build_prefix, build_prompt
 from game.narrator.generation.sampling import make_fast_sampler
 from game.narrator.generation.steering import NounTokens, penalty_processor
 from game.narrator.generation.token_loop import LogitsProcessor, generate_tokens
@@ -167,9 +167,6 @@ class NarrationEngine:
     def _generate(self, run: NarrationRun, request: NarrationRequest, cancel: threading.Event,
                   t0: float, status: StatusFn | None) -> Iterator[str]:
         s = self.settings
-        if not should_narrate(request.events, request.result_text):
-            run.stats = NarrationStats.empty(extra={"skipped": 1.0})
-            return
         parts = self.prompt(request)
         if status is not None and not self.store.has(parts.prefix):
             status("prefilling", request.scene.room_name)

@@ -54,8 +54,6 @@ TURN_HEADER = "\n\nNow:"
 _BASE_MARK = "\x00\x01BASE\x01\x00"
 _SPLIT_MARK = "\x00\x01SPLIT\x01\x00"
 
-# Events that carry nothing worth narrating on their own (the engine's text says it all).
-_SILENT_KINDS = frozenset({"unknown-word", "asked", "meta", "inventory", "undone"})
 _BOOKKEEPING_KINDS = frozenset({"counter-changed", "flag-set", "flag-cleared"})
 _SILENT_REASONS = frozenset({
     "not-in-scope", "unknown-word", "nothing", "oops", "nothing-to-repeat", "cannot-undo",
@@ -321,23 +319,6 @@ def _with_article(name: str) -> str:
             "'s" in words[0] and words[0][:1].isupper()):
         return name
     return f"the {name}"
-
-
-def should_narrate(events: Sequence["Event"], result_text: str) -> bool:
-    """False when narration would add nothing or invite contradiction: parser errors,
-    questions, meta commands, and refusals about things that are not there or not possible
-    to say anything about (a small model would happily describe the missing lamp)."""
-    if not result_text.strip():
-        return False
-    # Bookkeeping (a lamp's oil counting down every turn) says nothing about the command.
-    events = [e for e in events if e.kind not in _BOOKKEEPING_KINDS]
-    kinds = {e.kind for e in events}
-    if kinds and kinds <= _SILENT_KINDS:
-        return False
-    if kinds & {"meta", "undone"}:  # a restart or an undo reprints the room: nothing happened
-        return False
-    return not (kinds == {"failed"} and all(
-        e.data.get("reason") in _SILENT_REASONS for e in events))
 
 
 # ------------------------------------------------------------------ text blocks

@@ -6,14 +6,14 @@ what to do; none of them knows about the engine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
+
+from game.ui.view_models import EndingInfo, SlotChoice
 
 
 class QuitScreen(ModalScreen[bool]):
@@ -42,15 +42,6 @@ class QuitScreen(ModalScreen[bool]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
-
-
-@dataclass(frozen=True)
-class EndingInfo:
-    kind: str        # "win" or "lose"
-    message: str
-    score: int
-    max_score: int
-    turns: int
 
 
 class EndingScreen(ModalScreen[str]):
@@ -114,12 +105,6 @@ class SaveScreen(ModalScreen[str | None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         value = self.query_one("#slot", Input).value.strip()
         self.dismiss(value or None if event.button.id == "save" else None)
-
-
-@dataclass(frozen=True)
-class SlotChoice:
-    slot: str
-    label: str
 
 
 class LoadScreen(ModalScreen[str | None]):

@@ -1,13 +1,15 @@
 """The main screen: story pane, command input, side panel, map and narrator status.
 
-It forwards each typed line to the engine (through `Session`), shows the authoritative text at
-once, and asks the app's narrator for prose that streams in beneath. It never waits on the
-narrator: submission returns at once and tokens arrive later as messages (see `narration.py`).
+It forwards each typed line to the engine (through the play layer's `Session`), shows the
+authoritative text at once, and asks the narrator service for prose that streams in beneath. It
+never waits on the narrator: submission returns at once and tokens arrive later as messages
+(see `narration.py`). What outlives the game (saving, loading, a new game, quitting) it asks of
+the app by posting request messages (`game.ui.messages`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,28 +20,27 @@ from textual.widgets import Footer, Header, Input, Static
 
 from game.engine.events import TurnResult
 from game.narrator import NarrationStats
+from game.play.narration_policy import should_narrate
+from game.play.requests import (HelpRequest, LoadRequest, QuitRequest, SaveRequest,
+                                ShellRequest, shell_request)
+from game.play.session import Session
 from game.ui.completion import near_words
-from game.ui.screens.dialogs import EndingInfo, EndingScreen
-from game.ui.session import Session
+from game.ui.messages import (AutosaveRequested, LoadRequested, NewGameRequested, QuitRequested,
+                              SaveRequested)
+from game.ui.narrator_service import NarratorService
+from game.ui.screens.dialogs import EndingScreen
+from game.ui.view_models import NarratorInfo, WorldMap, ending_info, panel_info
 from game.ui.widgets.command_input import CommandInput
 from game.ui.widgets.map_view import MapView
 from game.ui.widgets.side_panel import SidePanel
-from game.ui.widgets.status_bar import NarratorInfo, StatusBar
+from game.ui.widgets.status_bar import StatusBar
 from game.ui.widgets.story import StoryPane
 
-if TYPE_CHECKING:
-    from game.ui.app import AdventureApp
-
-# Turns whose outcome is a question back to the player or a parse failure are not narrated:
-# there is nothing in the world to describe.
-_NOT_NARRATED = {"unknown-word", "asked", "meta", "undone"}
 NARROW = 70  # below this many columns the side panel gives its room to the story
 
 
 class GameScreen(Screen[None]):
     """One game in play."""
-
-    app: "AdventureApp"
 
     BINDINGS = [
         Binding("f1", "help", "Help"),
@@ -51,12 +52,15 @@ class GameScreen(Screen[None]):
         Binding("ctrl+q", "app.quit", "Quit", priority=True),
     ]
 
-    def __init__(self, session: Session, *, restored: str | None = None) -> None:
+    def __init__(self, session: Session, narration: NarratorService, *,
+                 restored: str | None = None) -> None:
         super().__init__()
         self.session = session
+        self.narration = narration
         self._restored = restored
         self.current_request: int | None = None
-        self.narration_enabled = True
+        self._streamed = 0  # characters of the current request's prose already shown
+        self._map = WorldMap(session.world)
         # Set before mounting: the Header reads them while composing itself.
         self.title = session.world.title
         self.sub_title = f"by {session.world.author}" if session.world.author else ""
@@ -108,8 +112,8 @@ class GameScreen(Screen[None]):
         self.query_one(StatusBar).info = info
 
     def _refresh_panels(self) -> None:
-        self.query_one(SidePanel).show(self.session.panel_info())
-        self.query_one(MapView).data = self.session.map_data()
+        self.query_one(SidePanel).show(panel_info(self.session))
+        self.query_one(MapView).data = self._map.data(self.session)
 
     # ------------------------------------------------------------------ turns
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -132,11 +136,12 @@ class GameScreen(Screen[None]):
             self.story.add("engine", result.text)
         self._show_hint(result)
         self._refresh_panels()
-        if result.meta:
-            self._handle_meta(result.meta)
+        request = shell_request(result)
+        if request is not None:
+            self._handle_request(request)
         else:
             self._narrate(result)
-        self.app.autosave_soon(self.session)  # every turn, like the plain loop
+        self.post_message(AutosaveRequested(self.session))  # every turn, like the plain loop
         if result.ending is not None:
             self.show_ending(result)
         return result
@@ -156,40 +161,40 @@ class GameScreen(Screen[None]):
         hint.update(text + "  Tab completes words; F1 shows the commands.")
         hint.display = True
 
-    def _handle_meta(self, meta: str) -> None:
-        name, _, arg = meta.partition(":")
-        if name == "quit":
-            self.app.action_quit()
-        elif name == "help":
+    def _handle_request(self, request: ShellRequest) -> None:
+        if isinstance(request, QuitRequest):
+            self.post_message(QuitRequested())
+        elif isinstance(request, HelpRequest):
             self.action_help()
-        elif name == "save":
-            self.app.save_game(self.session, arg or "quicksave")
-        elif name == "restore" and arg:
-            self.app.load_game(arg)
-        elif name == "restore":
-            self.action_load()
+        elif isinstance(request, SaveRequest):
+            self.post_message(SaveRequested(self.session, request.slot))
+        elif isinstance(request, LoadRequest):
+            self.post_message(LoadRequested(request.slot))
 
     # ------------------------------------------------------------------ narration
     def _narrate(self, result: TurnResult) -> None:
-        if not self.narration_enabled or any(e.kind in _NOT_NARRATED for e in result.events):
+        if not should_narrate(result):
             return
         request = self.session.request_for(result)
-        if self.app.submit_narration(request):
+        if self.narration.submit(request):
             self.current_request = request.request_id
+            self._streamed = 0
             self.story.begin_narration()
-            self.app.prefetch(self.session)  # done after this narration, while the player reads
+            self.narration.prefetch(self.session)  # done after this narration, while one reads
 
     def stop_narration(self, note: str | None = None) -> None:
         """Cancels the narration in progress (if any) and keeps what had streamed."""
         if self.current_request is None:
             return
         self.current_request = None
-        self.app.cancel_narration()
+        self.narration.cancel()
         self.session.add_narration(self.story.close_narration(note))
 
-    def narration_token(self, request_id: int, text: str) -> None:
-        if request_id == self.current_request:
-            self.story.append_narration(text)
+    def narration_streamed(self, request_id: int, text: str) -> None:
+        """`text` is all the prose of `request_id` so far; the part not yet shown is added."""
+        if request_id == self.current_request and len(text) > self._streamed:
+            self.story.append_narration(text[self._streamed:])
+            self._streamed = len(text)
 
     def narration_done(self, request_id: int, stats: NarrationStats, final_text: str) -> None:
         if request_id != self.current_request:
@@ -208,22 +213,19 @@ class GameScreen(Screen[None]):
 
     # ------------------------------------------------------------------ endings
     def show_ending(self, result: TurnResult) -> None:
-        ending = result.ending
-        assert ending is not None
-        state = self.session.game.state
-        info = EndingInfo(ending.kind, ending.message, state.score,
-                          self.session.world.max_score, state.turns)
-        self.app.push_screen(EndingScreen(info), self._ending_choice)
+        assert result.ending is not None
+        self.app.push_screen(EndingScreen(ending_info(self.session, result.ending)),
+                             self._ending_choice)
 
     def _ending_choice(self, choice: str | None) -> None:
         if choice == "restart":
-            self.app.restart_game(self.session)
+            self.post_message(NewGameRequested(Path(self.session.world.source)))
         elif choice == "undo":
             self.action_undo()
         elif choice == "load":
             self.action_load()
         elif choice == "quit":
-            self.app.action_quit()
+            self.post_message(QuitRequested())
 
     # ------------------------------------------------------------------ actions
     def action_help(self) -> None:
@@ -239,12 +241,12 @@ class GameScreen(Screen[None]):
 
         def chosen(slot: str | None) -> None:
             if slot:
-                self.app.save_game(self.session, slot)
+                self.post_message(SaveRequested(self.session, slot))
 
         self.app.push_screen(SaveScreen(), chosen)
 
     def action_load(self) -> None:
-        self.app.choose_and_load()
+        self.post_message(LoadRequested())
 
     def action_undo(self) -> None:
         self.stop_narration(note=" …")

@@ -7,8 +7,6 @@ never sees one its own validation would reject.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -16,13 +14,7 @@ from textual.screen import ModalScreen
 from textual.validation import Integer, Number
 from textual.widgets import Button, Input, Label, Select, Switch
 
-
-@dataclass(frozen=True)
-class SettingsChoice:
-    narrator_on: bool
-    temperature: float
-    max_tokens: int
-    theme: str
+from game.ui.view_models import SettingsChoice
 
 
 class SettingsScreen(ModalScreen[SettingsChoice | None]):

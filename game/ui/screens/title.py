@@ -7,7 +7,6 @@ the player may start at once (the game plays in plain text until the model is re
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,11 +16,11 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from game.ui.widgets.status_bar import NarratorInfo, StatusBar
+from game.ui.messages import (ContinueRequested, LoadRequested, NewGameRequested,
+                              QuitRequested, SettingsRequested)
+from game.ui.view_models import NarratorInfo
+from game.ui.widgets.status_bar import StatusBar
 from game.ui.world_list import WorldEntry
-
-if TYPE_CHECKING:
-    from game.ui.app import AdventureApp
 
 DEFAULT_TITLE = "CRYSTAL ADVENTURE"
 
@@ -42,8 +41,6 @@ def world_prompt(entry: WorldEntry) -> Text:
 
 
 class TitleScreen(Screen[None]):
-    app: "AdventureApp"
-
     BINDINGS = [
         Binding("c", "continue_game", "Continue"),
         Binding("l", "load", "Load"),
@@ -103,22 +100,25 @@ class TitleScreen(Screen[None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         entry = self._worlds[int(event.option.id or 0)]
-        self.app.start_world(entry.path)
+        self.post_message(NewGameRequested(entry.path))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         actions = {"continue": self.action_continue_game, "load": self.action_load,
-                   "settings": self.action_settings, "quit": self.app.action_quit}
+                   "settings": self.action_settings, "quit": self.action_quit}
         actions[event.button.id or "quit"]()
 
     def action_continue_game(self) -> None:
         if self._can_continue:
-            self.app.continue_latest()
+            self.post_message(ContinueRequested())
 
     def action_load(self) -> None:
-        self.app.choose_and_load()
+        self.post_message(LoadRequested())
 
     def action_settings(self) -> None:
-        self.app.open_settings()
+        self.post_message(SettingsRequested())
+
+    def action_quit(self) -> None:
+        self.post_message(QuitRequested())
 
     def action_help(self) -> None:
         from game.ui.screens.help import HelpScreen

@@ -1,28 +1,17 @@
 """The side panel: where the player is, the way out, what they carry, how they are doing.
 
-Fed a plain `PanelInfo` (built by the game screen from the engine's `Scene` and state), so it
+Fed a plain `PanelInfo` (game.ui.view_models, built from the engine's `Scene` and state), so it
 can be tested and snapshotted without a game.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-
-@dataclass(frozen=True)
-class PanelInfo:
-    location: str
-    exits: tuple[str, ...]
-    inventory: tuple[str, ...]
-    score: int
-    max_score: int
-    turns: int
-    dark: bool = False
+from game.ui.view_models import PanelInfo
 
 
 class SidePanel(VerticalScroll):

@@ -6,28 +6,16 @@ so a player can see at a glance whether the model is loading, thinking or done.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
+
+from game.ui.view_models import NarratorInfo
 
 _STATE_STYLE = {
     "loading": "status--busy", "prefilling": "status--busy", "streaming": "status--busy",
     "idle": "status--ok", "off": "status--off", "error": "status--error",
 }
-
-
-@dataclass(frozen=True)
-class NarratorInfo:
-    """A snapshot of what the status bar shows; replaced as a whole so the bar re-renders once."""
-
-    status: str = "off"
-    detail: str = ""
-    model: str = ""
-    ttft_s: float | None = None
-    tokens_per_s: float | None = None
-    cache: str | None = None
 
 
 class StatusBar(Widget):

@@ -1,8 +1,7 @@
-"""Narration outside the TUI: requests from engine results, adjacent rooms, `adventure run`.
+"""The narrated `adventure run --narrator on|fake` and the machine-readable `--format jsonl`.
 
-`request_for` and `adjacent_scenes` are what any front end needs to drive a `Narrator` from a
-`Game`; `run_narrated` is the narrated `adventure run --narrator on|fake`: it prints each
-command's authoritative text, then streams the narration under it.
+Each command's authoritative text is printed first, then its narration streams under it; with
+jsonl, one record per turn (`NarratedTurn`) and a last one with the outcome.
 """
 
 from __future__ import annotations
@@ -14,47 +13,19 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, Sequence, TextIO
 
-from game.engine.events import Scene, TurnResult
+from game.engine.events import TurnResult
 from game.engine.game import Game
-from game.engine.script import SHELL_ONLY, ScriptRun
-from game.narrator.api import NarrationRequest, NarrationStats, Narrator, NarratorStatus
-from game.narrator.grounding.facts import turn_facts
-
-def request_for(game: Game, result: TurnResult, history: Sequence[str] = (),
-                request_id: int | None = None) -> NarrationRequest:
-    """The narration request for a turn just played (the scene is the state after it).
-
-    The default id is the monotonic clock in nanoseconds: increasing across games and restores
-    in one process (a stale token can never carry the id of a newer request), with no counter
-    kept in module state.
-    """
-    return NarrationRequest(
-        request_id=time.monotonic_ns() if request_id is None else request_id,
-        world_id=game.world.id, style=game.world.narrator, scene=game.scene(),
-        command=result.command, result_text=result.text, events=list(result.events),
-        history=list(history), facts=turn_facts(game, result))
-
-
-def adjacent_scenes(game: Game) -> list[Scene]:
-    """The scenes the player would see on stepping through each exit of the current room.
-
-    Computed by the engine itself on a copy of the state (the real game is untouched), so a
-    prefetched prefix matches the one the next turn will ask for, unless entering the room
-    changes it (a trigger), which only costs a cache miss.
-    """
-    room = game.world.rooms.get(game.state.room)
-    if room is None:
-        return []
-    scenes: list[Scene] = []
-    seen = {room.id}
-    for exit_ in room.exits:
-        if exit_.to in seen or exit_.to not in game.world.rooms:
-            continue
-        seen.add(exit_.to)
-        state = game.state.copy()
-        state.room = exit_.to
-        scenes.append(Game(game.world, state).scene())
-    return scenes
+from game.narrator import (
+    NarrationRequest,
+    NarrationStats,
+    Narrator,
+    NarratorStatus,
+    turn_facts,
+)
+from game.play.history import default_history_turns
+from game.play.narration_policy import should_narrate
+from game.play.script_run import ScriptRun, ends_run, shown_text
+from game.play.session import Session
 
 
 class WaitingSink:
@@ -157,38 +128,43 @@ def turn_record(game: Game, result: TurnResult, request: NarrationRequest | None
         error=sink.error if sink is not None else "")
 
 
+def _print_stats(stats: NarrationStats, err: TextIO) -> None:
+    print(f"(cache={stats.cache} prefilled={stats.prompt_tokens_prefilled} "
+          f"ttft={stats.ttft_s:.2f}s shown={stats.first_shown_s:.2f}s "
+          f"tok/s={stats.tokens_per_s:.1f} rejected={stats.sentences_rejected} "
+          f"retries={stats.retries})", file=err)
+
+
 def run_narrated(game: Game, commands: Sequence[str], narrator: Narrator,
                  out: TextIO | None = None, err: TextIO | None = None,
                  timeout_s: float = 900.0, stats_out: bool = False,
-                 jsonl: bool = False) -> ScriptRun:
+                 jsonl: bool = False, history_turns: int | None = None) -> ScriptRun:
     """Play `commands`, printing each command's text and then its narration.
 
     The printed narration is the shown text (the narrator shows only checked, whole
     sentences). With `jsonl`, one JSON object per turn is printed instead (see `NarratedTurn`),
-    and a last object with the outcome.
+    and a last object with the outcome. `history_turns` defaults to the narrator's default.
     """
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
     sink = WaitingSink(None if jsonl else out, err)
     narrator.start(sink)
-    run = ScriptRun(game, [game.intro().text])
+    session = Session(game, shown=shown_text)
+    session.history_turns = default_history_turns() if history_turns is None else history_turns
+    run = ScriptRun(game, [session.intro().text])
     if not jsonl:
         out.write(run.blocks[0] + "\n")
-    history: list[str] = []
     try:
         for command in commands:
-            result = game.execute(command)
-            text = result.text
-            if result.meta is not None and result.meta != "help" and not text:
-                text = SHELL_ONLY
-            block = f"> {command}\n{text}".rstrip("\n")
+            result = session.execute(command)
+            block = f"> {command}\n{shown_text(result)}".rstrip("\n")
             if not jsonl:
                 out.write("\n" + block + "\n")
                 out.flush()
             request = None
             submitted = time.perf_counter()
-            if result.meta is None:
-                request = request_for(game, result, history)
+            if should_narrate(result):
+                request = session.request_for(result)
                 narrate(narrator, sink, request, timeout_s)
                 if not jsonl and sink.shown and sink.final != sink.shown.strip():
                     out.write("\n" + (sink.final or "(narration withdrawn)"))
@@ -197,19 +173,14 @@ def run_narrated(game: Game, commands: Sequence[str], narrator: Narrator,
                 if sink.final:
                     block += "\n\n" + sink.final
                 if stats_out and sink.stats is not None:
-                    s = sink.stats
-                    print(f"(cache={s.cache} prefilled={s.prompt_tokens_prefilled} "
-                          f"ttft={s.ttft_s:.2f}s shown={s.first_shown_s:.2f}s "
-                          f"tok/s={s.tokens_per_s:.1f} rejected={s.sentences_rejected} "
-                          f"retries={s.retries})", file=err)
-                narrator.prefetch(adjacent_scenes(game), game.world.narrator)
+                    _print_stats(sink.stats, err)
+                narrator.prefetch(session.adjacent_scenes(), game.world.narrator)
             if jsonl:
                 record = turn_record(game, result, request, sink if request else None, submitted)
                 out.write(record.to_json() + "\n")
                 out.flush()
-            history = (history + [f"> {command} / {text}"])[-6:]
             run.blocks.append(block)
-            if result.meta == "quit":
+            if ends_run(result):
                 break
     finally:
         narrator.close()
@@ -227,7 +198,7 @@ def run_unnarrated_jsonl(game: Game, commands: Sequence[str], out: TextIO) -> Sc
         result = game.execute(command)
         out.write(turn_record(game, result, None, None).to_json() + "\n")
         run.blocks.append(f"> {command}\n{result.text}")
-        if result.meta == "quit":
+        if ends_run(result):
             break
     out.write(json.dumps({"outcome": run.outcome_line()}) + "\n")
     return run

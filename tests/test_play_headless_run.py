@@ -8,8 +8,9 @@ from game.cli import main
 from game.engine.game import Game
 from game.engine.loader import load_world
 from game.narrator.runtime.fake import FakeNarrator, fake_narration
-from game.narrator.headless import adjacent_scenes, request_for, run_narrated
 from game.paths import resolve_world
+from game.play.headless_run import run_narrated
+from game.play.narration import request_for
 
 
 def _game() -> Game:
@@ -18,7 +19,7 @@ def _game() -> Game:
 
 def test_adjacent_scenes_match_the_scene_after_moving():
     game = _game()
-    predicted = {s.room_id: s for s in adjacent_scenes(game)}
+    predicted = {s.room_id: s for s in game.adjacent_scenes()}
     state_before = game.state.copy()
     assert predicted and state_before == game.state  # the real game is untouched
     result = game.execute("north")
@@ -64,3 +65,17 @@ def test_cli_run_with_fake_narrator(tmp_path, capsys):
     assert main(["run", "tutorial", "--script", str(script), "--narrator", "fake"]) == 0
     out = capsys.readouterr().out
     assert "You look in Boat Landing." in out and "You north in Cliff Path." in out
+
+
+def test_run_narrated_asks_only_for_turns_the_policy_narrates():
+    out, err = io.StringIO(), io.StringIO()
+    narrator = FakeNarrator(tokens_per_s=2000)
+    asked: list[str] = []
+    submit = narrator.submit
+    narrator.submit = lambda request, sink: (asked.append(request.command), submit(request, sink))
+    run = run_narrated(_game(), ["xyzzy", "save", "look", "i"], narrator, out, err,
+                       history_turns=1)
+    assert asked == ["look"]
+    assert run.blocks[1] == "> xyzzy\nI don't know the word 'xyzzy'."
+    assert run.blocks[2].endswith("(That is handled by the game shell; it does nothing in a "
+                                  "scripted run.)")
