@@ -1,6 +1,6 @@
 """Tab completion and unknown-word hints over a fixed vocabulary."""
 
-from game.ui.completion import candidates, near_words, suggest
+from game.ui.completion import candidates, suggest
 
 WORDS = ["take", "talk", "north", "brass lantern", "bread", "open", "examine"]
 
@@ -22,8 +22,3 @@ def test_no_candidates_for_blank_or_unknown():
 
 def test_a_complete_word_is_not_offered_again():
     assert candidates("take", WORDS) == []
-
-
-def test_near_words_suggest_spelling_fixes():
-    assert near_words("lantren", WORDS) == ["lantern"]
-    assert near_words("qqqq", WORDS) == []

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         NarrationStats,
         Narrator,
         NarratorStatus,
+        status_note,
     )
     from game.narrator.grounding.facts import TurnFacts, turn_facts
     from game.narrator.runtime.factory import make_narrator
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "game.narrator.api": ("CacheSource", "NarrationRequest", "NarrationSink", "NarrationStats",
-                          "Narrator", "NarratorStatus"),
+                          "Narrator", "NarratorStatus", "status_note"),
     "game.narrator.grounding.facts": ("TurnFacts", "turn_facts"),
     "game.narrator.runtime.factory": ("make_narrator",),
     "game.narrator.settings": ("NarratorSettings", "SettingsError", "config_dir", "config_file",

@@ -20,6 +20,20 @@ if TYPE_CHECKING:  # the engine types are only needed for annotations
     from game.narrator.grounding.facts import TurnFacts
 
 NarratorStatus = Literal["loading", "prefilling", "streaming", "idle", "off", "error"]
+
+# An idle status's detail is the model's name, then, after this separator, anything the player
+# should keep seeing while the narrator works (a CPU accelerator part that fell back).
+NOTE_SEPARATOR = "; "
+
+
+def idle_detail(model: str, note: str) -> str:
+    """The detail of an idle status: the model, and the note when there is one."""
+    return f"{model}{NOTE_SEPARATOR}{note}" if note else model
+
+
+def status_note(detail: str) -> str:
+    """The note part of an idle status's detail ("" when it only names the model)."""
+    return detail.partition(NOTE_SEPARATOR)[2]
 CacheSource = Literal["hit", "miss", "disk", "partial"]
 """Where the prefix's KV cache came from: already in memory ("hit"), loaded from a file written by
 an earlier run ("disk"), computed now from nothing ("miss"), or extended from a cached shared part

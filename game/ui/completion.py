@@ -6,7 +6,6 @@ names of visible objects); these helpers only match what the player has typed ag
 
 from __future__ import annotations
 
-import difflib
 
 
 def candidates(line: str, words: list[str]) -> list[str]:
@@ -40,21 +39,3 @@ def suggest(line: str, words: list[str]) -> str | None:
     """The first completion of `line`, for the input's inline ghost text."""
     found = candidates(line, words)
     return found[0] if found else None
-
-
-def near_words(word: str, words: list[str], limit: int = 3, cutoff: float = 0.7) -> list[str]:
-    """Known words close to a misspelled one, for the "unknown word" hint.
-
-    A word is compared with each known word and with that word's beginning of the same
-    length, so a typo in a short form ("sgin") still finds the long name ("signpost").
-    """
-    typed = word.lower()
-    vocabulary = sorted({w.lower() for phrase in words for w in phrase.split()})
-    scored = []
-    for known in vocabulary:
-        whole = difflib.SequenceMatcher(None, typed, known).ratio()
-        head = difflib.SequenceMatcher(None, typed, known[: len(typed)]).ratio()
-        score = max(whole, head if len(typed) >= 3 else 0.0)
-        if score >= cutoff and known != typed:
-            scored.append((-score, known))
-    return [known for _, known in sorted(scored)[:limit]]

@@ -66,12 +66,16 @@ class _Bar(App):
         yield StatusBar()
 
 
-async def test_the_status_bar_shows_the_fallback_while_the_narrator_loads() -> None:
+async def test_the_status_bar_shows_the_fallback_while_the_narrator_loads_and_works() -> None:
     async with _Bar().run_test(size=(160, 3)) as pilot:
         bar = pilot.app.query_one(StatusBar)
-        bar.info = NarratorInfo("loading", f"tiny; {NOTE}")
+        for status in ("loading", "idle", "streaming"):
+            bar.info = NarratorInfo(status, f"tiny; {NOTE}", model="tiny")
+            await pilot.pause()
+            assert NOTE in bar.render().plain, status
+        bar.info = NarratorInfo("idle", "tiny", model="tiny")   # nothing fell back: no note
         await pilot.pause()
-        assert NOTE in bar.render().plain
+        assert bar.render().plain == "narrator idle · tiny"
 
 
 @pytest.mark.model

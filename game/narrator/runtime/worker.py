@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from game.narrator.api import NarrationRequest, NarrationSink, NarrationStats, NarratorStatus
+from game.narrator.api import NarrationRequest, NarrationSink, NarrationStats, NarratorStatus, idle_detail
 from game.narrator.backends.mlx_model import ModelUnavailable
 from game.narrator.runtime.engine import Engine, EngineOpener, ProgressFn
 from game.narrator.settings import NarratorSettings
@@ -316,6 +316,6 @@ class MLXNarrator(NarratorThread):
         engine = NarrationEngine(loaded, self._settings, directory)
         note = getattr(loaded, "status_note", "")  # a CPU accelerator part fell back
         if note:
-            self._idle_detail = f"{engine.model_id}; {note}"
+            self._idle_detail = idle_detail(engine.model_id, note)
             self._set_status("loading", self._idle_detail)
         return engine, engine.model_id

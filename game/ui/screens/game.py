@@ -24,7 +24,6 @@ from game.play.narration_policy import should_narrate
 from game.play.requests import (HelpRequest, LoadRequest, QuitRequest, SaveRequest,
                                 ShellRequest, shell_request)
 from game.play.session import Session
-from game.ui.completion import near_words
 from game.ui.messages import (AutosaveRequested, LoadRequested, NewGameRequested, QuitRequested,
                               SaveRequested)
 from game.ui.narrator_service import NarratorService
@@ -154,10 +153,10 @@ class GameScreen(Screen[None]):
             hint.display = False
             return
         word = str(unknown[0].data.get("word", ""))
-        close = near_words(word, self.session.completions()) if word else []
+        guess = str(unknown[0].data.get("suggestion", ""))   # the engine's did-you-mean
         text = f"“{word}” is not a word this game knows." if word else "A word was not understood."
-        if close:
-            text += " Did you mean " + " or ".join(f"“{w}”" for w in close) + "?"
+        if guess:
+            text += f" OOPS {guess.upper()} retries the command with “{guess}”."
         hint.update(text + "  Tab completes words; F1 shows the commands.")
         hint.display = True
 

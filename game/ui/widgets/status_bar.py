@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from game.narrator import status_note
 from game.ui.view_models import NarratorInfo
 
 _STATE_STYLE = {
@@ -40,7 +41,10 @@ class StatusBar(Widget):
         text.append("narrator ", dim)
         text.append(info.status, self.get_component_rich_style(_STATE_STYLE.get(info.status, "status--dim"), partial=True))
         if info.detail and info.status in ("loading", "prefilling", "error"):
-            text.append(f" {info.detail}", dim)  # progress or the reason; idle needs no detail
+            text.append(f" {info.detail}", dim)  # progress or the reason
+        elif info.status in ("idle", "streaming") and status_note(info.detail):
+            # a fallback the player should keep seeing (the CPU accelerator could not start)
+            text.append(f" ({status_note(info.detail)})", self.get_component_rich_style("status--busy", partial=True))
         parts = []
         if info.model:
             parts.append(info.model)
