@@ -24,7 +24,6 @@ threads). Nothing here is locked; the worker is the only caller.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 from collections import OrderedDict
@@ -32,9 +31,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from game.atomic_file import replacing
 from game.narrator.api import CacheSource
 from game.narrator.backends.protocol import Cache, CacheFileRejected, ModelBackend
-from game.narrator.generation.forward import PrefillInterrupted, ProgressFn, StopFn, prefill
+from game.narrator.generation.forward import (
+    PrefillInterrupted,
+    ProgressFn,
+    StopFn,
+    prefill,
+)
 from game.narrator.prompt.builder import common_prefix_len, token_hash
 
 log = logging.getLogger(__name__)
@@ -276,10 +281,10 @@ class PrefixCacheStore:
         if path is None:
             return
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{entry.key}.{os.getpid()}.tmp{self.backend.cache_file_suffix}")
-            self.backend.save_cache(tmp, entry.cache, entry.n_tokens, self._metadata(entry))
-            os.replace(tmp, path)
+            # The backend's writer wants a file name (with its suffix); `replacing` renames it
+            # into place only once it is whole. A cache is worth no fsync: a lost one is refilled.
+            with replacing(path, durable=False, suffix=self.backend.cache_file_suffix) as tmp:
+                self.backend.save_cache(tmp, entry.cache, entry.n_tokens, self._metadata(entry))
             entry.dirty = False
         except OSError as exc:  # a full or read-only disk costs speed next run, nothing else
             log.warning("cannot save prompt cache %s: %s", path, exc)
