@@ -87,6 +87,7 @@ class WorldIndex:
     parsed: dict = field(default_factory=dict, compare=False, repr=False)
     split_lines: dict = field(default_factory=dict, compare=False, repr=False)
     rule_check_memo: dict = field(default_factory=dict, compare=False, repr=False)
+    phase_memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, world: World) -> "WorldIndex":
@@ -167,6 +168,16 @@ class WorldIndex:
             if len(self.rule_check_memo) >= MEMO_SIZE:
                 self.rule_check_memo.clear()
             self.rule_check_memo[keys] = found
+        return found
+
+    def rule_phases(self, keys: tuple[str, ...]) -> frozenset[str]:
+        """The phases that have rules for any of `keys` (or "*"): empty for most commands."""
+        found = self.phase_memo.get(keys)
+        if found is None:
+            found = frozenset(rule.phase for rule in self.rules_for(keys))
+            if len(self.phase_memo) >= MEMO_SIZE:
+                self.phase_memo.clear()
+            self.phase_memo[keys] = found
         return found
 
     def rules_for(self, keys: tuple[str, ...]) -> tuple[Rule, ...]:

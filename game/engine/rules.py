@@ -214,24 +214,33 @@ def run_action(turn: Turn, keys: tuple[str, ...], obj: str | None, indirect: str
     Each phase's conditions are tested when the phase starts, so an after rule sees the state
     the action left (the lamp already taken).
     """
+    phases = turn.index.rule_phases(keys)
+    if not phases:   # most commands: no world rule could apply, the built-in verb alone runs
+        builtin()
+        return
     turn.command_object, turn.command_indirect = obj, indirect
     try:
-        _run_phases(turn, keys, obj, indirect, builtin)
+        _run_phases(turn, keys, obj, indirect, builtin, phases)
     finally:
         turn.command_object = turn.command_indirect = None
 
 
 def _run_phases(turn: Turn, keys: tuple[str, ...], obj: str | None, indirect: str | None,
-                builtin: Callable[[], None]) -> None:
+                builtin: Callable[[], None], phases: frozenset[str]) -> None:
     state = turn.state
-    for rule in matching_rules(turn, keys, obj, indirect, "before"):
-        _fire_rule(turn, rule)
-        if rule.stop or state.ended is not None:
-            return
-    for rule in matching_rules(turn, keys, obj, indirect, "instead"):
-        _fire_rule(turn, rule)
-        if not rule.fallthrough or state.ended is not None:
-            return
+    if "before" in phases:
+        for rule in matching_rules(turn, keys, obj, indirect, "before"):
+            _fire_rule(turn, rule)
+            if rule.stop or state.ended is not None:
+                return
+    if "instead" in phases:
+        for rule in matching_rules(turn, keys, obj, indirect, "instead"):
+            _fire_rule(turn, rule)
+            if not rule.fallthrough or state.ended is not None:
+                return
+    if "after" not in phases:
+        builtin()
+        return
     failures = sum(1 for e in turn.events if e.kind == "failed")
     builtin()
     if turn.state.ended is not None or sum(1 for e in turn.events if e.kind == "failed") != failures:
