@@ -197,3 +197,19 @@ def test_a_world_verb_that_cannot_mean_its_action_is_explained(
     _, problems = problems_after(tmp_path, "  - pattern: hang OBJ on IND\n    means: put_on",
                                  f"  - pattern: {pattern}\n    means: {means}")
     assert [p.message for p in problems] == [message]
+
+
+def test_hint_nudges_with_the_first_hint_that_holds() -> None:
+    s = session()
+    turns = s.game.state.turns
+    s.do("hint", "The cloak is wet through. Is there somewhere to hang it?")
+    s.do("take off cloak. hang cloak on hook")
+    s.do("hints", "The foyer has a way down you have not tried.")
+    s.do("down. up")
+    s.do("hint", "No hint fits just now")
+    assert s.game.state.turns == turns + 4   # asking for a hint takes no time
+
+
+def test_a_world_without_hints_says_so() -> None:
+    s = Session()
+    s.do("hint", "This world has no hints")

@@ -21,7 +21,7 @@ from game.engine.world import (
     DIRECTION_ABBREVIATIONS, NOWHERE, PLAYER, AddCounter, AddScore, All, Any_, ClearFlag,
     Condition, CounterCompare, Description, Effect, EndGame, Ending, Exit, FlagSet, FlagUnset,
     Has, InRoom, Item, ItemAt, ItemIs, Message, MoveItem, MovePlayer, NarratorStyle, Not, Reveal,
-    HERE, Dark, Lit, Room, Rule, SetCounter, SetFlag, SetItemState, SourcePos, Trigger, TurnsCompare,
+    HERE, Dark, Hint, Lit, Room, Rule, SetCounter, SetFlag, SetItemState, SourcePos, Trigger, TurnsCompare,
     VerbSynonym, Visited, tests_light,
 )
 
@@ -68,6 +68,7 @@ class Parts:
     rules: list[Rule] = field(default_factory=list)
     triggers: list[Trigger] = field(default_factory=list)
     verbs: list[VerbSynonym] = field(default_factory=list)
+    hints: list[Hint] = field(default_factory=list)
     endings: list[Ending] = field(default_factory=list)
     flags: dict[str, bool] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
@@ -133,6 +134,9 @@ class Builder:
         parts.verbs = [v for v in (self.verb(o, n) for n, o in enumerate(top.get("verbs", []), 1)) if v]
         parts.rules = [self.rule(o, n) for n, o in enumerate(top.get("rules", []), 1)]
         parts.triggers = [self.trigger(o, n) for n, o in enumerate(top.get("triggers", []), 1)]
+        parts.hints = [Hint(o.get("text", ""), self.condition(o.get("when"), f"'when' of hint #{n}")
+                            if o.get("when") else None, o.pos)
+                       for n, o in enumerate(top.get("hints", []), 1)]
         parts.endings = [Ending(str(o.get("id")), o.get("kind", ""), o.get("message", ""),
                                 o.pos) for o in top.get("endings", []) if "id" in o.values]
         return parts

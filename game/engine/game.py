@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from game.engine.adjacency import reachable_exits
+from game.engine.conditions import holds
 from game.engine.describe import (
     DARK_NAME, DARK_TEXT, current_description, describe_room, open_exits,
 )
@@ -46,7 +47,8 @@ Type short commands in plain English, for example:
   read note, wear cloak, take off cloak, turn on lamp, turn off lamp
   eat apple, drink water, give coin to troll, wait (z)
   listen, smell, touch, knock on door, climb up ladder, jump, sleep
-  again (g) repeats the last command (an undo too), undo, oops WORD (fixes a typo), score, save [slot], restore [slot], restart, quit
+  again (g) repeats the last command (an undo too), undo, oops WORD (fixes a typo), hint,
+  score, save [slot], restore [slot], restart, quit
 Several commands can go on one line: "take lamp. go north then open door".
 "it" and "them" mean what you last referred to."""
 
@@ -456,6 +458,13 @@ class Game:
             return None
         return pool
 
+    def _hint(self, state: GameState) -> str:
+        """The world's first hint whose condition holds now (a nudge, not the command list)."""
+        if not self.world.hints:
+            return NO_HINTS
+        hint = next((h for h in self.world.hints if holds(h.when, state, self.world)), None)
+        return hint.text.strip() if hint is not None else NO_HINT_NOW
+
     def _meta(self, turn: Turn, command: Command) -> str | None:
         state = turn.state
         if command.verb == "score":
@@ -463,6 +472,10 @@ class Game:
             moves = "turn" if state.turns == 1 else "turns"
             turn.say(f"You have scored {state.score}{out_of}, in {state.turns} {moves}.")
             turn.emit("meta", request="score", score=state.score, turns=state.turns)
+            return None
+        if command.verb == "hint":
+            turn.say(self._hint(state))
+            turn.emit("meta", request="hint")
             return None
         if command.verb == "help":
             turn.say(HELP_TEXT)
@@ -474,6 +487,10 @@ class Game:
         slot = command.slot or "quicksave"
         turn.emit("meta", request=command.verb, slot=slot)
         return f"{command.verb}:{slot}"
+
+
+NO_HINTS = "This world has no hints, I'm afraid. HELP lists the commands."
+NO_HINT_NOW = "No hint fits just now: look around, examine what you find, and try what it suggests."
 
 
 def _content_words(phrase: tuple[str, ...]) -> tuple[str, ...]:

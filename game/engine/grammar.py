@@ -86,7 +86,7 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     ("again", "again"), ("g", "again"),
     ("undo", "undo"),
     ("score", "score"),
-    ("help", "help"), ("hint", "help"), ("hints", "help"),
+    ("help", "help"), ("hint", "hint"), ("hints", "hint"),
     ("quit", "quit"), ("q", "quit"),
     ("save SLOT", "save"), ("restore SLOT", "restore"), ("load SLOT", "restore"),
     ("restart", "restart"),
@@ -95,7 +95,7 @@ PATTERNS: tuple[tuple[str, str], ...] = (
 # Verbs that talk to the engine or the shell rather than act in the world: never matched by
 # rules (not even "*"), never counted as turns.
 META_VERBS: frozenset[str] = frozenset(
-    {"again", "undo", "score", "help", "quit", "save", "restore", "restart"})
+    {"again", "undo", "score", "help", "hint", "quit", "save", "restore", "restart"})
 
 # The built-in actions a world's own verbs may mean (`verbs:` in a world file).
 ACTIONS: tuple[str, ...] = tuple(sorted({v for _, v in PATTERNS if v not in META_VERBS}))

@@ -141,6 +141,7 @@ def _world(parts: Parts, file: str, content_hash: str) -> World:
         inventory=tuple(str(w) for w in parts.inventory),
         rooms={r.id: r for r in parts.rooms}, items={i.id: i for i in parts.items},
         rules=tuple(parts.rules), triggers=tuple(parts.triggers), verbs=tuple(parts.verbs),
+        hints=tuple(parts.hints),
         flags=dict(parts.flags), counters=dict(parts.counters), max_score=parts.max_score,
         endings={e.id: e for e in parts.endings}, source=file, content_hash=content_hash)
 

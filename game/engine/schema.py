@@ -175,6 +175,7 @@ STRUCTS: dict[str, StructDef] = {
               "(`hang OBJ on IND` means put_on)."),
         Field("rules", ListOf(Struct("rule")), "What verbs do beyond the built-ins."),
         Field("triggers", ListOf(Struct("trigger")), "What happens on entering or every turn."),
+        Field("hints", ListOf(Struct("hint")), "What `hint` says: the first whose `when` holds."),
         Field("endings", ListOf(Struct("ending"), 1), "How the game can end.", True),
     )),
     "world": StructDef("world", "The world's metadata.", (
@@ -300,6 +301,10 @@ STRUCTS: dict[str, StructDef] = {
         Field("message", Text(), "What is printed."),
         Field("once", Bool(), "Fires at most once."),
     ), exactly_one_of=("event", "on")),
+    "hint": StructDef("hint", "A nudge the player gets by typing hint.", (
+        Field("when", CONDITION, "Given only while this holds (the first hint that holds is given)."),
+        Field("text", Text(), "The nudge.", True),
+    )),
     "ending": StructDef("ending", "A way the game ends.", (
         Field("id", Name("ending"), "Unique id, used by the `end` effect.", True),
         Field("kind", Enum(ENDING_KINDS), "win or lose.", True),

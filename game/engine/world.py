@@ -358,6 +358,15 @@ class VerbSynonym:
 
 
 @dataclass(frozen=True)
+class Hint:
+    """A nudge for `hint`: the first hint whose condition holds is the one given."""
+
+    text: str
+    when: Condition | None = None
+    pos: SourcePos = field(default_factory=SourcePos, compare=False)
+
+
+@dataclass(frozen=True)
 class Ending:
     id: str
     kind: str  # "win" or "lose"
@@ -390,6 +399,7 @@ class World:
     rules: tuple[Rule, ...] = ()
     triggers: tuple[Trigger, ...] = ()
     verbs: tuple[VerbSynonym, ...] = ()                      # the world's wordings of built-ins
+    hints: tuple[Hint, ...] = ()                             # what `hint` says, first that holds
     flags: dict[str, bool] = field(default_factory=dict)    # initial flags
     counters: dict[str, int] = field(default_factory=dict)  # initial counters
     max_score: int = 0
