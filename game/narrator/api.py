@@ -6,7 +6,7 @@ state. Every implementation (the MLX narrator, the fake one, the null one) satis
 so the UI is written once against this module and never imports MLX.
 
 Sink callbacks are called from the narrator's own worker thread. A UI must marshal them onto its
-own thread (Textual: `App.call_from_thread`); a CLI may simply print.
+own thread (Textual: post a message, as game/ui/narration.py does); a CLI may simply print.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from game.saves.errors import SaveError
 from game.saves.store import SaveStore
 from game.saves.worlds import WorldLibrary
 
-SAVES_LATER = "Saving arrives with the saves module."
+SAVES_LATER = "Saving is not available in this session (it was started without a saves folder)."
 
 
 @dataclass

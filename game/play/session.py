@@ -1,6 +1,7 @@
 """One game in play: the engine's `Game`, what the player was shown, the narrator's history.
 
-Every front end plays through a `Session`: the TUI, the plain line loop and the scripted run.
+Every front end that keeps a transcript plays through a `Session`: the TUI, the plain line loop
+and the narrated scripted run (the unnarrated one drives a `Game` directly: it keeps none).
 It forwards lines to the engine, keeps the transcript (saves carry it) and the history window
 (narration requests carry it), and builds the narration requests; it has no rules of its own.
 """

@@ -140,7 +140,7 @@ class MLXBackend:
     """A `ModelBackend` running an mlx-lm model (or a wrapper with `last_logits`) on its caches.
 
     `loaded` (what the loader returned) is held for the backend's lifetime: a `LoadedModel`'s
-    `decode` keeps the accelerator's quantized weights registered, and dropping it would
+    `accel` keeps the accelerator's quantized weights registered, and dropping it would
     unregister them (decoding then falls back to the float32 weights, several times slower).
     """
 
