@@ -153,10 +153,8 @@ class GameScreen(Screen[None]):
             hint.display = False
             return
         word = str(unknown[0].data.get("word", ""))
-        guess = str(unknown[0].data.get("suggestion", ""))   # the engine's did-you-mean
+        # The engine's reply, just above, already offers its did-you-mean and OOPS.
         text = f"“{word}” is not a word this game knows." if word else "A word was not understood."
-        if guess:
-            text += f" OOPS {guess.upper()} retries the command with “{guess}”."
         hint.update(text + "  Tab completes words; F1 shows the commands.")
         hint.display = True
 
