@@ -9,7 +9,7 @@ from game import paths
 from game.engine.game import Game
 from game.engine.loader import load_world
 from game.narrator.settings import load_settings
-from game.ui.screens.dialogs import LoadScreen, QuitScreen, SaveScreen
+from game.ui.screens.dialogs import EndingScreen, LoadScreen, QuitScreen, SaveScreen
 from game.ui.screens.game import GameScreen
 from game.ui.screens.help import HelpScreen
 from game.ui.screens.settings import SettingsScreen
@@ -17,7 +17,7 @@ from game.ui.screens.title import TitleScreen
 from game.ui.widgets.map_view import MapView
 from game.ui.widgets.status_bar import StatusBar
 from game.ui.widgets.story import StoryPane
-from ui_support import enter, make_app, screen_text
+from ui_support import enter, make_app, screen_text, walkthrough
 
 
 def static_text(screen, selector: str) -> str:
@@ -276,3 +276,48 @@ async def test_settings_that_cannot_be_saved_still_apply_with_a_notice(tmp_path)
         assert app.settings.temperature == 0.8 and isinstance(app.screen, GameScreen)
         notes = [n.message for n in app._notifications]
         assert any("cannot parse" in n and "this session only" in n for n in notes)
+
+
+async def test_main_menu_from_the_quit_dialog_and_continue_resumes_the_game(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await enter(pilot, "n")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, QuitScreen) and "Main menu (m)" in screen_text(pilot)
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, TitleScreen) and app.game_screen is None
+        assert not app.screen.query_one("#continue", Button).disabled
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, GameScreen)
+        assert app.screen.session.game.state.room == "cliff_path"
+
+
+async def test_the_ending_panel_closes_with_escape_and_offers_the_main_menu(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for line in walkthrough("tutorial"):
+            await enter(pilot, line)
+        assert isinstance(app.screen, EndingScreen) and "Main menu" in screen_text(pilot)
+        await pilot.press("escape")              # close it and read the story
+        await pilot.pause()
+        assert isinstance(app.screen, GameScreen) and app.screen.session.game.ended is not None
+        await enter(pilot, "undo")               # the typed commands still work
+        assert app.screen.session.game.ended is None
+        await enter(pilot, "light lantern")
+        assert isinstance(app.screen, EndingScreen)
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, TitleScreen)
+
+
+async def test_the_palette_offers_the_main_menu(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        commands = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Main menu" in commands
+        app.main_menu()
+        await pilot.pause()
+        assert isinstance(app.screen, TitleScreen)

@@ -23,14 +23,14 @@ from game.config_files import ConfigFileError
 from game.narrator import Narrator, NarratorSettings
 from game.play.session import Session
 from game.ui.messages import (AutosaveRequested, ContinueRequested, GameSaved, LoadRequested,
-                              NewGameRequested, QuitRequested, SaveFailed, SaveRequested,
-                              SettingsRequested)
+                              MainMenuRequested, NewGameRequested, QuitRequested, SaveFailed,
+                              SaveRequested, SettingsRequested)
 from game.ui.narration import (NarrationDone, NarrationFailed, NarrationTokens,
                                NarratorStatusChanged)
 from game.ui.narrator_service import NarratorFactory, NarratorService, default_narrator_factory
 from game.ui.preferences import narrator_changes, persist_settings, saved_theme_or_default
 from game.ui.saving import SaveSlots
-from game.ui.screens.dialogs import LoadScreen, QuitScreen
+from game.ui.screens.dialogs import MAIN_MENU, QUIT, LoadScreen, QuitScreen
 from game.ui.screens.game import GameScreen
 from game.ui.screens.settings import SettingsChoice, SettingsScreen
 from game.ui.screens.title import TitleScreen
@@ -297,21 +297,40 @@ class AdventureApp(App[None]):
             yield SystemCommand("Load game", "Load a saved game", screen.action_load)
             yield SystemCommand("Undo", "Take back the last turn", screen.action_undo)
             yield SystemCommand("Help", "Commands and keys", screen.action_help)
+            yield SystemCommand("Main menu", "Back to the title screen (your game is saved)", self.main_menu)
             yield SystemCommand("Stop narration", "Cut the narrator short", screen.action_stop_narration)
             yield SystemCommand("Toggle map", "Show or hide the map", screen.action_toggle_map)
 
     def on_quit_requested(self, message: QuitRequested) -> None:
         self.action_quit()
 
+    def on_main_menu_requested(self, message: MainMenuRequested) -> None:
+        self.main_menu()
+
+    def main_menu(self) -> None:
+        """Back to the title screen; the game was autosaved on its last turn, so Continue resumes it."""
+        if self.game_screen is not None:
+            self.game_screen.stop_narration()
+            self.game_screen = None
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, TitleScreen):
+            self.pop_screen()
+        title = self.title_screen()   # afresh: Continue now has a game to resume
+        if isinstance(self.screen, TitleScreen):
+            self.switch_screen(title)
+        else:
+            self.push_screen(title)
+
     def action_quit(self) -> None:
         if isinstance(self.screen, QuitScreen):
-            self.screen.dismiss(True)  # Ctrl+Q pressed again on the dialog: that is a yes
+            self.screen.dismiss(QUIT)  # Ctrl+Q pressed again on the dialog: that is a yes
             return
         playing = self.game_screen is not None
 
-        def answered(yes: bool | None) -> None:
-            if yes:
+        def answered(choice: str | None) -> None:
+            if choice == QUIT:
                 self.shutdown()
+            elif choice == MAIN_MENU:
+                self.post_message(MainMenuRequested())
 
         self.push_screen(QuitScreen(autosaves=playing), answered)
 

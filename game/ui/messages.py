@@ -59,6 +59,10 @@ class QuitRequested(Message):
     """Ask the player whether to quit (quitting autosaves)."""
 
 
+class MainMenuRequested(Message):
+    """Leave the game for the title screen (the game is autosaved every turn; Continue resumes it)."""
+
+
 class GameSaved(Message):
     """The saving service wrote `slot`."""
 

@@ -16,12 +16,19 @@ from textual.widgets.option_list import Option
 from game.ui.view_models import EndingInfo, SlotChoice
 
 
-class QuitScreen(ModalScreen[bool]):
-    """"Really quit?" — answering yes autosaves (done by the app) and exits."""
+QUIT, MAIN_MENU = "quit", "menu"
+
+
+class QuitScreen(ModalScreen[str]):
+    """"Really quit?" — quit (the app autosaves and exits), go to the main menu, or keep playing.
+
+    Dismissed with QUIT, MAIN_MENU, or "" (keep playing: the safe default of Esc and n).
+    """
 
     BINDINGS = [
-        Binding("escape,n", "dismiss(False)", "Cancel"),
-        Binding("y", "dismiss(True)", "Quit"),  # Ctrl+Q again: see AdventureApp.action_quit
+        Binding("escape,n", "dismiss('')", "Keep playing"),
+        Binding("y", "dismiss('quit')", "Quit"),  # Ctrl+Q again: see AdventureApp.action_quit
+        Binding("m", "main_menu", "Main menu"),
     ]
 
     def __init__(self, autosaves: bool) -> None:
@@ -32,22 +39,34 @@ class QuitScreen(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Label("Quit the game?", classes="dialog-title")
             if self._autosaves:
-                yield Static("Your game is saved automatically; continue it from the title screen.")
+                yield Static("Your game is saved as you play: Continue on the title screen resumes it, "
+                             "now or next time.")
             with Horizontal(classes="buttons"):
                 yield Button("Quit (y)", variant="error", id="yes")
+                if self._autosaves:
+                    yield Button("Main menu (m)", id="menu")
                 yield Button("Keep playing (n)", variant="primary", id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
 
+    def action_main_menu(self) -> None:
+        if self._autosaves:   # only offered from a game
+            self.dismiss(MAIN_MENU)
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
+        self.dismiss({"yes": QUIT, "menu": MAIN_MENU}.get(event.button.id or "", ""))
 
 
 class EndingScreen(ModalScreen[str]):
-    """The game is over: the ending, score and turns; restart, undo or load."""
+    """The game is over: the ending, score and turns; restart, undo, load, main menu or quit.
+
+    Esc closes it and leaves the story to read (UNDO, RESTART and RESTORE still work there).
+    """
 
     BINDINGS = [
+        Binding("escape", "choose('')", "Close"),
+        Binding("m", "choose('menu')", "Main menu"),
         Binding("r", "choose('restart')", "Restart"),
         Binding("u,ctrl+z", "choose('undo')", "Undo"),
         Binding("l,ctrl+l", "choose('load')", "Load"),
@@ -70,6 +89,7 @@ class EndingScreen(ModalScreen[str]):
                 yield Button("Restart", id="restart", variant="primary")
                 yield Button("Undo", id="undo")
                 yield Button("Load", id="load")
+                yield Button("Main menu", id="menu")
                 yield Button("Quit", id="quit", variant="error")
 
     def on_mount(self) -> None:

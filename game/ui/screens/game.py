@@ -24,8 +24,8 @@ from game.play.narration_policy import should_narrate
 from game.play.requests import (HelpRequest, LoadRequest, QuitRequest, SaveRequest,
                                 ShellRequest, shell_request)
 from game.play.session import Session
-from game.ui.messages import (AutosaveRequested, LoadRequested, NewGameRequested, QuitRequested,
-                              SaveRequested)
+from game.ui.messages import (AutosaveRequested, LoadRequested, MainMenuRequested, NewGameRequested,
+                              QuitRequested, SaveRequested)
 from game.ui.narrator_service import NarratorService
 from game.ui.screens.dialogs import EndingScreen
 from game.ui.view_models import NarratorInfo, WorldMap, ending_info, panel_info
@@ -221,6 +221,8 @@ class GameScreen(Screen[None]):
             self.action_undo()
         elif choice == "load":
             self.action_load()
+        elif choice == "menu":
+            self.post_message(MainMenuRequested())
         elif choice == "quit":
             self.post_message(QuitRequested())
 
