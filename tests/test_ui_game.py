@@ -321,3 +321,17 @@ async def test_the_palette_offers_the_main_menu(tmp_path):
         app.main_menu()
         await pilot.pause()
         assert isinstance(app.screen, TitleScreen)
+
+
+async def test_the_status_bar_never_says_its_state_twice(tmp_path):
+    from game.ui.view_models import NarratorInfo
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 24)) as pilot:
+        bar = app.screen.query_one(StatusBar)
+        bar.info = NarratorInfo("loading", "loading model (100%)")
+        await pilot.pause()
+        assert bar.render().plain == "narrator loading model (100%)"
+        bar.info = NarratorInfo("loading", "converting SmolLM2 for MLX (40%)")
+        await pilot.pause()
+        assert bar.render().plain == "narrator loading converting SmolLM2 for MLX (40%)"

@@ -41,7 +41,7 @@ class StatusBar(Widget):
         text.append("narrator ", dim)
         text.append(info.status, self.get_component_rich_style(_STATE_STYLE.get(info.status, "status--dim"), partial=True))
         if info.detail and info.status in ("loading", "prefilling", "error"):
-            text.append(f" {info.detail}", dim)  # progress or the reason
+            text.append(f" {_without_leading(info.detail, info.status)}", dim)  # progress or the reason
         elif info.status in ("idle", "streaming") and status_note(info.detail):
             # a fallback the player should keep seeing (the CPU accelerator could not start)
             text.append(f" ({status_note(info.detail)})", self.get_component_rich_style("status--busy", partial=True))
@@ -58,3 +58,9 @@ class StatusBar(Widget):
             text.append(" · ", dim)
             text.append(part)
         return text
+
+
+def _without_leading(detail: str, status: str) -> str:
+    """The detail without a first word that repeats the status ("loading loading model")."""
+    first, _, rest = detail.partition(" ")
+    return rest if first.lower() == status and rest else detail
