@@ -91,7 +91,11 @@ async def test_undo_key_takes_back_a_turn(tmp_path):
         await pilot.press("ctrl+z")
         await pilot.pause()
         assert static_text(app.screen, "#location") == "Boat Landing"
-        assert "Undone" in app.screen.query_one(StoryPane).plain_text()
+        story = app.screen.query_one(StoryPane).plain_text()
+        assert "> undo\nPrevious turn undone." in story        # the same as typing UNDO
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert "You can't undo any further." in app.screen.query_one(StoryPane).plain_text()
 
 
 async def test_help_map_toggle_and_settings_theme(tmp_path):
@@ -335,3 +339,20 @@ async def test_the_status_bar_never_says_its_state_twice(tmp_path):
         bar.info = NarratorInfo("loading", "converting SmolLM2 for MLX (40%)")
         await pilot.pause()
         assert bar.render().plain == "narrator loading converting SmolLM2 for MLX (40%)"
+
+
+async def test_continue_with_nothing_saved_says_why_and_help_says_how_to_close(tmp_path):
+    app = make_app(tmp_path, world=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, TitleScreen)
+        await pilot.press("c")
+        await pilot.pause()
+        assert any("no saved game to continue" in n.message for n in app._notifications)
+        assert isinstance(app.screen, TitleScreen)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen) and "Esc, F1 or Q closes this." in screen_text(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, TitleScreen)

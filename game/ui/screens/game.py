@@ -248,12 +248,8 @@ class GameScreen(Screen[None]):
         self.post_message(LoadRequested())
 
     def action_undo(self) -> None:
-        self.stop_narration(note=" …")
-        if self.session.undo():
-            self.story.add("system", "Undone: back to before your last turn.")
-        else:
-            self.story.add("system", "There is nothing to undo.")
-        self._refresh_panels()
+        """Ctrl+Z is UNDO typed: the same reply, the same transcript line, the same AGAIN after it."""
+        self.run_command("undo")
 
     def action_toggle_map(self) -> None:
         view = self.query_one(MapView)

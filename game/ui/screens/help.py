@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown
+from textual.widgets import Markdown, Static
 
 HELP_TEXT = """\
 **How to play.** Type what you want to do and press **Enter**. Short sentences work best.
@@ -46,4 +46,5 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog wide", id="help"):
+            yield Static("Esc, F1 or Q closes this.", id="help-close")
             yield Markdown(HELP_TEXT)

@@ -110,6 +110,9 @@ class TitleScreen(Screen[None]):
     def action_continue_game(self) -> None:
         if self._can_continue:
             self.post_message(ContinueRequested())
+        else:
+            self.notify("There is no saved game to continue yet: choose a world to start one.",
+                        title="Continue")
 
     def action_load(self) -> None:
         self.post_message(LoadRequested())
