@@ -356,3 +356,21 @@ async def test_continue_with_nothing_saved_says_why_and_help_says_how_to_close(t
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, TitleScreen)
+
+
+async def test_the_title_chooses_the_beginners_world_first_and_then_the_last_played(tmp_path):
+    app = make_app(tmp_path, world=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        worlds = app.screen.query_one("#worlds")
+        assert "Lighthouse" in str(worlds.get_option_at_index(0).prompt)   # the beginner's world
+        assert worlds.highlighted == 0
+        caverns = next(n for n, w in enumerate(app.screen._worlds) if w.world_id == "crystal_caverns")
+        worlds.highlighted = caverns
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, GameScreen)
+        await enter(pilot, "look")                  # autosaved: a campaign to come back to
+        app.main_menu()
+        await pilot.pause()
+        assert app.screen.query_one("#worlds").highlighted == caverns   # a returning player

@@ -138,6 +138,7 @@ def _world(parts: Parts, file: str, content_hash: str) -> World:
         id=str(meta.get("id")), title=meta.get("title", ""), author=meta.get("author", ""),
         version=meta.get("version", ""), start=str(meta.get("start")),
         intro=meta.get("intro", ""), blurb=meta.get("blurb", ""), narrator=parts.narrator,
+        beginner=bool(meta.get("beginner", False)),
         inventory=tuple(str(w) for w in parts.inventory),
         rooms={r.id: r for r in parts.rooms}, items={i.id: i for i in parts.items},
         rules=tuple(parts.rules), triggers=tuple(parts.triggers), verbs=tuple(parts.verbs),

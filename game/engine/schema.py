@@ -184,6 +184,8 @@ STRUCTS: dict[str, StructDef] = {
         Field("author", Text(), "Who wrote it."),
         Field("version", Text(numbers_ok=True), "Version of the world (quote it: \"1.0\")."),
         Field("blurb", Text(), "One line for the title screen."),
+        Field("beginner", Bool(), "A good first world for someone new to text adventures: listed "
+              "first on the title screen and chosen on a first visit."),
         Field("start", ROOM, "The room where play begins.", True),
         Field("intro", Text(), "Shown once before the first look.", True),
         Field("narrator", Struct("narrator"), "Notes for the LLM narrator only."),

@@ -392,6 +392,7 @@ class World:
     start: str
     intro: str
     blurb: str = ""
+    beginner: bool = False    # a good first world: the title screen lists and chooses it first
     narrator: NarratorStyle = field(default_factory=NarratorStyle)
     inventory: tuple[str, ...] = ()
     rooms: dict[str, Room] = field(default_factory=dict)

@@ -35,7 +35,7 @@ from game.ui.screens.game import GameScreen
 from game.ui.screens.settings import SettingsChoice, SettingsScreen
 from game.ui.screens.title import TitleScreen
 from game.ui.view_models import NarratorInfo
-from game.ui.world_list import list_worlds
+from game.ui.world_list import list_worlds, preselected
 
 
 
@@ -124,7 +124,10 @@ class AdventureApp(App[None]):
         if art is None:
             art_file = paths.assets_dir() / "title.txt"
             art = art_file.read_text(encoding="utf-8") if art_file.is_file() else ""
-        return TitleScreen(list_worlds(self.worlds_dir), art, self.saves.latest() is not None)
+        worlds = list_worlds(self.worlds_dir)
+        latest = self.saves.latest_info()
+        return TitleScreen(worlds, art, latest is not None,
+                           preselected(worlds, latest.world_id if latest is not None else None))
 
     def _start_narrator(self) -> None:
         """Starts a narrator for the current settings (its model loads on its own thread)."""

@@ -16,7 +16,7 @@ from game.play.saving import Autosaver, autosave_session, load_session, save_ses
 from game.play.session import Session
 from game.saves.errors import SaveError
 from game.saves.listing import describe_save
-from game.saves.store import SaveStore
+from game.saves.store import SaveInfo, SaveStore
 from game.saves.worlds import WorldLibrary
 from game.ui.messages import GameSaved, SaveFailed
 from game.ui.view_models import SlotChoice
@@ -53,6 +53,10 @@ class SaveSlots:
     def load(self, slot: str, history_turns: int | None = None) -> tuple[Session, list[str]]:
         loaded = load_session(self.store, slot, self._library, history_turns)
         return loaded.session, loaded.warnings
+
+    def latest_info(self) -> SaveInfo | None:
+        """The most recently written readable save, for the title screen."""
+        return self.store.latest()
 
     def latest(self) -> str | None:
         """The slot "Continue" resumes: the most recently written readable save."""

@@ -20,10 +20,12 @@ class WorldEntry:
     blurb: str = ""
     rooms: int = 0
     problem: str = ""  # set when the world does not load
+    world_id: str = ""
+    beginner: bool = False
 
 
 def list_worlds(folder: Path) -> list[WorldEntry]:
-    """Every `*.yaml` world in `folder`, sorted by title (broken ones last)."""
+    """Every `*.yaml` world in `folder`: worlds for beginners first, then by title, broken ones last."""
     entries: list[WorldEntry] = []
     for path in sorted(folder.glob("*.y*ml")):
         try:
@@ -36,5 +38,11 @@ def list_worlds(folder: Path) -> list[WorldEntry]:
             entries.append(WorldEntry(path, path.stem, problem=str(exc)))
             continue
         entries.append(WorldEntry(path, world.title, world.author, world.blurb.strip(),
-                                  len(world.rooms)))
-    return sorted(entries, key=lambda e: (bool(e.problem), e.title.lower()))
+                                  len(world.rooms), world_id=world.id, beginner=world.beginner))
+    return sorted(entries, key=lambda e: (bool(e.problem), not e.beginner, e.title.lower()))
+
+
+def preselected(worlds: list[WorldEntry], last_played: str | None) -> int:
+    """The world to highlight: the one last played (a returning player), else the first listed
+    (a beginner's world when there is one)."""
+    return next((n for n, w in enumerate(worlds) if last_played and w.world_id == last_played), 0)

@@ -49,9 +49,11 @@ class TitleScreen(Screen[None]):
         Binding("q,ctrl+q", "app.quit", "Quit", priority=True),
     ]
 
-    def __init__(self, worlds: list[WorldEntry], art: str = "", can_continue: bool = False) -> None:
+    def __init__(self, worlds: list[WorldEntry], art: str = "", can_continue: bool = False,
+                 preselect: int = 0) -> None:
         super().__init__()
         self._worlds = worlds
+        self._preselect = preselect
         self._art = art.rstrip("\n")
         self._can_continue = can_continue
 
@@ -81,7 +83,9 @@ class TitleScreen(Screen[None]):
     def on_mount(self) -> None:
         self.watch(self.app, "narrator_info", self._show_narrator_info)
         if self.query("#worlds"):
-            self.query_one("#worlds", OptionList).focus()
+            worlds = self.query_one("#worlds", OptionList)
+            worlds.highlighted = self._preselect
+            worlds.focus()
 
     def _show_narrator_info(self, info: NarratorInfo) -> None:
         """Status line, and a progress bar while the model loads (a percentage if reported)."""
