@@ -374,3 +374,29 @@ async def test_the_title_chooses_the_beginners_world_first_and_then_the_last_pla
         app.main_menu()
         await pilot.pause()
         assert app.screen.query_one("#worlds").highlighted == caverns   # a returning player
+
+
+async def test_saving_and_restoring_say_so_in_the_story_in_the_players_terms(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await enter(pilot, "n")
+        await enter(pilot, "save mine")
+        await pilot.pause()
+        story = app.screen.query_one(StoryPane).plain_text()
+        assert "Saved to “mine”: The Lighthouse Keeper's Lesson, Cliff Path, turn 1." in story
+        await enter(pilot, "n")
+        await enter(pilot, "restore mine")
+        await pilot.pause()
+        story = app.screen.query_one(StoryPane).plain_text()
+        assert "Restored “mine”: The Lighthouse Keeper's Lesson, Cliff Path, turn 1." in story
+        assert story.rstrip().endswith("Exits: north and south.")   # the room, as LOOK shows it
+        assert app.screen.session.game.state.turns == 1             # and no turn spent on it
+
+    again = make_app(tmp_path, world=None)
+    async with again.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        story = again.screen.query_one(StoryPane).plain_text()
+        assert "Restored your autosave: The Lighthouse Keeper's Lesson, Cliff Path" in story
+        assert "autosave-" not in story

@@ -136,6 +136,10 @@ class Game:
             return TurnResult(line, "Something went wrong understanding that; nothing happened.",
                               [event], self.state, self.ended, None)
 
+    def look(self) -> str:
+        """The room as LOOK prints it, without taking a turn (after a restore, say)."""
+        return describe_room(self._turn(self.state))
+
     def scene(self) -> Scene:
         """What the narrator may mention: only what the player can perceive right now."""
         return self._scene(self.state)

@@ -108,6 +108,11 @@ class Session:
     def completions(self) -> list[str]:
         return self.game.completions()
 
+    def place_summary(self) -> str:
+        """Where the game stands, in the player's terms: "The Lighthouse Keeper's Lesson, Cliff Path, turn 7"."""
+        state = self.game.state
+        return f"{self.world.title}, {self.game.scene().room_name}, turn {state.turns}"
+
     def where(self) -> str:
         """The current room, as a reminder after a restore (without spending a turn on LOOK)."""
         scene = self.game.scene()

@@ -32,6 +32,15 @@ def autosave_slot(index: int) -> str:
     return f"{AUTOSAVE_PREFIX}{index}"
 
 
+def slot_in_words(slot: str) -> str:
+    """A slot as the player thinks of it: "your autosave", "your quicksave", or its name in quotes."""
+    if is_autosave_slot(slot) or slot == "autosave":
+        return "your autosave"
+    if slot == QUICKSAVE:
+        return "your quicksave"
+    return f"“{slot}”"
+
+
 def is_autosave_slot(slot: str) -> bool:
     return slot.startswith(AUTOSAVE_PREFIX) and slot[len(AUTOSAVE_PREFIX):].isdigit()
 

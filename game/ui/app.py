@@ -22,13 +22,35 @@ from game import paths
 from game.config_files import ConfigFileError
 from game.narrator import Narrator, NarratorSettings
 from game.play.session import Session
-from game.ui.messages import (AutosaveRequested, ContinueRequested, GameSaved, LoadRequested,
-                              MainMenuRequested, NewGameRequested, QuitRequested, SaveFailed,
-                              SaveRequested, SettingsRequested)
-from game.ui.narration import (NarrationDone, NarrationFailed, NarrationTokens,
-                               NarratorStatusChanged)
-from game.ui.narrator_service import NarratorFactory, NarratorService, default_narrator_factory
-from game.ui.preferences import narrator_changes, persist_settings, saved_theme_or_default
+from game.saves.slots import slot_in_words
+from game.ui.messages import (
+    AutosaveRequested,
+    ContinueRequested,
+    GameSaved,
+    LoadRequested,
+    MainMenuRequested,
+    NewGameRequested,
+    QuitRequested,
+    SaveFailed,
+    SaveRequested,
+    SettingsRequested,
+)
+from game.ui.narration import (
+    NarrationDone,
+    NarrationFailed,
+    NarrationTokens,
+    NarratorStatusChanged,
+)
+from game.ui.narrator_service import (
+    NarratorFactory,
+    NarratorService,
+    default_narrator_factory,
+)
+from game.ui.preferences import (
+    narrator_changes,
+    persist_settings,
+    saved_theme_or_default,
+)
 from game.ui.saving import SaveSlots
 from game.ui.screens.dialogs import MAIN_MENU, QUIT, LoadScreen, QuitScreen
 from game.ui.screens.game import GameScreen
@@ -36,7 +58,6 @@ from game.ui.screens.settings import SettingsChoice, SettingsScreen
 from game.ui.screens.title import TitleScreen
 from game.ui.view_models import NarratorInfo
 from game.ui.world_list import list_worlds, preselected
-
 
 
 class AdventureApp(App[None]):
@@ -205,7 +226,10 @@ class AdventureApp(App[None]):
         self.call_after_refresh(self.saves.autosave_after_turn, message.session)
 
     def on_game_saved(self, message: GameSaved) -> None:
-        self.notify(f"Saved to “{message.slot}”.", title="Saved", timeout=3)
+        if self.game_screen is not None:   # said in the story, where the player is looking
+            self.game_screen.saved(message.slot)
+        else:
+            self.notify(f"Saved to {slot_in_words(message.slot)}.", title="Saved", timeout=3)
 
     def on_save_failed(self, message: SaveFailed) -> None:
         if message.autosave:
@@ -222,7 +246,8 @@ class AdventureApp(App[None]):
             return
         for warning in warnings:
             self.notify(warning, title="Loaded with a warning", severity="warning")
-        self._show_game(GameScreen(session, self.narration, restored=f"“{slot}”"))
+        self._show_game(GameScreen(session, self.narration, restored=slot_in_words(slot)))
+        self.post_message(AutosaveRequested(session))   # Continue now resumes the restored game
 
     def on_load_requested(self, message: LoadRequested) -> None:
         if message.slot is None:

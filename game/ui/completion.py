@@ -7,7 +7,6 @@ names of visible objects); these helpers only match what the player has typed ag
 from __future__ import annotations
 
 
-
 def candidates(line: str, words: list[str]) -> list[str]:
     """Full lines the player may mean: `line` with its last word(s) completed from `words`.
 

@@ -15,7 +15,6 @@ from textual.widgets.option_list import Option
 
 from game.ui.view_models import EndingInfo, SlotChoice
 
-
 QUIT, MAIN_MENU = "quit", "menu"
 
 

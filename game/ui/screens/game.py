@@ -21,11 +21,25 @@ from textual.widgets import Footer, Header, Input, Static
 from game.engine.events import TurnResult
 from game.narrator import NarrationStats
 from game.play.narration_policy import should_narrate
-from game.play.requests import (HelpRequest, LoadRequest, QuitRequest, SaveRequest,
-                                ShellRequest, shell_request)
+from game.play.requests import (
+    SAVING_REQUESTS,
+    HelpRequest,
+    LoadRequest,
+    QuitRequest,
+    SaveRequest,
+    ShellRequest,
+    shell_request,
+)
 from game.play.session import Session
-from game.ui.messages import (AutosaveRequested, LoadRequested, MainMenuRequested, NewGameRequested,
-                              QuitRequested, SaveRequested)
+from game.saves.slots import slot_in_words
+from game.ui.messages import (
+    AutosaveRequested,
+    LoadRequested,
+    MainMenuRequested,
+    NewGameRequested,
+    QuitRequested,
+    SaveRequested,
+)
 from game.ui.narrator_service import NarratorService
 from game.ui.screens.dialogs import EndingScreen
 from game.ui.view_models import NarratorInfo, WorldMap, ending_info, panel_info
@@ -96,7 +110,8 @@ class GameScreen(Screen[None]):
                     self.story.add("engine", entry.text)
                 if entry.narration:
                     self.story.add("narration", entry.narration)
-            self.story.add("system", f"Restored {self._restored}.")
+            self.story.add("system", f"Restored {self._restored}: {self.session.place_summary()}.")
+            self.story.add("engine", self.session.game.look())
         else:
             result = self.session.intro()
             self.story.add("engine", result.text)
@@ -140,7 +155,10 @@ class GameScreen(Screen[None]):
             self._handle_request(request)
         else:
             self._narrate(result)
-        self.post_message(AutosaveRequested(self.session))  # every turn, like the plain loop
+        if not isinstance(request, SAVING_REQUESTS):
+            # Every turn, like the plain loop; not a SAVE (nothing changed) nor a RESTORE, whose
+            # game is autosaved once it is loaded (else Continue would go back to before it).
+            self.post_message(AutosaveRequested(self.session))
         if result.ending is not None:
             self.show_ending(result)
         return result
@@ -178,6 +196,10 @@ class GameScreen(Screen[None]):
             self._streamed = 0
             self.story.begin_narration()
             self.narration.prefetch(self.session)  # done after this narration, while one reads
+
+    def saved(self, slot: str) -> None:
+        """Says in the story what was saved, in the player's terms."""
+        self.story.add("system", f"Saved to {slot_in_words(slot)}: {self.session.place_summary()}.")
 
     def stop_narration(self, note: str | None = None) -> None:
         """Cancels the narration in progress (if any) and keeps what had streamed."""

@@ -16,8 +16,13 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from game.ui.messages import (ContinueRequested, LoadRequested, NewGameRequested,
-                              QuitRequested, SettingsRequested)
+from game.ui.messages import (
+    ContinueRequested,
+    LoadRequested,
+    NewGameRequested,
+    QuitRequested,
+    SettingsRequested,
+)
 from game.ui.view_models import NarratorInfo
 from game.ui.widgets.status_bar import StatusBar
 from game.ui.world_list import WorldEntry
