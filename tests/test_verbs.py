@@ -232,3 +232,11 @@ def test_bland_classic_verbs() -> None:
     s.do("sleep", "You aren't feeling especially drowsy.")
     s.do("look under the box", "You find nothing of interest.")
     assert s.game.state.turns == 8
+
+
+def test_inform_bland_refusals_for_people_verbs() -> None:
+    s = Session()
+    s.do("attack box", "Violence isn't the answer to this one.")
+    s.do("kick box", "Violence isn't the answer to this one.")
+    s.do("kiss box", "Keep your mind on the game.")
+    s.do("talk to box", "There is no reply.")

@@ -46,7 +46,7 @@ Type short commands in plain English, for example:
   open door, close door, unlock door with key, lock door with key
   read note, wear cloak, take off cloak, turn on lamp, turn off lamp
   eat apple, drink water, give coin to troll, wait (z)
-  listen, smell, touch, knock on door, climb up ladder, jump, sleep
+  listen, smell, touch, knock on door, climb up ladder, jump, sleep, talk to someone
   again (g) repeats the last command (an undo too), undo, oops WORD (fixes a typo), hint,
   score, save [slot], restore [slot], restart, quit
 Several commands can go on one line: "take lamp. go north then open door".

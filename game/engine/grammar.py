@@ -81,6 +81,10 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     ("knock on OBJ", "knock"), ("knock at OBJ", "knock"), ("knock OBJ", "knock"), ("knock", "knock"),
     ("jump", "jump"), ("hop", "jump"), ("sleep", "sleep"), ("nap", "sleep"),
     ("sing", "sing"), ("think", "think"), ("pray", "pray"),
+    # people and violence: Inform's bland refusals (rules may give them meaning)
+    ("attack OBJ", "attack"), ("hit OBJ", "attack"), ("kick OBJ", "attack"),
+    ("punch OBJ", "attack"), ("kiss OBJ", "kiss"), ("hug OBJ", "kiss"),
+    ("talk to OBJ", "talk_to"), ("speak to OBJ", "talk_to"),
     # time and meta
     ("wait", "wait"), ("z", "wait"),
     ("again", "again"), ("g", "again"),
@@ -146,6 +150,9 @@ VERB_KEYS: dict[str, str] = {
     "smell": "smell", "sniff": "smell", "touch": "touch", "feel": "touch", "rub": "touch",
     "knock": "knock", "knock on": "knock", "jump": "jump", "hop": "jump",
     "sleep": "sleep", "nap": "sleep", "sing": "sing", "think": "think", "pray": "pray",
+    "attack": "attack", "hit": "attack", "kick": "attack", "punch": "attack",
+    "kiss": "kiss", "hug": "kiss", "talk to": "talk_to", "speak to": "talk_to",
+    "talk_to": "talk_to",
 }
 for _d in DIRECTIONS:
     VERB_KEYS[_d] = _d

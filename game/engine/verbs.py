@@ -445,4 +445,7 @@ HANDLERS: dict[str, Handler] = {
     "sing": _bland("Your singing is abominable."),
     "think": _bland("What a good idea."),
     "pray": _bland("Nothing practical seems to result from your prayer."),
+    "attack": _bland("Violence isn't the answer to this one."),
+    "kiss": _bland("Keep your mind on the game."),
+    "talk_to": _bland("There is no reply."),
 }
